@@ -1,0 +1,50 @@
+# The README's two commands: `make synth` and `make test`. Everything installs from this repo's files.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CONFIG ?= config/default.yaml
+# jsii prints a Node 20 end-of-life banner on every synth. No supported Node can be installed
+# from this repo's files (npm's `node` package downloads from outside the registries), so we
+# silence it for the major version in use; on Node 22/24 the variable does nothing.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(shell node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export CDK_DISABLE_VERSION_CHECK := 1
+
+.PHONY: synth test lint typecheck unit bench impact schema data clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+synth: $(VENV)/.installed node_modules/.installed
+	rm -rf cdk.out
+	npx --no-install cdk synth --quiet -c config=$(CONFIG) > /dev/null
+	$(PY) -m stacks.summary cdk.out
+
+test: $(VENV)/.dev-installed node_modules/.installed
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy app.py stacks lambda_handlers scripts
+	$(PY) -m pytest -n 2 --dist loadfile
+
+bench: $(VENV)/.dev-installed node_modules/.installed
+	$(PY) -m bench.run
+
+schema: $(VENV)/.installed
+	$(PY) -m stacks.config_model.json_schema > config/config.schema.json
+
+data:
+	$(PYTHON) scripts/make_sample_data.py
+
+clean:
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

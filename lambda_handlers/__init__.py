@@ -1,0 +1,1 @@
+"""Lambda code of the Personalize custom resources, served by one Provider per stack."""

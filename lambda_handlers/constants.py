@@ -1,0 +1,99 @@
+"""Names shared by the CDK constructs and the Lambda handlers.
+
+The constructs write these names into the template and the handlers read them back from the
+CloudFormation event, so both sides import them from here and nothing is spelled twice.
+Custom resource property values always arrive as strings: lists and maps travel as JSON.
+"""
+
+from typing import Final
+
+# ---- Custom resource types (template `Type`) -------------------------------------------------
+SOLUTION_TYPE: Final = "Custom::PersonalizeSolution"
+SOLUTION_VERSION_TYPE: Final = "Custom::PersonalizeSolutionVersion"
+TRAINING_WAIT_TYPE: Final = "Custom::PersonalizeTrainingWait"
+CAMPAIGN_TYPE: Final = "Custom::PersonalizeCampaign"
+RESOURCE_TYPES: Final = (SOLUTION_TYPE, SOLUTION_VERSION_TYPE, TRAINING_WAIT_TYPE, CAMPAIGN_TYPE)
+
+
+class SolutionProps:
+    """ResourceProperties of Custom::PersonalizeSolution."""
+
+    NAME: Final = "Name"
+    DATASET_GROUP_ARN: Final = "DatasetGroupArn"
+    RECIPE_ARN: Final = "RecipeArn"
+    EVENT_TYPE: Final = "EventType"  # "" = none
+    SOLUTION_CONFIG: Final = "SolutionConfig"  # JSON object, "{}" = none
+    PERFORM_HPO: Final = "PerformHPO"  # "true" | "false"
+    AUTO_TRAINING_SCHEDULE: Final = "AutoTrainingSchedule"  # "" = auto-training off
+    TAGS: Final = "Tags"  # JSON list of {"tagKey", "tagValue"}
+    IMMUTABLE: Final = (DATASET_GROUP_ARN, RECIPE_ARN, EVENT_TYPE, SOLUTION_CONFIG, PERFORM_HPO)
+
+
+class SolutionVersionProps:
+    """ResourceProperties of Custom::PersonalizeSolutionVersion (starts or adopts training)."""
+
+    SOLUTION_ARN: Final = "SolutionArn"
+    TRIGGER: Final = "Trigger"
+    TRAINING_MODE: Final = "TrainingMode"  # FULL | UPDATE
+    GATES: Final = "Gates"  # JSON object metric name -> minimum
+    LINK_SECONDS: Final = "LinkSeconds"  # how long this link may wait before handing over
+    TAGS: Final = "Tags"
+
+
+class TrainingWaitProps:
+    """ResourceProperties of Custom::PersonalizeTrainingWait (one link of the wait chain)."""
+
+    SOLUTION_VERSION_ARN: Final = "SolutionVersionArn"
+    TRIGGER: Final = "Trigger"
+    TRAINING_MODE: Final = "TrainingMode"
+    GATES: Final = "Gates"
+    LINK_SECONDS: Final = "LinkSeconds"
+    LINK_INDEX: Final = "LinkIndex"  # 1-based; the version resource itself is link 0
+    IS_LAST: Final = "IsLast"  # "true" on the last link: its deadline fails the deploy
+    MAX_WAIT_MINUTES: Final = "MaxWaitMinutes"
+    SOLUTION_NAME: Final = "SolutionName"  # config name, for metric dimensions and messages
+
+
+class CampaignProps:
+    """ResourceProperties of Custom::PersonalizeCampaign."""
+
+    NAME: Final = "Name"
+    SOLUTION_VERSION_ARN: Final = "SolutionVersionArn"
+    MIN_PROVISIONED_TPS: Final = "MinProvisionedTPS"
+    CAMPAIGN_CONFIG: Final = "CampaignConfig"  # JSON object in the API's own shape
+    TAGS: Final = "Tags"
+
+
+class Attr:
+    """Keys of the Data the handlers return (read with GetAtt)."""
+
+    SOLUTION_ARN: Final = "SolutionArn"
+    SOLUTION_VERSION_ARN: Final = "SolutionVersionArn"
+    STATUS: Final = "Status"
+    ADOPTED: Final = "Adopted"
+    STARTED_AT: Final = "StartedAt"  # epoch seconds of onEvent: deadlines count from it
+    SUMMARY: Final = "Summary"  # JSON with fixed keys, see SUMMARY_KEYS
+    CAMPAIGN_ARN: Final = "CampaignArn"
+
+
+SUMMARY_KEYS: Final = ("solutionVersionArn", "trainingMode", "trigger", "metrics", "trainedAt")
+
+# Physical ids of resources that existed before the stack and were taken over start with this:
+# Delete then releases them instead of deleting (the only state a Delete event carries).
+ADOPTED_PREFIX: Final = "adopted:"
+
+# Solution version names carry the trigger so a version can be recognised later.
+VERSION_NAME_PREFIX: Final = "cdk"
+
+# Timing of the wait chain. The Provider answers CloudFormation within TOTAL_TIMEOUT; each
+# link hands over LINK_MARGIN before it so a slow poll or a cold start cannot cross the wall.
+PROVIDER_TOTAL_TIMEOUT_SECONDS: Final = 3600
+QUERY_INTERVAL_SECONDS: Final = 30
+LINK_MARGIN_SECONDS: Final = 300
+LINK_SECONDS: Final = PROVIDER_TOTAL_TIMEOUT_SECONDS - LINK_MARGIN_SECONDS
+
+# Embedded-metric namespace the handlers log solution metrics under (dashboard reads it).
+METRICS_NAMESPACE: Final = "PersonalizeCdk/SolutionMetrics"
+
+SOLUTION_VERSION_ACTIVE: Final = "ACTIVE"
+TRAINING_STATES: Final = ("CREATE PENDING", "CREATE IN_PROGRESS")

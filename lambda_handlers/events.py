@@ -1,0 +1,113 @@
+"""The CloudFormation custom-resource event as the Provider framework hands it over, typed.
+
+isComplete receives onEvent's event plus onEvent's result (`PhysicalResourceId`, `Data`).
+Property values arrive as strings; anything else is turned into a string (JSON for containers).
+"""
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final, Required, TypedDict
+
+from lambda_handlers.errors import DeployError
+
+CREATE: Final = "Create"
+UPDATE: Final = "Update"
+DELETE: Final = "Delete"
+REQUEST_TYPES: Final = (CREATE, UPDATE, DELETE)
+
+
+class OnEventResponse(TypedDict):
+    PhysicalResourceId: str
+    Data: dict[str, str]
+
+
+class IsCompleteResponse(TypedDict, total=False):
+    IsComplete: Required[bool]
+    Data: dict[str, str]
+
+
+def _as_str(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True)
+    return "" if value is None else str(value)
+
+
+def _str_map(raw: Any) -> dict[str, str]:
+    if not isinstance(raw, Mapping):
+        return {}
+    return {str(key): _as_str(value) for key, value in raw.items()}
+
+
+@dataclass(frozen=True)
+class Event:
+    request_type: str
+    resource_type: str
+    logical_id: str
+    physical_id: str  # "" in onEvent of a Create
+    props: dict[str, str]
+    old_props: dict[str, str] = field(default_factory=dict)
+    data: dict[str, str] = field(default_factory=dict)  # onEvent's Data, in isComplete events
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, Any]) -> "Event":
+        request_type = _as_str(raw.get("RequestType"))
+        if request_type not in REQUEST_TYPES:
+            raise DeployError(f"unknown RequestType {request_type!r}; expected one of {REQUEST_TYPES}")
+        return cls(
+            request_type=request_type,
+            resource_type=_as_str(raw.get("ResourceType")),
+            logical_id=_as_str(raw.get("LogicalResourceId")),
+            physical_id=_as_str(raw.get("PhysicalResourceId")),
+            props=_str_map(raw.get("ResourceProperties")),
+            old_props=_str_map(raw.get("OldResourceProperties")),
+            data=_str_map(raw.get("Data")),
+        )
+
+    def prop(self, name: str) -> str:
+        """A required property (may be the empty string when declared so)."""
+        if name not in self.props:
+            raise DeployError(f"{self.logical_id} ({self.resource_type}): property {name} is missing")
+        return self.props[name]
+
+    def old(self, name: str) -> str:
+        return self.old_props.get(name, "")
+
+    def changed(self, name: str) -> bool:
+        return self.request_type == UPDATE and self.props.get(name, "") != self.old_props.get(name, "")
+
+    def json_prop(self, name: str, default: Any) -> Any:
+        """A property holding JSON ("" means `default`)."""
+        text = self.props.get(name, "")
+        if not text.strip():
+            return default
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DeployError(f"{self.logical_id}: property {name} is not valid JSON: {exc}") from exc
+
+    def tags(self, name: str = "Tags") -> list[dict[str, str]]:
+        """Tags in Personalize's shape (`[{"tagKey", "tagValue"}]`) from a JSON property."""
+        value = self.json_prop(name, [])
+        if not isinstance(value, list):
+            raise DeployError(f"{self.logical_id}: property {name} must be a JSON list of tagKey/tagValue")
+        return [{"tagKey": str(t["tagKey"]), "tagValue": str(t["tagValue"])} for t in value]
+
+
+def respond(physical_id: str, data: Mapping[str, str] | None = None) -> OnEventResponse:
+    return {"PhysicalResourceId": physical_id, "Data": dict(data or {})}
+
+
+def complete(data: Mapping[str, str] | None = None) -> IsCompleteResponse:
+    response: IsCompleteResponse = {"IsComplete": True}
+    if data:
+        response["Data"] = dict(data)
+    return response
+
+
+def not_complete() -> IsCompleteResponse:
+    return {"IsComplete": False}

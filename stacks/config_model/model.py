@@ -1,0 +1,180 @@
+"""Typed model of the deployment config (pydantic v2).
+
+Field names are the public interface of the YAML file; every default is documented on its
+field. Checks that involve one field live here; checks across fields live in `rules.py`.
+"""
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from stacks.config_model.recipes import METRIC_NAMES, RECIPES, recipe_named
+
+NAME_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-_]*$")
+NAME_MAX = 63
+SCHEDULE_PATTERN = re.compile(r"^rate\((\d+) days?\)$")
+
+Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX, pattern=NAME_PATTERN.pattern)]
+
+
+class _Strict(BaseModel):
+    # Unknown keys are typos: refuse them instead of silently ignoring a setting.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Env(_Strict):
+    """Target account and region; omitted = an environment-agnostic stack."""
+
+    account: Annotated[str, Field(pattern=r"^\d{12}$")]
+    region: Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")]
+
+
+class DatasetGroup(_Strict):
+    """Create a group named `{project}-{name}`, or use an existing one by `arn` (create none)."""
+
+    name: Name | None = None
+    arn: (
+        Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:personalize:[a-z0-9-]+:\d{12}:dataset-group/.+$")]
+        | None
+    ) = None
+    kms_key_arn: Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/.+$")] | None = None
+    """KMS key Personalize encrypts the group with (only for a group we create); null = AWS owned."""
+
+
+class Dataset(_Strict):
+    """A dataset: its Avro schema file and its CSV data (a local file we upload, or s3://)."""
+
+    schema_: Annotated[Path, Field(alias="schema")]
+    data: str
+
+    @property
+    def data_is_s3(self) -> bool:
+        return self.data.startswith("s3://")
+
+
+class Datasets(_Strict):
+    interactions: Dataset | None = None
+    items: Dataset | None = None
+    users: Dataset | None = None
+
+    def declared(self) -> dict[str, Dataset]:
+        """Dataset type (Personalize's word) → dataset, in a fixed order."""
+        pairs = (("Interactions", self.interactions), ("Items", self.items), ("Users", self.users))
+        return {kind: ds for kind, ds in pairs if ds is not None}
+
+
+class AutoTraining(_Strict):
+    schedule: str = "rate(7 days)"
+    """How often Personalize retrains by itself: `rate(N days)`, N from 1 to 30."""
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        match = SCHEDULE_PATTERN.match(value)
+        if not match or not 1 <= int(match.group(1)) <= 30:
+            raise ValueError("must be 'rate(N days)' with N from 1 to 30, e.g. 'rate(7 days)'")
+        return value
+
+
+class Training(_Strict):
+    """How the deploy trains a solution version and waits for it."""
+
+    mode: Literal["FULL", "UPDATE"] = "FULL"
+    """FULL retrains from all data; UPDATE (user-personalization recipes only) adds new items."""
+    trigger: Annotated[str, Field(min_length=1, max_length=100)] = "initial"
+    """Any text; changing it trains a new version. Same trigger = no training."""
+    max_wait_minutes: Annotated[int, Field(ge=30, le=720)] = 240
+    """How long a deploy waits for training (default 240, at most 720)."""
+    gates: dict[str, float] = Field(default_factory=dict)
+    """Minimum metric values; a version below any of them never reaches a campaign."""
+
+    @field_validator("gates")
+    @classmethod
+    def _known_metrics(cls, gates: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(gates) - set(METRIC_NAMES))
+        if unknown:
+            raise ValueError(f"unknown metric {', '.join(unknown)}; use one of: {', '.join(METRIC_NAMES)}")
+        return gates
+
+
+class Solution(_Strict):
+    name: Name
+    physical_name: Name | None = None
+    """Take over a solution made by hand under this exact name; default `{project}-{name}`."""
+    recipe: str
+    """Short name (aws-user-personalization) or full recipe ARN."""
+    event_type: str | None = None
+    """Train only on interactions of this EVENT_TYPE; null = all."""
+    perform_hpo: bool = False
+    hyperparameters: dict[str, str] = Field(default_factory=dict)
+    """`solutionConfig.algorithmHyperParameters`."""
+    solution_config: dict[str, Any] = Field(default_factory=dict)
+    """Any other `solutionConfig` field, in the API's own shape (e.g. eventValueThreshold)."""
+    auto_training: Literal[False] | AutoTraining = False
+    """false (default: the deploy alone trains) or {schedule: "rate(7 days)"}."""
+    training: Training = Field(default_factory=Training)
+
+    @field_validator("recipe")
+    @classmethod
+    def _known_recipe(cls, value: str) -> str:
+        if recipe_named(value) is None:
+            raise ValueError(f"unknown recipe '{value}'; use one of: {', '.join(RECIPES)}")
+        return value
+
+
+class ItemExploration(_Strict):
+    exploration_weight: Annotated[float, Field(ge=0, le=1)] = 0.3
+    exploration_item_age_cut_off: Annotated[int, Field(ge=1)] = 30
+
+
+class Campaign(_Strict):
+    name: Name
+    physical_name: Name | None = None
+    """Take over a campaign made by hand under this exact name; default `{project}-{name}`."""
+    solution: str
+    """`name` of the solution whose trained version this campaign serves."""
+    min_provisioned_tps: Annotated[int, Field(strict=True, ge=1)] = 1
+    """Billing floor: requests per second you pay for even when idle (integer ≥ 1)."""
+    enable_metadata_with_recommendations: bool = False
+    item_exploration: ItemExploration | None = None
+    ranking_influence: dict[str, float] | None = None
+    sync_with_latest_solution_version: bool = False
+    """Serve every new version at once, bypassing gates (refused together with gates)."""
+
+
+class Filter(_Strict):
+    name: Name
+    expression: Annotated[str, Field(min_length=1, max_length=2500)]
+
+
+class AppConfig(_Strict):
+    """One deployment of the Personalize training layer."""
+
+    project: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-zA-Z][a-zA-Z0-9\-]*$")]
+    """Prefix of every physical name and SSM parameter."""
+    stack_name: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9-]{0,127}$")] | None = None
+    """CloudFormation stack name; default `{project}-personalize`."""
+    env: Env | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    removal_policy: Literal["destroy", "retain"] = "destroy"
+    """What a stack delete does to the data bucket and dataset group (retain for prod)."""
+    termination_protection: bool = False
+    dataset_group: DatasetGroup
+    datasets: Datasets = Field(default_factory=Datasets)
+    solutions: list[Solution] = Field(default_factory=list)
+    campaigns: list[Campaign] = Field(default_factory=list)
+    filters: list[Filter] = Field(default_factory=list)
+    event_tracker: bool = False
+
+    @property
+    def resolved_stack_name(self) -> str:
+        return self.stack_name or f"{self.project}-personalize"
+
+    def physical_name(self, name: str, override: str | None = None) -> str:
+        """`{project}-{name}` unless the resource names its own `physical_name`."""
+        return override or f"{self.project}-{name}"
+
+    def solution(self, name: str) -> Solution:
+        return next(s for s in self.solutions if s.name == name)

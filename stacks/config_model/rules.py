@@ -1,0 +1,140 @@
+"""Checks across fields of a parsed config; each returns the problems it finds."""
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from stacks.config_model.errors import Problem
+from stacks.config_model.model import NAME_MAX, NAME_PATTERN, AppConfig
+from stacks.config_model.recipes import recipe_named
+
+Rule = Callable[[AppConfig], Iterator[Problem]]
+
+
+def _dataset_group(cfg: AppConfig) -> Iterator[Problem]:
+    group = cfg.dataset_group
+    if (group.name is None) == (group.arn is None):
+        yield Problem("dataset_group", "set exactly one of 'name' (create a group) or 'arn' (use one)")
+    if group.arn and group.kms_key_arn:
+        yield Problem("dataset_group.kms_key_arn", "only for a group this stack creates; remove it")
+    if group.name and cfg.datasets.interactions is None:
+        yield Problem(
+            "datasets.interactions",
+            "a new dataset group needs an interactions dataset (schema and data) to train on",
+        )
+
+
+def _dataset_files(cfg: AppConfig) -> Iterator[Problem]:
+    for kind, ds in cfg.datasets.declared().items():
+        path = f"datasets.{kind.lower()}"
+        if not ds.schema_.is_file():
+            yield Problem(f"{path}.schema", f"file not found: {ds.schema_}")
+        if not ds.data_is_s3 and not Path(ds.data).is_file():
+            yield Problem(f"{path}.data", f"file not found: {ds.data} (a local CSV or s3://bucket/key)")
+
+
+def _physical_names(cfg: AppConfig) -> Iterator[Problem]:
+    """Composed names must still obey Personalize's rules; `physical_name` is taken as is."""
+    named: list[tuple[str, str]] = []
+    if cfg.dataset_group.name:
+        named.append(("dataset_group.name", cfg.physical_name(cfg.dataset_group.name)))
+    for i, s in enumerate(cfg.solutions):
+        field = "physical_name" if s.physical_name else "name"
+        named.append((f"solutions[{i}].{field}", cfg.physical_name(s.name, s.physical_name)))
+    for i, c in enumerate(cfg.campaigns):
+        field = "physical_name" if c.physical_name else "name"
+        named.append((f"campaigns[{i}].{field}", cfg.physical_name(c.name, c.physical_name)))
+    # Filters and dataset import jobs carry a 9-character content suffix ("-" + 8 hex).
+    named += [
+        (f"filters[{i}].name", cfg.physical_name(f.name) + "-12345678") for i, f in enumerate(cfg.filters)
+    ]
+    for path, full in named:
+        if len(full) > NAME_MAX:
+            yield Problem(
+                path,
+                f"physical name '{full}' is longer than Personalize's {NAME_MAX} characters; "
+                "shorten 'project' or the name",
+            )
+        elif not NAME_PATTERN.match(full):
+            yield Problem(path, f"physical name '{full}' must match {NAME_PATTERN.pattern}")
+
+
+def _unique(cfg: AppConfig) -> Iterator[Problem]:
+    for field, names in (
+        ("solutions", [s.name for s in cfg.solutions]),
+        ("campaigns", [c.name for c in cfg.campaigns]),
+        ("filters", [f.name for f in cfg.filters]),
+    ):
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                yield Problem(f"{field}[{i}].name", f"'{name}' is used twice; names must be unique")
+
+
+def _training(cfg: AppConfig) -> Iterator[Problem]:
+    for i, sol in enumerate(cfg.solutions):
+        recipe = recipe_named(sol.recipe)
+        if recipe and sol.training.mode == "UPDATE" and not recipe.supports_update_training:
+            yield Problem(
+                f"solutions[{i}].training.mode",
+                f"recipe {recipe.name} does not support UPDATE training; use FULL",
+            )
+
+
+def _campaigns(cfg: AppConfig) -> Iterator[Problem]:
+    solutions = {s.name: s for s in cfg.solutions}
+    has_items = cfg.datasets.items is not None or cfg.dataset_group.arn is not None
+    for i, camp in enumerate(cfg.campaigns):
+        path = f"campaigns[{i}]"
+        sol = solutions.get(camp.solution)
+        if sol is None:
+            known = ", ".join(solutions) or "none declared"
+            yield Problem(f"{path}.solution", f"no solution named '{camp.solution}' (solutions: {known})")
+            continue
+        recipe = recipe_named(sol.recipe)
+        if recipe and not recipe.supports_campaign:
+            yield Problem(
+                f"{path}.solution",
+                f"recipe {recipe.name} is batch-only; it cannot serve a campaign",
+            )
+        if recipe and camp.item_exploration and not recipe.supports_item_exploration:
+            yield Problem(
+                f"{path}.item_exploration",
+                f"recipe {recipe.name} has no item exploration; remove item_exploration",
+            )
+        if camp.enable_metadata_with_recommendations and not has_items:
+            yield Problem(
+                f"{path}.enable_metadata_with_recommendations",
+                "metadata needs an items dataset; add datasets.items or set it to false",
+            )
+        if camp.sync_with_latest_solution_version and sol.training.gates:
+            yield Problem(
+                f"{path}.sync_with_latest_solution_version",
+                f"it serves every new version without gates, but solution '{sol.name}' has gates; "
+                "remove the gates or set it to false",
+            )
+
+
+def _filters(cfg: AppConfig) -> Iterator[Problem]:
+    if cfg.dataset_group.arn:
+        return
+    for i, flt in enumerate(cfg.filters):
+        for kind in ("Items", "Users"):
+            if f"{kind}." in flt.expression and kind not in cfg.datasets.declared():
+                yield Problem(
+                    f"filters[{i}].expression",
+                    f"refers to {kind}.* but no {kind.lower()} dataset is declared",
+                )
+
+
+RULES: tuple[Rule, ...] = (
+    _dataset_group,
+    _dataset_files,
+    _physical_names,
+    _unique,
+    _training,
+    _campaigns,
+    _filters,
+)
+
+
+def check(cfg: AppConfig) -> list[Problem]:
+    return [problem for rule in RULES for problem in rule(cfg)]

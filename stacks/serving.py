@@ -1,0 +1,140 @@
+"""Campaigns (custom resource), filters and the event tracker (CloudFormation's own types).
+
+The campaign is a custom resource although `AWS::Personalize::Campaign` exists: it adopts a
+campaign made by the notebook, updates in place and waits on `latestCampaignUpdate`, and
+releases (never deletes) an adopted campaign on rollback, so a failed deploy cannot take
+down what an application already calls.
+"""
+
+import json
+from collections.abc import Mapping, Sequence
+
+from aws_cdk import Fn
+from aws_cdk import aws_personalize as personalize
+from constructs import Construct, IDependable
+
+from lambda_handlers import constants
+from lambda_handlers.constants import Attr, CampaignProps
+from stacks.naming import content_hash, pascal
+from stacks.training import _custom_resource, api_tags
+
+
+def campaign_config(
+    *,
+    enable_metadata_with_recommendations: bool = False,
+    exploration_weight: float | None = None,
+    exploration_item_age_cut_off: int | None = None,
+    ranking_influence: Mapping[str, float] | None = None,
+    sync_with_latest_solution_version: bool = False,
+) -> dict[str, object]:
+    """`campaignConfig` in the API's own shape (item exploration values are strings there)."""
+    config: dict[str, object] = {
+        "enableMetadataWithRecommendations": enable_metadata_with_recommendations,
+        "syncWithLatestSolutionVersion": sync_with_latest_solution_version,
+    }
+    if exploration_weight is not None or exploration_item_age_cut_off is not None:
+        config["itemExplorationConfig"] = {
+            "explorationWeight": str(exploration_weight if exploration_weight is not None else 0.3),
+            "explorationItemAgeCutOff": str(exploration_item_age_cut_off or 30),
+        }
+    if ranking_influence:
+        config["rankingInfluence"] = dict(sorted(ranking_influence.items()))
+    return config
+
+
+class PersonalizeCampaign(Construct):
+    """A campaign serving a trained, gated solution version.
+
+    Props (keyword-only):
+    - name: physical name (adopted if a campaign of that name exists).
+    - solution_version_arn: the last training link's `SolutionVersionArn`.
+    - min_provisioned_tps: billing floor, integer ≥ 1 (default 1).
+    - config: `campaignConfig` from `campaign_config()` (default: metadata off).
+    - tags: (default {}).
+    - depends_on: extra dependencies (default none).
+    - logical_id: template logical id (default from the name).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name: str,
+        solution_version_arn: str,
+        min_provisioned_tps: int = 1,
+        config: Mapping[str, object] | None = None,
+        tags: Mapping[str, str] | None = None,
+        depends_on: Sequence[IDependable] = (),
+        logical_id: str | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.physical_name = name
+        self.min_provisioned_tps = min_provisioned_tps
+        self.resource = _custom_resource(
+            self,
+            "Resource",
+            resource_type=constants.CAMPAIGN_TYPE,
+            logical_id=logical_id or f"Campaign{pascal(name)}",
+            properties={
+                CampaignProps.NAME: name,
+                CampaignProps.SOLUTION_VERSION_ARN: solution_version_arn,
+                CampaignProps.MIN_PROVISIONED_TPS: str(min_provisioned_tps),
+                CampaignProps.CAMPAIGN_CONFIG: json.dumps(dict(config or campaign_config()), sort_keys=True),
+                CampaignProps.TAGS: api_tags(tags or {}),
+            },
+        )
+        for dependency in depends_on:
+            self.resource.node.add_dependency(dependency)
+        self.campaign_arn = self.resource.get_att_string(Attr.CAMPAIGN_ARN)
+
+
+def latest_version_arn(solution_arn: str) -> str:
+    """What a campaign with syncWithLatestSolutionVersion must point at."""
+    return Fn.join("", [solution_arn, "/$LATEST"])
+
+
+def filter_name(project: str, name: str, expression: str) -> str:
+    """Filter Name and FilterExpression are create-only: naming by the expression lets
+    CloudFormation replace the filter cleanly when the expression changes."""
+    return f"{project}-{name}-{content_hash(expression)}"
+
+
+class Filters(Construct):
+    """`CfnFilter` per filter and the optional `CfnEventTracker`, after the datasets exist."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        project: str,
+        dataset_group_arn: str,
+        filters: Mapping[str, str],
+        event_tracker: bool,
+        depends_on: Sequence[IDependable] = (),
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.filter_arns: dict[str, str] = {}
+        for name, expression in filters.items():
+            cfn = personalize.CfnFilter(
+                self,
+                f"Filter{pascal(name)}",
+                name=filter_name(project, name, expression),
+                dataset_group_arn=dataset_group_arn,
+                filter_expression=expression,
+            )
+            cfn.override_logical_id(f"Filter{pascal(name)}")
+            for dependency in depends_on:
+                cfn.node.add_dependency(dependency)
+            self.filter_arns[name] = cfn.attr_filter_arn
+        self.tracking_id: str | None = None
+        if event_tracker:
+            tracker = personalize.CfnEventTracker(
+                self, "EventTracker", name=f"{project}-tracker", dataset_group_arn=dataset_group_arn
+            )
+            tracker.override_logical_id("EventTracker")
+            for dependency in depends_on:
+                tracker.node.add_dependency(dependency)
+            self.tracking_id = tracker.attr_tracking_id
+            self.event_tracker_arn = tracker.attr_event_tracker_arn
