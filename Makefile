@@ -1,5 +1,6 @@
 # The README's two commands: `make synth` and `make test`. Everything installs from this repo's files.
 SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -28,7 +29,7 @@ node_modules/.installed: package.json package-lock.json
 
 synth: $(VENV)/.installed node_modules/.installed
 	rm -rf cdk.out
-	npx --no-install cdk synth --quiet -c config=$(CONFIG) > /dev/null
+	npx --no-install cdk synth --quiet -c config=$(CONFIG) 2>&1 >/dev/null | sed '/^$$/d'
 	$(PY) -m stacks.summary cdk.out
 
 test: $(VENV)/.dev-installed node_modules/.installed

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""CDK app: read the config named by `-c config=PATH` (default config/default.yaml), build stacks.
+"""CDK app: one deployment (`-c config=PATH`, default config/default.yaml) or the pipeline that
+promotes stage configs through accounts (`-c pipeline=PATH`, e.g. config/pipeline.yaml).
 
 Only this file reads context; constructs get everything through their props.
 """
@@ -10,24 +11,42 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
 from stacks.config_model import ConfigError, load_config
-from stacks.personalize_stack import PersonalizeStack
+from stacks.pipeline_config import load_pipeline
+from stacks.pipeline_stack import PipelineStack
+from stacks.stages import personalize_stack
 
 DEFAULT_CONFIG = "config/default.yaml"
 
 
 def build_app(config_path: str, app: cdk.App | None = None) -> cdk.App:
+    """One PersonalizeStack from one config (the stack a pipeline stage of that config deploys)."""
     app = app or cdk.App()
-    config = load_config(config_path)
-    PersonalizeStack(app, config.resolved_stack_name, config=config)
+    personalize_stack(app, load_config(config_path))
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks())
+    return app
+
+
+def build_pipeline_app(pipeline_path: str, app: cdk.App | None = None) -> cdk.App:
+    """The pipeline stack (in the pipeline account) with one stage per stage config."""
+    app = app or cdk.App()
+    pipeline = load_pipeline(pipeline_path)
+    PipelineStack(app, pipeline.file.name, pipeline=pipeline)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks())
     return app
 
 
 def main() -> int:
     app = cdk.App()
-    config_path = app.node.try_get_context("config") or DEFAULT_CONFIG
+    config_path = app.node.try_get_context("config")
+    pipeline_path = app.node.try_get_context("pipeline")
     try:
-        build_app(str(config_path), app)
+        if pipeline_path and config_path:
+            print("give either -c config=PATH (one deployment) or -c pipeline=PATH, not both", file=sys.stderr)
+            return 1
+        if pipeline_path:
+            build_pipeline_app(str(pipeline_path), app)
+        else:
+            build_app(str(config_path or DEFAULT_CONFIG), app)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -38,6 +38,9 @@ class SolutionVersionProps:
     GATES: Final = "Gates"  # JSON object metric name -> minimum
     LINK_SECONDS: Final = "LinkSeconds"  # how long this link may wait before handing over
     TAGS: Final = "Tags"
+    # Optional (added by the handlers' author): config name for the metric dimension and
+    # messages, as on the wait links; without it the name is read from SolutionArn.
+    SOLUTION_NAME: Final = "SolutionName"
 
 
 class TrainingWaitProps:

@@ -7,9 +7,12 @@ Property values arrive as strings; anything else is turned into a string (JSON f
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Required, TypedDict
+from typing import TYPE_CHECKING, Any, Final, Required, TypedDict
 
 from lambda_handlers.errors import DeployError
+
+if TYPE_CHECKING:
+    from mypy_boto3_personalize.type_defs import TagTypeDef
 
 CREATE: Final = "Create"
 UPDATE: Final = "Update"
@@ -90,7 +93,7 @@ class Event:
         except json.JSONDecodeError as exc:
             raise DeployError(f"{self.logical_id}: property {name} is not valid JSON: {exc}") from exc
 
-    def tags(self, name: str = "Tags") -> list[dict[str, str]]:
+    def tags(self, name: str = "Tags") -> "list[TagTypeDef]":
         """Tags in Personalize's shape (`[{"tagKey", "tagValue"}]`) from a JSON property."""
         value = self.json_prop(name, [])
         if not isinstance(value, list):

@@ -1,5 +1,11 @@
-"""Read a YAML config, resolve its paths against the file, validate, and report every problem."""
+"""Read a YAML config, resolve its paths against the file, validate, and report every problem.
 
+A config may name a base config with `extends: ../default.yaml` (relative to the file); the
+base is read first (its own paths resolved against itself, its own `extends` followed), then
+this file is deep-merged over it (rules in `merge.py`), then the result is validated once.
+"""
+
+import os
 from pathlib import Path
 from typing import Any
 
@@ -8,6 +14,7 @@ from pydantic import ValidationError
 
 from stacks.config_model import rules
 from stacks.config_model.errors import ConfigError, Problem
+from stacks.config_model.merge import MergeError, deep_merge
 from stacks.config_model.model import AppConfig
 
 
@@ -44,6 +51,40 @@ def read_yaml(path: Path) -> dict[str, Any]:
     return _resolve_paths(raw, path.parent)
 
 
+EXTENDS_KEY = "extends"
+
+
+def _shown(path: Path) -> str:
+    """A path as a person reads it: relative to the working directory when below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return os.path.normpath(str(path))
+
+
+def read_merged(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], list[str]]:
+    """The raw config of `path` with its `extends` chain merged in, and the files read (head first)."""
+    raw = read_yaml(path)
+    base_name = raw.pop(EXTENDS_KEY, None)
+    if base_name is None:
+        return raw, [_shown(path)]
+    chain = (*_chain, path.resolve())
+    if not isinstance(base_name, str) or not base_name:
+        raise ConfigError(_shown(path), [Problem(EXTENDS_KEY, "must be the path of a base config file")])
+    base_path = path.parent / base_name
+    if base_path.resolve() in chain:
+        cycle = " -> ".join([*(_shown(p) for p in chain), _shown(base_path)])
+        raise ConfigError(_shown(path), [Problem(EXTENDS_KEY, f"extends itself in a cycle: {cycle}")])
+    if not base_path.is_file():
+        raise ConfigError(_shown(path), [Problem(EXTENDS_KEY, f"base config not found: {_shown(base_path)}")])
+    base, files = read_merged(base_path, chain)
+    try:
+        merged = deep_merge(base, raw)
+    except MergeError as exc:
+        raise ConfigError(_shown(path), exc.problems) from None
+    return merged, [_shown(path), *files]
+
+
 def validate(raw: dict[str, Any], source: str) -> AppConfig:
     """Parse then check; raise one ConfigError naming every problem by field path."""
     try:
@@ -59,4 +100,6 @@ def validate(raw: dict[str, Any], source: str) -> AppConfig:
 
 def load_config(path: str | Path) -> AppConfig:
     path = Path(path)
-    return validate(read_yaml(path), str(path))
+    raw, files = read_merged(path)
+    source = str(path) if len(files) == 1 else f"{path} (extends {' -> '.join(files[1:])})"
+    return validate(raw, source)

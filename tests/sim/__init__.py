@@ -3,6 +3,22 @@
 Public entry point: `DeploySimulator` (see `simulator.py`).
 """
 
-from .simulator import DeleteResult, DeployFailure, DeployResult, DeploySimulator, DeployStats, StackEvent
+from .simulator import (
+    DeleteResult,
+    DeployFailure,
+    DeployResult,
+    DeploySimulator,
+    DeployStats,
+    StackEvent,
+    load_template,
+)
 
-__all__ = ["DeleteResult", "DeployFailure", "DeployResult", "DeploySimulator", "DeployStats", "StackEvent"]
+__all__ = [
+    "DeleteResult",
+    "DeployFailure",
+    "DeployResult",
+    "DeploySimulator",
+    "DeployStats",
+    "StackEvent",
+    "load_template",
+]

@@ -52,7 +52,9 @@ def pseudo_parameters(stack_name: str, stack_id: str) -> dict[str, Any]:
     }
 
 
-def parameter_values(template: Mapping[str, Any], overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def parameter_values(
+    template: Mapping[str, Any], overrides: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """Value of every template parameter: the override, else its Default; lists split on commas."""
     values: dict[str, Any] = {}
     for name, spec in (template.get("Parameters") or {}).items():
@@ -118,7 +120,7 @@ class Resolver:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             handler = self._FUNCTIONS.get(key)
             if handler is not None:
                 return handler(self, arg)
@@ -140,7 +142,9 @@ class Resolver:
             return self._params[name]
         if name in self._resources:
             return self._ref(name)
-        raise ResolveError(f"Template format error: Unresolved resource dependencies [{name}] in the Resources block")
+        raise ResolveError(
+            f"Template format error: Unresolved resource dependencies [{name}] in the Resources block"
+        )
 
     def _fn_get_att(self, arg: Any) -> Any:
         if isinstance(arg, str):
@@ -148,9 +152,13 @@ class Resolver:
         elif isinstance(arg, list) and len(arg) == 2:
             logical_id, attr = str(arg[0]), str(self._resolve(arg[1]))
         else:
-            raise ResolveError(f"Template error: every Fn::GetAtt object requires two non-empty parameters: {arg!r}")
+            raise ResolveError(
+                f"Template error: every Fn::GetAtt object requires two non-empty parameters: {arg!r}"
+            )
         if logical_id not in self._resources:
-            raise ResolveError(f"Template error: instance of Fn::GetAtt references undefined resource {logical_id}")
+            raise ResolveError(
+                f"Template error: instance of Fn::GetAtt references undefined resource {logical_id}"
+            )
         return self._get_att(logical_id, attr)
 
     def _fn_join(self, arg: Any) -> str:
@@ -163,8 +171,9 @@ class Resolver:
         return str(delimiter).join(_scalar_str(v) for v in items)
 
     def _fn_sub(self, arg: Any) -> str:
+        variables: dict[str, Any] = {}
         if isinstance(arg, str):
-            text, variables = arg, {}
+            text = arg
         elif isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str):
             text, variables = arg[0], self._resolve(arg[1]) or {}
         else:
@@ -255,7 +264,7 @@ class Resolver:
             return expr.lower() == "true"
         if not (isinstance(expr, dict) and len(expr) == 1):
             raise ResolveError(f"Template error: bad condition {expr!r}")
-        (key, arg), = expr.items()
+        ((key, arg),) = expr.items()
         if key == "Fn::Equals":
             left, right = (self._resolve(a) for a in arg)
             return _scalar_str(left) == _scalar_str(right)

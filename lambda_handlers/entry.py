@@ -1,0 +1,83 @@
+"""Lambda entry points of the Provider: dispatch on ResourceType to one module per resource kind.
+
+`on_event` / `is_complete` are the Lambda handlers; `handle_on_event` / `handle_is_complete`
+take their `Deps` explicitly (tests and the deploy simulator pass their own).
+"""
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from lambda_handlers import campaign, constants, errors, solution, solution_version, training_wait
+from lambda_handlers.deps import Deps, default_deps
+from lambda_handlers.events import Event, IsCompleteResponse, OnEventResponse, not_complete
+
+
+class ResourceModule(Protocol):
+    def on_event(self, event: Event, deps: Deps) -> OnEventResponse: ...
+
+    def is_complete(self, event: Event, deps: Deps) -> IsCompleteResponse: ...
+
+
+MODULES: Mapping[str, ResourceModule] = {
+    constants.SOLUTION_TYPE: solution,
+    constants.SOLUTION_VERSION_TYPE: solution_version,
+    constants.TRAINING_WAIT_TYPE: training_wait,
+    constants.CAMPAIGN_TYPE: campaign,
+}
+
+
+def _module(event: Event) -> ResourceModule:
+    module = MODULES.get(event.resource_type)
+    if module is None:
+        raise errors.DeployError(
+            f"unknown ResourceType {event.resource_type!r} for {event.logical_id}; "
+            f"this provider serves {', '.join(constants.RESOURCE_TYPES)}"
+        )
+    return module
+
+
+def _describe(event: Event) -> str:
+    return f"{event.request_type} {event.resource_type} {event.logical_id} {event.physical_id or '-'}"
+
+
+def handle_on_event(raw: Mapping[str, Any], deps: Deps) -> OnEventResponse:
+    event = Event.from_raw(raw)
+    deps.log(f"onEvent {_describe(event)}")
+    try:
+        response = _module(event).on_event(event, deps)
+    except errors.DeployError as exc:
+        deps.log(f"failed: {exc.message}")
+        raise
+    except Exception as exc:
+        message = errors.describe(exc)
+        deps.log(f"failed: {message}")
+        raise errors.DeployError(message) from exc
+    deps.log(f"onEvent result {response['PhysicalResourceId']}")
+    return response
+
+
+def handle_is_complete(raw: Mapping[str, Any], deps: Deps) -> IsCompleteResponse:
+    event = Event.from_raw(raw)
+    try:
+        response = _module(event).is_complete(event, deps)
+    except errors.DeployError as exc:
+        deps.log(f"isComplete {_describe(event)} failed: {exc.message}")
+        raise
+    except Exception as exc:
+        message = errors.describe(exc)
+        if errors.is_transient(exc):
+            deps.log(f"isComplete {_describe(event)}: transient ({message}), polling again")
+            return not_complete()
+        deps.log(f"isComplete {_describe(event)} failed: {message}")
+        raise errors.DeployError(message) from exc
+    if response["IsComplete"]:
+        deps.log(f"isComplete {_describe(event)}: complete")
+    return response
+
+
+def on_event(event: Mapping[str, Any], context: object) -> OnEventResponse:
+    return handle_on_event(event, default_deps())
+
+
+def is_complete(event: Mapping[str, Any], context: object) -> IsCompleteResponse:
+    return handle_is_complete(event, default_deps())

@@ -1,0 +1,157 @@
+"""Custom::PersonalizeSolutionVersion: find or start the training for a trigger (wait link 0).
+
+The version is named `names.version_name(trigger, mode)`, so an Update back to an old trigger
+(a rollback) finds the old version instead of training again. Physical id = version ARN.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lambda_handlers import arns, constants, metrics, names, training_status
+from lambda_handlers.constants import Attr, SolutionVersionProps
+from lambda_handlers.errors import ALREADY_EXISTS, IN_USE, NOT_FOUND, DeployError, is_code
+from lambda_handlers.events import DELETE, Event, IsCompleteResponse, OnEventResponse, complete, respond
+
+if TYPE_CHECKING:
+    from mypy_boto3_personalize.literals import TrainingModeType
+    from mypy_boto3_personalize.type_defs import TagTypeDef
+
+    from lambda_handlers.deps import Deps
+
+MANUAL = "MANUAL"
+AUTOMATIC = "AUTOMATIC"
+TRAINING_MODES = ("FULL", "UPDATE")
+
+
+def training_mode(text: str) -> TrainingModeType:
+    """FULL (the default) or UPDATE."""
+    mode = text.strip().upper() or "FULL"
+    if mode == "FULL":
+        return "FULL"
+    if mode == "UPDATE":
+        return "UPDATE"
+    raise DeployError(f"TrainingMode must be one of {', '.join(TRAINING_MODES)}, not {text!r}")
+
+
+def on_event(event: Event, deps: Deps) -> OnEventResponse:
+    if event.request_type == DELETE:
+        return _delete(event, deps)
+    solution_arn = event.prop(SolutionVersionProps.SOLUTION_ARN)
+    trigger = event.prop(SolutionVersionProps.TRIGGER)
+    mode = training_mode(event.props.get(SolutionVersionProps.TRAINING_MODE, ""))
+    metrics.parse_gates(event.props.get(SolutionVersionProps.GATES, ""))  # refuse bad gates early
+    name = names.version_name(trigger, mode)
+    arn = find_version(deps, solution_arn, name)
+    if arn is None:
+        arn = start_training(deps, solution_arn, name, mode, event.tags(SolutionVersionProps.TAGS))
+    return respond(arn, {Attr.SOLUTION_VERSION_ARN: arn, Attr.STARTED_AT: str(int(deps.now()))})
+
+
+def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
+    if event.request_type == DELETE:
+        return complete()
+    arn = event.data.get(Attr.SOLUTION_VERSION_ARN) or event.physical_id
+    link = training_status.Link(
+        version_arn=arn,
+        trigger=event.prop(SolutionVersionProps.TRIGGER),
+        training_mode=event.props.get(SolutionVersionProps.TRAINING_MODE) or "FULL",
+        solution_name=event.props.get(SolutionVersionProps.SOLUTION_NAME) or arns.solution_name(arn),
+        started_at=float(event.data.get(Attr.STARTED_AT) or deps.now()),
+        link_seconds=float(event.props.get(SolutionVersionProps.LINK_SECONDS) or constants.LINK_SECONDS),
+        gates=metrics.parse_gates(event.props.get(SolutionVersionProps.GATES, "")),
+    )
+    return training_status.evaluate(link, deps)
+
+
+def list_versions(deps: Deps, solution_arn: str) -> list[dict[str, Any]]:
+    """Every version summary of the solution, newest first."""
+    summaries: list[dict[str, Any]] = []
+    paginator = deps.personalize.get_paginator("list_solution_versions")
+    for page in paginator.paginate(solutionArn=solution_arn):
+        summaries.extend(dict(summary) for summary in page.get("solutionVersions", []))
+    return sorted(
+        summaries, key=lambda s: training_status.epoch(s.get("creationDateTime"), 0.0), reverse=True
+    )
+
+
+def _usable(status: str | None) -> bool:
+    return training_status.is_training(status) or status == constants.SOLUTION_VERSION_ACTIVE
+
+
+def find_version(deps: Deps, solution_arn: str, name: str) -> str | None:
+    """The version named `name` that is training or ACTIVE; else, while no version has a `cdk-`
+    name, the newest MANUAL (notebook) version training or ACTIVE; else None.
+    Summaries carry no name, so MANUAL versions are described (AUTOMATIC ones never match)."""
+    ours_seen = False
+    notebook: str | None = None
+    for summary in list_versions(deps, solution_arn):
+        if summary.get("trainingType") == AUTOMATIC:
+            continue
+        arn = str(summary["solutionVersionArn"])
+        try:
+            version = deps.personalize.describe_solution_version(solutionVersionArn=arn)["solutionVersion"]
+        except Exception as exc:
+            if is_code(exc, NOT_FOUND):
+                continue
+            raise
+        version_name = version.get("name")
+        usable = _usable(version.get("status"))
+        if version_name == name and usable:
+            deps.log(f"found version {arn} named {name} ({version.get('status')}): no training")
+            return arn
+        ours_seen = ours_seen or names.is_ours(version_name)
+        if notebook is None and usable and version.get("trainingType") == MANUAL:
+            notebook = arn
+    if notebook is not None and not ours_seen:
+        deps.log(f"adopting the existing manual version {notebook}: no training")
+        return notebook
+    return None
+
+
+def start_training(
+    deps: Deps, solution_arn: str, name: str, mode: TrainingModeType, tags: list[TagTypeDef]
+) -> str:
+    client = deps.personalize
+    try:
+        if tags:
+            created = client.create_solution_version(
+                solutionArn=solution_arn,
+                trainingMode=mode,
+                name=name,
+                tags=tags,
+            )
+        else:
+            created = client.create_solution_version(
+                solutionArn=solution_arn,
+                trainingMode=mode,
+                name=name,
+            )
+    except Exception as exc:
+        if is_code(exc, ALREADY_EXISTS):
+            raise DeployError(
+                f"solution version {name} of {solution_arn} already exists but failed or was stopped; "
+                "change the trigger to train a new version"
+            ) from exc
+        raise
+    arn = created["solutionVersionArn"]
+    deps.log(f"started training {arn} ({name}, {mode})")
+    return arn
+
+
+def _delete(event: Event, deps: Deps) -> OnEventResponse:
+    """Stop a version still training (billing stops); a finished one goes with its solution."""
+    arn = event.physical_id
+    if not arns.is_arn(arn):
+        return respond(arn)
+    try:
+        status = deps.personalize.describe_solution_version(solutionVersionArn=arn)["solutionVersion"].get(
+            "status"
+        )
+        if training_status.is_training(status):
+            deps.personalize.stop_solution_version_creation(solutionVersionArn=arn)
+            deps.log(f"stopped training of {arn}")
+    except Exception as exc:
+        if not (is_code(exc, NOT_FOUND) or is_code(exc, IN_USE)):
+            raise
+    return respond(arn)

@@ -1,0 +1,116 @@
+"""One evaluation of a training wait link, shared by the version resource (link 0) and the links.
+
+ACTIVE → metrics, gates, EMF line, complete with the Summary. Failed/stopped → DeployError.
+Still training → not complete until this link's budget is spent, then hand over (complete with
+the training status), or, on the last link, fail saying how long training has run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+from lambda_handlers import constants, metrics
+from lambda_handlers.constants import Attr
+from lambda_handlers.errors import NOT_FOUND, DeployError, is_code
+from lambda_handlers.events import IsCompleteResponse, complete, not_complete
+
+if TYPE_CHECKING:
+    from lambda_handlers.deps import Deps
+
+FAILED: Final = "CREATE FAILED"
+STOPPED_STATES: Final = ("CREATE STOPPING", "CREATE STOPPED")
+
+
+@dataclass(frozen=True)
+class Link:
+    version_arn: str
+    trigger: str
+    training_mode: str
+    solution_name: str
+    started_at: float  # epoch seconds of this link's onEvent
+    link_seconds: float
+    gates: dict[str, float] = field(default_factory=dict)
+    is_last: bool = False
+    max_wait_minutes: int = 0
+
+
+def is_training(status: str | None) -> bool:
+    return status in constants.TRAINING_STATES
+
+
+def iso(value: Any) -> str:
+    """ISO-8601 of a botocore timestamp (datetime) or epoch number; "" when absent."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, int | float):
+        return dt.datetime.fromtimestamp(value, tz=dt.UTC).isoformat()
+    return ""
+
+
+def epoch(value: Any, default: float) -> float:
+    if isinstance(value, dt.datetime):
+        return value.timestamp()
+    if isinstance(value, int | float):
+        return float(value)
+    return default
+
+
+def evaluate(link: Link, deps: Deps) -> IsCompleteResponse:
+    try:
+        version = deps.personalize.describe_solution_version(solutionVersionArn=link.version_arn)[
+            "solutionVersion"
+        ]
+    except Exception as exc:
+        if is_code(exc, NOT_FOUND):
+            raise DeployError(f"solution version {link.version_arn} not found") from exc
+        raise
+    status = str(version.get("status", ""))
+    if status == constants.SOLUTION_VERSION_ACTIVE:
+        return _active(link, dict(version), deps)
+    if status == FAILED:
+        reason = version.get("failureReason") or "no reason given"
+        raise DeployError(f"solution version {link.version_arn} failed: {reason}")
+    if status in STOPPED_STATES:
+        raise DeployError(
+            f"solution version {link.version_arn} was stopped ({status}) before it finished training; "
+            "change the trigger to train a new one"
+        )
+    if deps.now() - link.started_at < link.link_seconds:
+        return not_complete()
+    if not link.is_last:
+        deps.log(f"hand-over: {link.version_arn} is {status}, the next link continues")
+        return complete({Attr.SOLUTION_VERSION_ARN: link.version_arn, Attr.STATUS: status, Attr.SUMMARY: ""})
+    created = epoch(version.get("creationDateTime"), link.started_at)
+    elapsed = int(max(0.0, deps.now() - created) // 60)
+    raise DeployError(
+        f"training of solution {link.solution_name} not finished after {elapsed} min "
+        f"(max_wait_minutes {link.max_wait_minutes}): version {link.version_arn} is {status}; "
+        "raise training.max_wait_minutes or redeploy later: the next deploy picks the same version "
+        "up without retraining"
+    )
+
+
+def _active(link: Link, version: dict[str, Any], deps: Deps) -> IsCompleteResponse:
+    response = deps.personalize.get_solution_metrics(solutionVersionArn=link.version_arn)
+    values = {name: float(value) for name, value in (response.get("metrics") or {}).items()}
+    if values:
+        deps.log(metrics.emf_line(link.solution_name, link.version_arn, values, deps.now()))
+    failures = metrics.failed_gates(values, link.gates)
+    if failures:
+        raise DeployError(metrics.gate_message(link.solution_name, link.version_arn, failures))
+    summary = metrics.summary(
+        version_arn=link.version_arn,
+        training_mode=str(version.get("trainingMode") or link.training_mode),
+        trigger=link.trigger,
+        metrics=values,
+        trained_at=iso(version.get("lastUpdatedDateTime")),
+    )
+    return complete(
+        {
+            Attr.SOLUTION_VERSION_ARN: link.version_arn,
+            Attr.STATUS: constants.SOLUTION_VERSION_ACTIVE,
+            Attr.SUMMARY: summary,
+        }
+    )

@@ -1,0 +1,118 @@
+"""The promotion pipeline (CDK Pipelines) in the pipeline account.
+
+Source: the repository through a CodeConnections connection. Synth: installs from this
+repository's own files (the Makefile's install targets: `npm ci`, a venv from
+requirements.txt) and runs the same `cdk synth -c pipeline=...` a person runs. Self-mutating.
+Then one stage per stage config, in the file's order: an optional manual approval before it,
+and after it a step that prints what was deployed (trained versions with their metrics, ARNs)
+from the stage stack's outputs.
+"""
+
+import json
+import os
+from pathlib import Path
+
+from aws_cdk import Environment, Stack
+from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import pipelines
+from constructs import Construct
+
+from stacks.pipeline_config import PipelineConfig, PipelineStage
+from stacks.pipeline_nag import acknowledge_pipeline
+from stacks.stages import PersonalizeStage, outputs_for_pipeline
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+INSTALL_COMMANDS = ("make .venv/.installed node_modules/.installed",)
+BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_7_0
+RUNTIME_VERSIONS = {"nodejs": "20", "python": "3.12"}
+
+
+def cdk_cli_version() -> str:
+    """The CDK CLI pinned in package.json: self-mutation and asset publishing use the same one."""
+    package = json.loads((REPO_ROOT / "package.json").read_text(encoding="utf-8"))
+    return str(package["devDependencies"]["aws-cdk"])
+
+
+def repo_relative(path: Path) -> str:
+    """The pipeline file as the synth step names it: relative to the repository root."""
+    try:
+        return path.resolve().relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return os.path.normpath(str(path))
+
+
+def synth_commands(pipeline_file: str) -> list[str]:
+    return [f"npx --no-install cdk synth -c pipeline={pipeline_file}"]
+
+
+def report_commands(stage: str, variables: list[str]) -> list[str]:
+    """Print each output on its own line; values stay quoted (summaries are JSON)."""
+    lines = [f"echo 'Deployed to stage {stage}:'"]
+    lines += [f"printf '%s = %s\\n' {var} \"${var}\"" for var in variables]
+    return lines
+
+
+class PipelineStack(Stack):
+    """Props (keyword-only): pipeline — the validated pipeline file with its stage configs."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, pipeline: PipelineConfig) -> None:
+        file = pipeline.file
+        super().__init__(
+            scope,
+            construct_id,
+            stack_name=file.name,
+            env=Environment(account=file.account, region=file.region),
+            description=f"Promotion pipeline {file.name}: {' -> '.join(s.ref.name for s in pipeline.stages)} "
+            "(personalize-cdk)",
+        )
+        source = pipelines.CodePipelineSource.connection(
+            file.source.repository, file.source.branch, connection_arn=file.source.connection_arn
+        )
+        self.synth = pipelines.ShellStep(
+            "Synth",
+            input=source,
+            install_commands=list(INSTALL_COMMANDS),
+            commands=synth_commands(repo_relative(pipeline.path)),
+        )
+        self.pipeline = pipelines.CodePipeline(
+            self,
+            "Pipeline",
+            pipeline_name=file.name,
+            synth=self.synth,
+            self_mutation=True,
+            cross_account_keys=True,
+            enable_key_rotation=True,
+            publish_assets_in_parallel=False,
+            cli_version=cdk_cli_version(),
+            code_build_defaults=pipelines.CodeBuildOptions(
+                build_environment=codebuild.BuildEnvironment(build_image=BUILD_IMAGE),
+                partial_build_spec=codebuild.BuildSpec.from_object(
+                    {"phases": {"install": {"runtime-versions": RUNTIME_VERSIONS}}}
+                ),
+            ),
+        )
+        self.stages: list[PersonalizeStage] = []
+        for stage in pipeline.stages:
+            self._add_stage(stage)
+        self.pipeline.build_pipeline()
+        acknowledge_pipeline(self.pipeline)
+
+    def _add_stage(self, stage: PipelineStage) -> None:
+        name = stage.ref.name
+        deployed = PersonalizeStage(self, name, config=stage.config)
+        outputs = outputs_for_pipeline(deployed.stack)
+        pre: list[pipelines.Step] = []
+        if stage.ref.approval:
+            pre.append(
+                pipelines.ManualApprovalStep(
+                    f"Approve-{name}",
+                    comment=f"Promote to {name} ({stage.config_path.name}): read the impact report first",
+                )
+            )
+        post = pipelines.ShellStep(
+            f"Report-{name}",
+            env_from_cfn_outputs=dict(outputs),
+            commands=report_commands(name, list(outputs)),
+        )
+        self.pipeline.add_stage(deployed, pre=pre, post=[post])
+        self.stages.append(deployed)

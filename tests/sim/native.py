@@ -1,0 +1,267 @@
+"""Native `AWS::Personalize::*` resources, created through a boto3 Personalize client.
+
+Plays what CloudFormation's own resource handlers do: create, wait (describing every
+`poll_interval` seconds of virtual time) until ACTIVE, delete and wait until ResourceNotFound.
+Create-only properties (from the CloudFormation registry schemas) force a replacement; the
+simulator decides that with `CREATE_ONLY` before calling `update`. In-place updates:
+`AWS::Personalize::Dataset` with a changed `DatasetImportJob` starts a new import job and waits
+for it (that is how new CSV content re-imports); other in-place changes (Tags of a filter or an
+event tracker) make no call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from .provider import Clock
+
+DATASET_GROUP: Final = "AWS::Personalize::DatasetGroup"
+SCHEMA: Final = "AWS::Personalize::Schema"
+DATASET: Final = "AWS::Personalize::Dataset"
+FILTER: Final = "AWS::Personalize::Filter"
+EVENT_TRACKER: Final = "AWS::Personalize::EventTracker"
+
+# createOnlyProperties of the registry schemas (cfn-lint 1.58 copies).
+CREATE_ONLY: Final[Mapping[str, frozenset[str]]] = {
+    DATASET_GROUP: frozenset({"Name", "RoleArn", "KmsKeyArn", "Domain", "Tags"}),
+    SCHEMA: frozenset({"Name", "Schema", "Domain", "Tags"}),
+    DATASET: frozenset({"Name", "DatasetType", "DatasetGroupArn", "SchemaArn", "Tags"}),
+    FILTER: frozenset({"Name", "DatasetGroupArn", "FilterExpression"}),
+    EVENT_TRACKER: frozenset({"Name", "DatasetGroupArn"}),
+}
+NATIVE_TYPES: Final = frozenset(CREATE_ONLY)
+
+# The attribute Ref returns, per type (the primary identifier).
+PRIMARY_ATTR: Final[Mapping[str, str]] = {
+    DATASET_GROUP: "DatasetGroupArn",
+    SCHEMA: "SchemaArn",
+    DATASET: "DatasetArn",
+    FILTER: "FilterArn",
+    EVENT_TRACKER: "EventTrackerArn",
+}
+
+FAILED_STATES: Final = ("CREATE FAILED", "FAILED")
+
+
+class NativeError(Exception):
+    """A native resource operation failed; the message is CloudFormation's status reason.
+
+    `physical_id` is set when the resource exists although the operation failed (a dataset
+    whose import job failed): CloudFormation then deletes it on rollback.
+    """
+
+    def __init__(self, reason: str, physical_id: str | None = None) -> None:
+        super().__init__(reason)
+        self.physical_id = physical_id
+
+
+@dataclass
+class NativeResult:
+    physical_id: str
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of a botocore ClientError, else the exception's class name."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        code = response.get("Error", {}).get("Code")
+        if code:
+            return str(code)
+    return type(exc).__name__
+
+
+def _tags(props: Mapping[str, Any]) -> list[dict[str, str]]:
+    return [{"tagKey": str(t["Key"]), "tagValue": str(t["Value"])} for t in props.get("Tags") or []]
+
+
+class NativePersonalize:
+    """Create/update/delete of the native Personalize types against a Personalize client."""
+
+    def __init__(
+        self,
+        client: Any,
+        clock: Clock,
+        *,
+        poll_interval: int = 30,
+        max_wait_seconds: int = 36 * 3600,
+        in_use_wait_seconds: int = 3600,
+    ) -> None:
+        self._client = client
+        self._clock = clock
+        self._poll = poll_interval
+        self._max_wait = max_wait_seconds
+        self._in_use_wait = in_use_wait_seconds
+
+    # ---- create -------------------------------------------------------------------------------
+    def create(self, rtype: str, props: Mapping[str, Any]) -> NativeResult:
+        made: list[str] = []  # the physical id, once the create call answered
+        try:
+            return self._create(rtype, props, made)
+        except NativeError as exc:
+            exc.physical_id = exc.physical_id or (made[0] if made else None)
+            raise
+        except Exception as exc:
+            raise NativeError(_reason(exc), made[0] if made else None) from exc
+
+    def _create(self, rtype: str, props: Mapping[str, Any], made: list[str]) -> NativeResult:
+        c = self._client
+        if True:
+            if rtype == DATASET_GROUP:
+                kwargs = _optional(
+                    props, name="Name", roleArn="RoleArn", kmsKeyArn="KmsKeyArn", domain="Domain"
+                )
+                arn = c.create_dataset_group(**kwargs, **_tag_kw(props))["datasetGroupArn"]
+                made.append(arn)
+                self._wait_active(lambda: c.describe_dataset_group(datasetGroupArn=arn)["datasetGroup"], arn)
+                return NativeResult(arn, {"DatasetGroupArn": arn})
+            if rtype == SCHEMA:
+                kwargs = _optional(props, name="Name", schema="Schema", domain="Domain")
+                arn = c.create_schema(**kwargs)["schemaArn"]
+                made.append(arn)
+                return NativeResult(arn, {"SchemaArn": arn})
+            if rtype == DATASET:
+                kwargs = _optional(
+                    props,
+                    name="Name",
+                    schemaArn="SchemaArn",
+                    datasetGroupArn="DatasetGroupArn",
+                    datasetType="DatasetType",
+                )
+                arn = c.create_dataset(**kwargs, **_tag_kw(props))["datasetArn"]
+                made.append(arn)
+                self._wait_active(lambda: c.describe_dataset(datasetArn=arn)["dataset"], arn)
+                result = NativeResult(arn, {"DatasetArn": arn})
+                if props.get("DatasetImportJob"):
+                    self._import(arn, props["DatasetImportJob"], result)
+                return result
+            if rtype == FILTER:
+                kwargs = _optional(
+                    props, name="Name", datasetGroupArn="DatasetGroupArn", filterExpression="FilterExpression"
+                )
+                arn = c.create_filter(**kwargs, **_tag_kw(props))["filterArn"]
+                made.append(arn)
+                self._wait_active(lambda: c.describe_filter(filterArn=arn)["filter"], arn)
+                return NativeResult(arn, {"FilterArn": arn})
+            if rtype == EVENT_TRACKER:
+                kwargs = _optional(props, name="Name", datasetGroupArn="DatasetGroupArn")
+                answer = c.create_event_tracker(**kwargs, **_tag_kw(props))
+                arn = answer["eventTrackerArn"]
+                made.append(arn)
+                self._wait_active(lambda: c.describe_event_tracker(eventTrackerArn=arn)["eventTracker"], arn)
+                return NativeResult(arn, {"EventTrackerArn": arn, "TrackingId": answer.get("trackingId", "")})
+        raise NativeError(f"Unsupported native type {rtype}")
+
+    # ---- update (no create-only property changed) ---------------------------------------------
+    def update(
+        self, rtype: str, old: Mapping[str, Any], new: Mapping[str, Any], current: NativeResult
+    ) -> NativeResult:
+        result = NativeResult(current.physical_id, dict(current.attributes))
+        job = new.get("DatasetImportJob")
+        if rtype == DATASET and job and job != old.get("DatasetImportJob"):
+            try:
+                self._import(current.physical_id, job, result)
+            except NativeError:
+                raise
+            except Exception as exc:
+                raise NativeError(_reason(exc)) from exc
+        return result
+
+    def _import(self, dataset_arn: str, job: Mapping[str, Any], result: NativeResult) -> None:
+        kwargs: dict[str, Any] = {
+            "jobName": job["JobName"],
+            "datasetArn": dataset_arn,
+            "dataSource": {"dataLocation": (job.get("DataSource") or {}).get("DataLocation", "")},
+        }
+        if job.get("RoleArn"):
+            kwargs["roleArn"] = job["RoleArn"]
+        c = self._client
+        job_arn = c.create_dataset_import_job(**kwargs)["datasetImportJobArn"]
+        self._wait_active(
+            lambda: c.describe_dataset_import_job(datasetImportJobArn=job_arn)["datasetImportJob"], job_arn
+        )
+        result.attributes["DatasetImportJobArn"] = job_arn
+
+    # ---- delete -------------------------------------------------------------------------------
+    def delete(self, rtype: str, physical_id: str) -> None:
+        c = self._client
+        calls: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {
+            DATASET_GROUP: (
+                lambda: c.delete_dataset_group(datasetGroupArn=physical_id),
+                lambda: c.describe_dataset_group(datasetGroupArn=physical_id),
+            ),
+            SCHEMA: (
+                lambda: c.delete_schema(schemaArn=physical_id),
+                lambda: c.describe_schema(schemaArn=physical_id),
+            ),
+            DATASET: (
+                lambda: c.delete_dataset(datasetArn=physical_id),
+                lambda: c.describe_dataset(datasetArn=physical_id),
+            ),
+            FILTER: (
+                lambda: c.delete_filter(filterArn=physical_id),
+                lambda: c.describe_filter(filterArn=physical_id),
+            ),
+            EVENT_TRACKER: (
+                lambda: c.delete_event_tracker(eventTrackerArn=physical_id),
+                lambda: c.describe_event_tracker(eventTrackerArn=physical_id),
+            ),
+        }
+        if rtype not in calls:
+            raise NativeError(f"Unsupported native type {rtype}")
+        delete, describe = calls[rtype]
+        waited = 0
+        while True:
+            try:
+                delete()
+                break
+            except Exception as exc:
+                code = error_code(exc)
+                if code == "ResourceNotFoundException":
+                    return
+                if code != "ResourceInUseException" or waited >= self._in_use_wait:
+                    raise NativeError(_reason(exc)) from exc
+            self._clock.advance(self._poll)
+            waited += self._poll
+        while True:
+            try:
+                describe()
+            except Exception as exc:
+                if error_code(exc) == "ResourceNotFoundException":
+                    return
+                raise NativeError(_reason(exc)) from exc
+            if waited >= self._max_wait:
+                raise NativeError(f"Resource {physical_id} still exists after {waited} s")
+            self._clock.advance(self._poll)
+            waited += self._poll
+
+    # ---- waiting ------------------------------------------------------------------------------
+    def _wait_active(self, describe: Callable[[], Mapping[str, Any]], arn: str) -> None:
+        waited = 0
+        while True:
+            state = describe()
+            status = str(state.get("status", "ACTIVE"))
+            if status == "ACTIVE":
+                return
+            if status in FAILED_STATES:
+                raise NativeError(f"{arn} is {status}: {state.get('failureReason', 'no reason given')}")
+            if waited >= self._max_wait:
+                raise NativeError(f"Exceeded attempts to wait: {arn} is still {status} after {waited} s")
+            self._clock.advance(self._poll)
+            waited += self._poll
+
+
+def _optional(props: Mapping[str, Any], **mapping: str) -> dict[str, Any]:
+    """API keyword arguments from the CloudFormation properties that are present."""
+    return {api: props[cfn] for api, cfn in mapping.items() if props.get(cfn) not in (None, "")}
+
+
+def _tag_kw(props: Mapping[str, Any]) -> dict[str, Any]:
+    tags = _tags(props)
+    return {"tags": tags} if tags else {}
+
+
+def _reason(exc: BaseException) -> str:
+    return f'Resource handler returned message: "{exc}" (HandlerErrorCode: {error_code(exc)})'

@@ -1,0 +1,1 @@
+"""Shared test helpers: synthesize configs once per session."""

@@ -1,0 +1,105 @@
+"""Synthesize a config in-process, once per (config, overrides) per test session.
+
+The first synth in a process costs seconds (jsii start-up); later ones a fraction of that,
+so every test that needs a template shares these results instead of synthesizing again.
+"""
+
+import copy
+import json
+import os
+import tempfile
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_CONFIG = REPO / "config" / "default.yaml"
+
+
+@cache
+def synth_dir(config_path: str) -> Path:
+    """Synthesize `config_path` into a fresh directory (cached) and return the assembly dir."""
+    import aws_cdk as cdk
+
+    from app import build_app
+
+    outdir = Path(tempfile.mkdtemp(prefix="cdk-test-"))
+    context = json.loads((REPO / "cdk.json").read_text())["context"]
+    app = cdk.App(outdir=str(outdir), context=context)
+    build_app(config_path, app)
+    app.synth()
+    return outdir
+
+
+def templates(config_path: str | Path = DEFAULT_CONFIG) -> dict[str, dict[str, Any]]:
+    """Stack name → template dict of a synthesized config."""
+    outdir = synth_dir(str(config_path))
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    result: dict[str, dict[str, Any]] = {}
+    for artifact in manifest["artifacts"].values():
+        if artifact.get("type") == "aws:cloudformation:stack":
+            props = artifact["properties"]
+            name = props.get("stackName") or artifact.get("displayName")
+            result[name] = json.loads((outdir / props["templateFile"]).read_text())
+    return result
+
+
+def template(config_path: str | Path = DEFAULT_CONFIG) -> dict[str, Any]:
+    """The single Personalize stack's template of a config."""
+    (only,) = templates(config_path).values()
+    return only
+
+
+def default_raw_config() -> dict[str, Any]:
+    """The default config as a dict, with its paths made absolute (for variants)."""
+    raw = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    for ds in raw.get("datasets", {}).values():
+        for key in ("schema", "data"):
+            ds[key] = str((DEFAULT_CONFIG.parent / ds[key]).resolve())
+    return raw
+
+
+def write_config(raw: dict[str, Any], directory: Path | None = None) -> Path:
+    """Write a config variant to a YAML file (deterministic name by content) and return its path."""
+    text = yaml.safe_dump(raw, sort_keys=True)
+    directory = directory or Path(tempfile.gettempdir()) / "personalize-cdk-test-configs"
+    directory.mkdir(parents=True, exist_ok=True)
+    import hashlib
+
+    path = directory / f"config-{hashlib.sha256(text.encode()).hexdigest()[:12]}.yaml"
+    path.write_text(text)
+    return path
+
+
+def variant(**changes: Any) -> dict[str, Any]:
+    """A deep copy of the default config with top-level keys replaced."""
+    raw = copy.deepcopy(default_raw_config())
+    raw.update(changes)
+    return raw
+
+
+def manifest(config_path: str | Path = DEFAULT_CONFIG) -> dict[str, Any]:
+    """The cloud assembly manifest (manifest.json) of a synthesized config."""
+    return dict(json.loads((synth_dir(str(config_path)) / "manifest.json").read_text()))
+
+
+def template_files(config_path: str | Path = DEFAULT_CONFIG) -> list[Path]:
+    """Paths of every stack template a config synthesizes to (for tools that read files)."""
+    outdir = synth_dir(str(config_path))
+    return sorted(
+        outdir / artifact["properties"]["templateFile"]
+        for artifact in manifest(config_path)["artifacts"].values()
+        if artifact.get("type") == "aws:cloudformation:stack"
+    )
+
+
+EXISTING_DATASET_GROUP_ARN = "arn:aws:personalize:us-east-1:111111111111:dataset-group/existing-news"
+
+
+def existing_group_config() -> Path:
+    """The default config turned into one that trains in an existing dataset group (no datasets)."""
+    return write_config(variant(dataset_group={"arn": EXISTING_DATASET_GROUP_ARN}, datasets={}))

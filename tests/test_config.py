@@ -1,0 +1,346 @@
+"""The config model: every mistake is refused at synth with its field path and what to do.
+
+Pure tests (no synth) through `stacks.config_model.loader.validate(raw, source)` and
+`load_config(path)`, plus one subprocess run of `app.py` for the CLI's exit code and stderr.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from stacks.config_model import AppConfig, ConfigError, load_config
+from stacks.config_model.loader import validate
+from stacks.config_model.recipes import RECIPES
+from tests.support.synth import DEFAULT_CONFIG, REPO, default_raw_config, variant
+
+SOURCE = "test-config.yaml"
+
+
+def refused(raw: dict[str, Any]) -> str:
+    """Validate `raw`, expect a ConfigError, return its message."""
+    with pytest.raises(ConfigError) as caught:
+        validate(raw, SOURCE)
+    message = str(caught.value)
+    assert message.startswith(f"{SOURCE}: "), message
+    return message
+
+
+def with_solution(**changes: Any) -> dict[str, Any]:
+    """The default config with its first solution changed."""
+    raw = variant()
+    raw["solutions"][0].update(changes)
+    return raw
+
+
+def with_campaign(**changes: Any) -> dict[str, Any]:
+    """The default config with its first campaign changed."""
+    raw = variant()
+    raw["campaigns"][0].update(changes)
+    return raw
+
+
+# ---- refused configs -----------------------------------------------------------------------
+
+
+def test_fails_when_the_recipe_is_unknown():
+    # GIVEN a solution with a misspelt recipe
+    raw = with_solution(recipe="aws-user-personalisation")
+    # WHEN the config is validated
+    message = refused(raw)
+    # THEN the message names the field and lists every known recipe
+    assert "solutions[0].recipe: unknown recipe 'aws-user-personalisation'" in message
+    for recipe in RECIPES:
+        assert recipe in message
+
+
+@pytest.mark.parametrize(
+    ("tps", "expected"),
+    [(0, "greater than or equal to 1"), (1.5, "valid integer")],
+)
+def test_fails_when_min_provisioned_tps_is_not_an_integer_of_at_least_1(tps, expected):
+    # GIVEN a campaign whose billing floor is 0 or fractional
+    raw = with_campaign(min_provisioned_tps=tps)
+    # WHEN the config is validated
+    message = refused(raw)
+    # THEN the message names the field and the rule to follow
+    assert "campaigns[0].min_provisioned_tps:" in message
+    assert expected in message
+
+
+def test_fails_when_a_campaign_names_a_missing_solution():
+    # GIVEN a campaign serving a solution nobody declared
+    raw = with_campaign(solution="user-personalisation")
+    # WHEN the config is validated
+    message = refused(raw)
+    # THEN the message names the field and the solutions that do exist
+    assert "campaigns[0].solution: no solution named 'user-personalisation'" in message
+    assert "(solutions: user-personalization, personalized-ranking)" in message
+
+
+def test_fails_when_update_training_is_asked_of_a_recipe_without_it():
+    # GIVEN aws-personalized-ranking trained in UPDATE mode
+    raw = variant()
+    raw["solutions"][1]["training"] = {"mode": "UPDATE"}
+    # WHEN the config is validated
+    message = refused(raw)
+    # THEN the message names the field and says to use FULL
+    assert (
+        "solutions[1].training.mode: recipe aws-personalized-ranking does not support UPDATE training; use FULL"
+    ) in message
+
+
+@pytest.mark.parametrize("name", ["-leading-dash", "has space", "dots.not.allowed", "ünïcode"])
+def test_fails_when_a_name_breaks_the_personalize_name_pattern(name):
+    # GIVEN a solution name Personalize would refuse
+    raw = with_solution(name=name)
+    raw["campaigns"][0]["solution"] = name
+    # WHEN the config is validated
+    message = refused(raw)
+    # THEN the message names the field and the pattern the name must match
+    assert "solutions[0].name:" in message
+    assert r"^[a-zA-Z0-9][a-zA-Z0-9\-_]*$" in message
+
+
+def test_fails_when_a_composed_physical_name_exceeds_63_characters():
+    # GIVEN a 40-character project and a 30-character solution name (each valid on its own)
+    raw = variant(project="p" * 40)
+    raw["solutions"][1]["name"] = "r" * 30
+    # WHEN the config is validated
+    message = refused(raw)
+    # THEN the composed `{project}-{name}` is reported with the fix
+    full = f"{'p' * 40}-{'r' * 30}"
+    assert f"solutions[1].name: physical name '{full}' is longer than Personalize's 63 characters" in message
+    assert "shorten 'project' or the name" in message
+
+
+def test_fails_when_the_schema_file_is_missing(tmp_path):
+    # GIVEN an interactions dataset whose schema file does not exist
+    raw = variant()
+    missing = tmp_path / "nowhere.json"
+    raw["datasets"]["interactions"]["schema"] = str(missing)
+    # WHEN the config is validated
+    message = refused(raw)
+    # THEN the message names the field and the path it looked for
+    assert f"datasets.interactions.schema: file not found: {missing}" in message
+
+
+def test_fails_when_the_data_file_is_missing(tmp_path):
+    # GIVEN an items dataset whose CSV does not exist
+    raw = variant()
+    missing = tmp_path / "items.csv"
+    raw["datasets"]["items"]["data"] = str(missing)
+    # WHEN the config is validated
+    message = refused(raw)
+    # THEN the message names the field, the path, and the accepted forms
+    assert f"datasets.items.data: file not found: {missing} (a local CSV or s3://bucket/key)" in message
+
+
+def test_fails_when_a_gate_names_an_unknown_metric():
+    # GIVEN a gate on a metric GetSolutionMetrics never returns
+    raw = variant()
+    raw["solutions"][0]["training"]["gates"] = {"ndcg_at_10": 0.05}
+    # WHEN the config is validated
+    message = refused(raw)
+    # THEN the message names the field and lists the metrics to use
+    assert "solutions[0].training.gates: unknown metric ndcg_at_10; use one of: coverage," in message
+    assert "normalized_discounted_cumulative_gain_at_10" in message
+
+
+@pytest.mark.parametrize(
+    ("where", "typo", "path"),
+    [
+        ("top", "event_traker", "event_traker"),
+        ("solution", "recpie", "solutions[0].recpie"),
+        ("training", "max_wait_minute", "solutions[0].training.max_wait_minute"),
+    ],
+)
+def test_fails_when_a_key_is_unknown(where, typo, path):
+    # GIVEN a misspelt key at some depth (it would otherwise be silently ignored)
+    raw = variant()
+    target = {"top": raw, "solution": raw["solutions"][0], "training": raw["solutions"][0]["training"]}
+    target[where][typo] = True
+    # WHEN the config is validated
+    message = refused(raw)
+    # THEN the misspelt key is named by its full path and refused
+    assert f"{path}: Extra inputs are not permitted" in message
+
+
+def test_fails_when_sync_with_latest_version_is_combined_with_gates():
+    # GIVEN a campaign that would serve every new version while its solution has gates
+    raw = with_campaign(sync_with_latest_solution_version=True)
+    # WHEN the config is validated
+    message = refused(raw)
+    # THEN the message names the field, the gated solution and both ways out
+    assert "campaigns[0].sync_with_latest_solution_version:" in message
+    assert "solution 'user-personalization' has gates" in message
+    assert "remove the gates or set it to false" in message
+
+
+def test_fails_when_item_exploration_is_set_on_a_recipe_without_it():
+    # GIVEN a campaign over aws-personalized-ranking with item exploration
+    raw = variant()
+    raw["campaigns"].append(
+        {"name": "ranking", "solution": "personalized-ranking", "item_exploration": {"exploration_weight": 0.5}}
+    )
+    # WHEN the config is validated
+    message = refused(raw)
+    # THEN the message names the field and says to remove it
+    assert (
+        "campaigns[1].item_exploration: recipe aws-personalized-ranking has no item exploration; "
+        "remove item_exploration"
+    ) in message
+
+
+def test_fails_when_metadata_is_asked_without_an_items_dataset():
+    # GIVEN a new dataset group with interactions only and a campaign returning metadata
+    raw = variant()
+    del raw["datasets"]["items"]
+    # WHEN the config is validated
+    message = refused(raw)
+    # THEN the message names the field and both fixes
+    assert (
+        "campaigns[0].enable_metadata_with_recommendations: metadata needs an items dataset; "
+        "add datasets.items or set it to false"
+    ) in message
+
+
+def test_fails_when_the_dataset_group_has_both_name_and_arn():
+    # GIVEN a dataset group that is both created and referenced
+    raw = variant(dataset_group={"name": "news", "arn": "arn:aws:personalize:us-east-1:111111111111:dataset-group/x"})
+    # WHEN the config is validated
+    message = refused(raw)
+    # THEN the message names the field and asks for exactly one of them
+    assert "dataset_group: set exactly one of 'name' (create a group) or 'arn' (use one)" in message
+
+
+def test_fails_with_every_problem_reported_together():
+    # GIVEN a config with three independent cross-field mistakes
+    raw = variant()
+    raw["solutions"][1]["training"] = {"mode": "UPDATE"}
+    raw["campaigns"][0]["sync_with_latest_solution_version"] = True
+    raw["campaigns"].append({"name": "orphan", "solution": "missing"})
+    # WHEN the config is validated
+    message = refused(raw)
+    # THEN one error lists all of them, with their count
+    assert message.splitlines()[0] == f"{SOURCE}: 3 problems in the config:"
+    assert "solutions[1].training.mode:" in message
+    assert "campaigns[0].sync_with_latest_solution_version:" in message
+    assert "campaigns[1].solution:" in message
+
+
+def test_fails_with_every_field_problem_reported_together():
+    # GIVEN two mistakes the parser finds (a bad recipe and a zero TPS)
+    raw = with_solution(recipe="nope")
+    raw["campaigns"][0]["min_provisioned_tps"] = 0
+    # WHEN the config is validated
+    message = refused(raw)
+    # THEN both are in the one message
+    assert message.splitlines()[0] == f"{SOURCE}: 2 problems in the config:"
+    assert "solutions[0].recipe:" in message
+    assert "campaigns[0].min_provisioned_tps:" in message
+
+
+# ---- accepted configs ----------------------------------------------------------------------
+
+
+def test_the_default_config_loads():
+    # GIVEN the shipped default config / WHEN it is loaded
+    cfg = load_config(DEFAULT_CONFIG)
+    # THEN it is the news workshop with its stack name derived from the project
+    assert isinstance(cfg, AppConfig)
+    assert cfg.project == "immersion-day-news"
+    assert cfg.resolved_stack_name == "immersion-day-news-personalize"
+    assert [s.name for s in cfg.solutions] == ["user-personalization", "personalized-ranking"]
+    assert cfg.datasets.interactions is not None
+    assert cfg.datasets.interactions.schema_.is_file()
+
+
+def test_an_existing_dataset_group_config_loads(tmp_path):
+    # GIVEN a config that trains in an existing group and declares no datasets
+    arn = "arn:aws:personalize:eu-west-1:123456789012:dataset-group/shop"
+    path = tmp_path / "existing.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "project": "shop",
+                "dataset_group": {"arn": arn},
+                "solutions": [{"name": "sims", "recipe": "aws-sims"}],
+                "campaigns": [{"name": "sims", "solution": "sims", "enable_metadata_with_recommendations": True}],
+            }
+        )
+    )
+    # WHEN it is loaded
+    cfg = load_config(path)
+    # THEN it refers to the group and creates no dataset
+    assert cfg.dataset_group.arn == arn
+    assert cfg.dataset_group.name is None
+    assert cfg.datasets.declared() == {}
+
+
+def test_dataset_paths_resolve_relative_to_the_config_file(tmp_path, monkeypatch):
+    # GIVEN a config in its own directory naming its files relative to itself
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "data").mkdir()
+    shutil.copy(REPO / "config/schemas/interactions.json", tmp_path / "schemas/interactions.json")
+    shutil.copy(REPO / "config/data/interactions.csv", tmp_path / "data/interactions.csv")
+    raw = {
+        "project": "rel",
+        "dataset_group": {"name": "g"},
+        "datasets": {"interactions": {"schema": "schemas/interactions.json", "data": "data/interactions.csv"}},
+    }
+    path = tmp_path / "deploy.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    # WHEN it is loaded from another working directory
+    monkeypatch.chdir(REPO)
+    cfg = load_config(path)
+    # THEN the paths point into the config's directory
+    interactions = cfg.datasets.interactions
+    assert interactions is not None
+    assert interactions.schema_ == tmp_path / "schemas/interactions.json"
+    assert Path(interactions.data) == tmp_path / "data/interactions.csv"
+
+
+def test_validate_leaves_the_raw_dict_unchanged():
+    # GIVEN the default config as a dict
+    raw = default_raw_config()
+    before = json.dumps(raw, sort_keys=True)
+    # WHEN it is validated
+    validate(raw, SOURCE)
+    # THEN the caller's dict is as it was
+    assert json.dumps(raw, sort_keys=True) == before
+
+
+# ---- the CLI -------------------------------------------------------------------------------
+
+
+def test_fails_when_cdk_synth_is_given_a_bad_config(tmp_path):
+    """`cdk synth` runs app.py: a bad config must exit 1 with the problems on stderr."""
+    # GIVEN a config with an unknown recipe
+    raw = with_solution(recipe="aws-unknown")
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    env = {
+        **os.environ,
+        "CDK_CONTEXT_JSON": json.dumps({"config": str(path)}),
+        "CDK_OUTDIR": str(tmp_path / "out"),
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": os.environ.get(
+            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20"
+        ),
+    }
+    # WHEN app.py runs as the CDK CLI would run it
+    result = subprocess.run(
+        [sys.executable, "app.py"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    # THEN it exits 1, names the file and the field, and writes no assembly
+    assert result.returncode == 1, result.stderr
+    assert f"{path}: 1 problem in the config:" in result.stderr
+    assert "solutions[0].recipe: unknown recipe 'aws-unknown'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out" / "manifest.json").exists()

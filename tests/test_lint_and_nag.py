@@ -1,0 +1,142 @@
+"""cfn-lint and cdk-nag over what the configs synthesize to.
+
+cfn-lint: no error in any template, and no warning but W3005 ("dependency already enforced"):
+CDK adds an explicit DependsOn next to a GetAtt (a role before its function, a link before the
+campaign), which is redundant but harmless. It is filtered here by id rather than ignored in a
+`.cfnlintrc.yaml`, so every other warning still fails.
+
+cdk-nag: app.py adds AwsSolutionsChecks as a synth validation plugin; cdk-nag 3 writes its
+findings to `validation-report.json` in the assembly and fails `app.synth()` on any finding
+that is not acknowledged. Every acknowledgment must say why, in a sentence (≥ 30 characters).
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.synth import DEFAULT_CONFIG, existing_group_config, synth_dir, template_files
+
+CFN_LINT = Path(sys.executable).parent / "cfn-lint"
+EXPECTED_WARNINGS = {"W3005"}  # redundant DependsOn next to a GetAtt, added by CDK itself
+MIN_REASON = 30
+
+
+def configs() -> dict[str, Path]:
+    return {"default": DEFAULT_CONFIG, "existing-dataset-group": existing_group_config()}
+
+
+@pytest.fixture(scope="module", params=["default", "existing-dataset-group"])
+def config(request) -> Path:
+    return configs()[request.param]
+
+
+def cfn_lint(paths: list[Path]) -> list[dict[str, Any]]:
+    """cfn-lint's findings (JSON format) over the given templates."""
+    result = subprocess.run(
+        [str(CFN_LINT), "--format", "json", "--non-zero-exit-code", "none", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    findings: list[dict[str, Any]] = json.loads(result.stdout or "[]")
+    return findings
+
+
+def describe(finding: dict[str, Any]) -> str:
+    location = finding["Location"]
+    return f"{finding['Rule']['Id']} {'/'.join(map(str, location['Path']))}: {finding['Message']}"
+
+
+def validation_report(config_path: Path) -> dict[str, Any]:
+    report: dict[str, Any] = json.loads((synth_dir(str(config_path)) / "validation-report.json").read_text())
+    return report
+
+
+def acknowledgments(config_path: Path) -> dict[tuple[str, str], str]:
+    """(construct path, acknowledged id) → reason, from every stack's metadata file."""
+    outdir = synth_dir(str(config_path))
+    found: dict[tuple[str, str], str] = {}
+    for metadata_file in outdir.glob("*.metadata.json"):
+        for path, entries in json.loads(metadata_file.read_text()).items():
+            for entry in entries:
+                if entry["type"] == "aws:cdk:acknowledged-rules":
+                    for ack_id, reason in entry["data"].items():
+                        found[(path, ack_id)] = reason
+    return found
+
+
+# ---- cfn-lint ------------------------------------------------------------------------------
+
+
+def test_cfn_lint_finds_no_error_in_any_template(config):
+    # GIVEN every template the config synthesizes to
+    paths = template_files(config)
+    assert paths
+    # WHEN cfn-lint checks them
+    findings = cfn_lint(paths)
+    # THEN nothing is an error, and the only warnings are the expected redundant DependsOn
+    errors = [describe(f) for f in findings if f["Level"] == "Error"]
+    assert errors == []
+    unexpected = [
+        describe(f) for f in findings if f["Level"] == "Warning" and f["Rule"]["Id"] not in EXPECTED_WARNINGS
+    ]
+    assert unexpected == []
+
+
+# ---- cdk-nag -------------------------------------------------------------------------------
+
+
+def test_cdk_nag_leaves_no_unacknowledged_finding(config):
+    # GIVEN the validation report of the config's synth (which succeeded: synth_dir returned)
+    report = validation_report(config)
+    plugins = {p["pluginName"]: p for p in report["pluginReports"]}
+    # THEN the AwsSolutions pack ran and concluded with no open finding
+    assert "AwsSolutions" in plugins, sorted(plugins)
+    for name, plugin in plugins.items():
+        open_findings = [(v["ruleName"], [c["constructPath"] for c in v["violatingConstructs"]]) for v in plugin["violations"]]
+        assert open_findings == [], name
+        assert plugin["conclusion"] == "success", name
+
+
+def test_every_suppressed_finding_says_why(config):
+    # GIVEN the findings the report shows as acknowledged
+    suppressed = [s for p in validation_report(config)["pluginReports"] for s in p["suppressedViolations"]]
+    # THEN each has a reason of at least a sentence
+    short = [(s["ruleName"], s["reason"]) for s in suppressed if len(s["reason"].strip()) < MIN_REASON]
+    assert short == []
+
+
+def test_every_acknowledgment_in_the_metadata_says_why(config):
+    # GIVEN every acknowledgment recorded in the stacks' metadata
+    acks = acknowledgments(config)
+    # THEN each names an AwsSolutions rule and gives a reason of at least a sentence
+    assert acks
+    for (path, ack_id), reason in acks.items():
+        assert ack_id.startswith("AwsSolutions::AwsSolutions-"), (path, ack_id)
+        assert len(reason.strip()) >= MIN_REASON, (path, ack_id, reason)
+
+
+def test_fails_when_a_finding_is_not_acknowledged(tmp_path):
+    """What the tests above rely on: cdk-nag 3 fails synth and reports an open finding."""
+    import aws_cdk as cdk
+    from aws_cdk import aws_s3 as s3
+    from cdk_nag import AwsSolutionsChecks
+
+    # GIVEN an app with a bare bucket (no SSL-only policy, no access logs) under the same checks
+    app = cdk.App(outdir=str(tmp_path))
+    s3.Bucket(cdk.Stack(app, "Bare"), "Bucket")
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks())
+    # WHEN it is synthesized
+    with pytest.raises(RuntimeError, match="Validation failed"):
+        app.synth()
+    # THEN the report holds the open findings
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    (plugin,) = report["pluginReports"]
+    assert plugin["conclusion"] == "failure"
+    assert {v["ruleName"] for v in plugin["violations"]} >= {"AwsSolutions-S1", "AwsSolutions-S10"}
