@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 CREATING: Final = ("CREATE PENDING", "CREATE IN_PROGRESS")
 DELETING: Final = ("DELETE PENDING", "DELETE IN_PROGRESS")
 ACTIVE: Final = "ACTIVE"
+LATEST: Final = "/$LATEST"  # SolutionVersionArn suffix with syncWithLatestSolutionVersion
 FAILED: Final = "CREATE FAILED"
 # What the API means when it leaves a key out of campaignConfig.
 API_DEFAULTS: Final[Mapping[str, Any]] = {
@@ -81,10 +82,18 @@ def normalise(value: Any) -> Any:
         return text.lower()
 
 
+def same_version(actual: Any, desired: str) -> bool:
+    """Equal ARNs; a desired `{solution ARN}/$LATEST` (syncWithLatestSolutionVersion) matches any
+    version of that solution: the campaign reports the concrete version it serves."""
+    if desired.endswith(LATEST):
+        return str(actual or "").startswith(desired.removesuffix(LATEST) + "/")
+    return actual == desired
+
+
 def differences(desired: Desired, state: Mapping[str, Any]) -> list[str]:
     """Fields of `state` (a campaign or a campaign update) that differ; config: declared keys only."""
     found = []
-    if state.get("solutionVersionArn") != desired.version_arn:
+    if not same_version(state.get("solutionVersionArn"), desired.version_arn):
         found.append("solutionVersionArn")
     if int(state.get("minProvisionedTPS") or 0) != desired.min_tps:
         found.append("minProvisionedTPS")

@@ -87,6 +87,9 @@ ADOPTED_PREFIX: Final = "adopted:"
 
 # Solution version names carry the trigger so a version can be recognised later.
 VERSION_NAME_PREFIX: Final = "cdk"
+# A notebook (MANUAL, not `cdk-`) version adopted for a trigger carries this tag with the
+# version name it stands for, so later events recognise it as ours (trigger changes, rollbacks).
+ADOPTED_VERSION_TAG: Final = "personalize-cdk:version-name"
 
 # Timing of the wait chain. The Provider answers CloudFormation within TOTAL_TIMEOUT; each
 # link hands over LINK_MARGIN before it so a slow poll or a cold start cannot cross the wall.

@@ -1,7 +1,9 @@
 """Custom::PersonalizeSolutionVersion: find or start the training for a trigger (wait link 0).
 
 The version is named `names.version_name(trigger, mode)`, so an Update back to an old trigger
-(a rollback) finds the old version instead of training again. Physical id = version ARN.
+(a rollback) finds the old version instead of training again. A notebook version adopted on the
+first deploy cannot be renamed, so it is tagged `ADOPTED_VERSION_TAG` = that name instead: later
+events recognise it the same way. Physical id = version ARN.
 """
 
 from __future__ import annotations
@@ -80,11 +82,18 @@ def _usable(status: str | None) -> bool:
 
 
 def find_version(deps: Deps, solution_arn: str, name: str) -> str | None:
-    """The version named `name` that is training or ACTIVE; else, while no version has a `cdk-`
-    name, the newest MANUAL (notebook) version training or ACTIVE; else None.
-    Summaries carry no name, so MANUAL versions are described (AUTOMATIC ones never match)."""
+    """The version that stands for `name` and is training or ACTIVE, else None.
+
+    1. A MANUAL version named `name` (summaries carry no name, so MANUAL ones are described;
+       AUTOMATIC ones never match).
+    2. A notebook version adopted earlier for `name`: a MANUAL usable version not named `cdk-`
+       whose `ADOPTED_VERSION_TAG` is `name` (ListTagsForResource on those few only).
+    3. While nothing of ours exists (no `cdk-` name, no version carrying our tag), the newest
+       MANUAL (notebook) version training or ACTIVE: tagged with `name`, then adopted. Once it
+       carries the tag, a later trigger trains and a rollback to this trigger finds it again.
+    """
     ours_seen = False
-    notebook: str | None = None
+    notebooks: list[str] = []  # MANUAL, usable, not named by us; newest first
     for summary in list_versions(deps, solution_arn):
         if summary.get("trainingType") == AUTOMATIC:
             continue
@@ -100,13 +109,44 @@ def find_version(deps: Deps, solution_arn: str, name: str) -> str | None:
         if version_name == name and usable:
             deps.log(f"found version {arn} named {name} ({version.get('status')}): no training")
             return arn
-        ours_seen = ours_seen or names.is_ours(version_name)
-        if notebook is None and usable and version.get("trainingType") == MANUAL:
-            notebook = arn
-    if notebook is not None and not ours_seen:
-        deps.log(f"adopting the existing manual version {notebook}: no training")
+        if names.is_ours(version_name):
+            ours_seen = True
+        elif usable and version.get("trainingType") == MANUAL:
+            notebooks.append(arn)
+    for arn in notebooks:
+        adopted_for = adopted_name(deps, arn)
+        if adopted_for == name:
+            deps.log(f"found manual version {arn} adopted for {name}: no training")
+            return arn
+        ours_seen = ours_seen or adopted_for is not None
+    if notebooks and not ours_seen:
+        notebook = notebooks[0]
+        tag_adopted(deps, notebook, name)
+        deps.log(f"adopting the existing manual version {notebook} as {name}: no training")
         return notebook
     return None
+
+
+def adopted_name(deps: Deps, version_arn: str) -> str | None:
+    """The version name a notebook version was adopted for (its `ADOPTED_VERSION_TAG`), or None."""
+    try:
+        tags = deps.personalize.list_tags_for_resource(resourceArn=version_arn).get("tags", [])
+    except Exception as exc:
+        if is_code(exc, NOT_FOUND):
+            return None
+        raise
+    for tag in tags:
+        if tag.get("tagKey") == constants.ADOPTED_VERSION_TAG:
+            return str(tag.get("tagValue", ""))
+    return None
+
+
+def tag_adopted(deps: Deps, version_arn: str, name: str) -> None:
+    """Mark an adopted notebook version as ours for `name` (TagResource overwrites: idempotent)."""
+    deps.personalize.tag_resource(
+        resourceArn=version_arn, tags=[{"tagKey": constants.ADOPTED_VERSION_TAG, "tagValue": name}]
+    )
+    deps.log(f"tagged {version_arn} {constants.ADOPTED_VERSION_TAG}={name}")
 
 
 def start_training(

@@ -6,7 +6,7 @@ concern rather than typed out: a rename changes both sides together.
 
 from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
 from aws_cdk import aws_lambda as lambda_
-from constructs import Construct
+from constructs import IConstruct
 
 from stacks.data_layer import DataLayer
 from stacks.provider import PersonalizeProvider
@@ -16,7 +16,7 @@ BASIC_EXECUTION_ROLE = (
 )
 
 
-def _ack(scope: Construct, finding: str, reason: str) -> None:
+def _ack(scope: IConstruct, finding: str, reason: str) -> None:
     Validations.of(scope).acknowledge(Acknowledgment(id=f"AwsSolutions::{finding}", reason=reason))
 
 

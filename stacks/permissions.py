@@ -20,6 +20,7 @@ SOLUTION_ACTIONS = (
     "personalize:StopSolutionVersionCreation",
     "personalize:GetSolutionMetrics",
     "personalize:TagResource",
+    "personalize:ListTagsForResource",
 )
 CAMPAIGN_ACTIONS = (
     "personalize:CreateCampaign",

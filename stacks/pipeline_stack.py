@@ -12,8 +12,11 @@ import json
 import os
 from pathlib import Path
 
+from typing import Any
+
 from aws_cdk import Environment, Stack
 from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import pipelines
 from constructs import Construct
 
@@ -50,6 +53,25 @@ def report_commands(stage: str, variables: list[str]) -> list[str]:
     lines = [f"echo 'Deployed to stage {stage}:'"]
     lines += [f"printf '%s = %s\\n' {var} \"${var}\"" for var in variables]
     return lines
+
+
+def pseudo_join_as_sub(value: Any) -> dict[str, str] | None:
+    """`{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ...]]}` → `{"Fn::Sub": "arn:${AWS::Partition}..."}`;
+    None for anything else (other delimiters, references to resources)."""
+    if not isinstance(value, dict) or set(value) != {"Fn::Join"}:
+        return None
+    delimiter, parts = value["Fn::Join"]
+    if delimiter != "":
+        return None
+    text = ""
+    for part in parts:
+        if isinstance(part, str) and "${" not in part:
+            text += part
+        elif isinstance(part, dict) and str(part.get("Ref", "")).startswith("AWS::") and len(part) == 1:
+            text += "${" + part["Ref"] + "}"
+        else:
+            return None
+    return {"Fn::Sub": text}
 
 
 class PipelineStack(Stack):
@@ -96,6 +118,20 @@ class PipelineStack(Stack):
             self._add_stage(stage)
         self.pipeline.build_pipeline()
         acknowledge_pipeline(self.pipeline)
+        self._joins_to_subs()
+
+    def _joins_to_subs(self) -> None:
+        """CDK Pipelines writes the stages' role ARNs as `Fn::Join` of text and pseudo parameters;
+        cfn-lint (E3703) wants the equivalent `Fn::Sub`. Rewrite exactly those, nothing else."""
+        cfn = self.pipeline.pipeline.node.default_child
+        assert isinstance(cfn, codepipeline.CfnPipeline)
+        stages = self.resolve(cfn.stages)  # the L1's own (camelCase) property shape
+        for s, stage in enumerate(stages):
+            for a, action in enumerate(stage.get("actions", [])):
+                for key, value in (action.get("configuration") or {}).items():
+                    sub = pseudo_join_as_sub(value)
+                    if sub is not None:
+                        cfn.add_property_override(f"Stages.{s}.Actions.{a}.Configuration.{key}", sub)
 
     def _add_stage(self, stage: PipelineStage) -> None:
         name = stage.ref.name

@@ -147,6 +147,7 @@ class SolutionTraining(Construct):
                 SolutionVersionProps.TRAINING_MODE: training_mode,
                 SolutionVersionProps.GATES: gates_json,
                 SolutionVersionProps.LINK_SECONDS: str(budgets[0]),
+                SolutionVersionProps.SOLUTION_NAME: solution_name,
                 SolutionVersionProps.TAGS: api_tags(tags or {}),
             },
         )

@@ -5,6 +5,7 @@ so every test that needs a template shares these results instead of synthesizing
 """
 
 import copy
+import hashlib
 import json
 import os
 import tempfile
@@ -16,6 +17,10 @@ import yaml
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
+import aws_cdk as cdk
+
+from app import build_app
+
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = REPO / "config" / "default.yaml"
 
@@ -23,10 +28,6 @@ DEFAULT_CONFIG = REPO / "config" / "default.yaml"
 @cache
 def synth_dir(config_path: str) -> Path:
     """Synthesize `config_path` into a fresh directory (cached) and return the assembly dir."""
-    import aws_cdk as cdk
-
-    from app import build_app
-
     outdir = Path(tempfile.mkdtemp(prefix="cdk-test-"))
     context = json.loads((REPO / "cdk.json").read_text())["context"]
     app = cdk.App(outdir=str(outdir), context=context)
@@ -44,7 +45,8 @@ def templates(config_path: str | Path = DEFAULT_CONFIG) -> dict[str, dict[str, A
         if artifact.get("type") == "aws:cloudformation:stack":
             props = artifact["properties"]
             name = props.get("stackName") or artifact.get("displayName")
-            result[name] = json.loads((outdir / props["templateFile"]).read_text())
+            loaded: dict[str, Any] = json.loads((outdir / props["templateFile"]).read_text())
+            result[name] = loaded
     return result
 
 
@@ -56,7 +58,7 @@ def template(config_path: str | Path = DEFAULT_CONFIG) -> dict[str, Any]:
 
 def default_raw_config() -> dict[str, Any]:
     """The default config as a dict, with its paths made absolute (for variants)."""
-    raw = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    raw: dict[str, Any] = yaml.safe_load(DEFAULT_CONFIG.read_text())
     for ds in raw.get("datasets", {}).values():
         for key in ("schema", "data"):
             ds[key] = str((DEFAULT_CONFIG.parent / ds[key]).resolve())
@@ -68,8 +70,6 @@ def write_config(raw: dict[str, Any], directory: Path | None = None) -> Path:
     text = yaml.safe_dump(raw, sort_keys=True)
     directory = directory or Path(tempfile.gettempdir()) / "personalize-cdk-test-configs"
     directory.mkdir(parents=True, exist_ok=True)
-    import hashlib
-
     path = directory / f"config-{hashlib.sha256(text.encode()).hexdigest()[:12]}.yaml"
     path.write_text(text)
     return path

@@ -5,7 +5,7 @@ import pytest
 
 from lambda_handlers import campaign, constants
 from lambda_handlers.errors import DeployError
-from tests.unit import CAMPAIGN_ARN, OLD_VERSION_ARN, VERSION_ARN, Harness, harness, then_complete
+from tests.unit import CAMPAIGN_ARN, OLD_VERSION_ARN, SOLUTION_ARN, VERSION_ARN, Harness, harness, then_complete
 from tests.unit import event as make_event
 
 CONFIG = {
@@ -243,3 +243,23 @@ def test_differences_normalise_values_and_use_api_defaults():
         "campaignConfig.itemExplorationConfig",
         "campaignConfig.rankingInfluence",
     ]
+
+
+def test_sync_with_latest_matches_any_version_of_the_same_solution(h):
+    # GIVEN syncWithLatestSolutionVersion: the desired SolutionVersionArn is {solution}/$LATEST
+    latest_config = {**CONFIG, "syncWithLatestSolutionVersion": True}
+    props = {
+        **PROPS,
+        "SolutionVersionArn": f"{SOLUTION_ARN}/$LATEST",
+        "CampaignConfig": json.dumps(latest_config, sort_keys=True),
+    }
+    raw = then_complete({"PhysicalResourceId": CAMPAIGN_ARN, "Data": DATA}, event("Update", props))
+    served = {**latest_config, "itemExplorationConfig": {"explorationWeight": "0.30", "explorationItemAgeCutOff": "30"}}
+    # WHEN the campaign reports the concrete version it serves THEN complete, no UpdateCampaign
+    expect_describe(h, described(version=OLD_VERSION_ARN, config=served))
+    assert h.is_complete(raw) == {"IsComplete": True, "Data": DATA}
+    # and a version of another solution (even one whose name extends this one's) still differs
+    desired = campaign.Desired.of(campaign.Event.from_raw(raw))
+    other = {"solutionVersionArn": f"{SOLUTION_ARN}-2/v1", "minProvisionedTPS": 1, "campaignConfig": served}
+    assert campaign.differences(desired, other) == ["solutionVersionArn"]
+    assert campaign.differences(desired, {**other, "solutionVersionArn": VERSION_ARN}) == []

@@ -70,6 +70,21 @@ def expect_describe(h: Harness, arn: str, response: dict[str, Any]) -> None:
     h.expect("describe_solution_version", {"solutionVersionArn": arn}, response)
 
 
+def expect_tags(h: Harness, arn: str, adopted_for: str | None = None) -> None:
+    """ListTagsForResource of `arn`: an unrelated tag, plus ours when `adopted_for` is given."""
+    tags = [{"tagKey": "team", "tagValue": "data-science"}]
+    if adopted_for is not None:
+        tags.append({"tagKey": constants.ADOPTED_VERSION_TAG, "tagValue": adopted_for})
+    h.expect("list_tags_for_resource", {"resourceArn": arn}, {"tags": tags})
+
+
+def expect_tag_adopted(h: Harness, arn: str, name: str = NAME) -> None:
+    h.expect(
+        "tag_resource",
+        {"resourceArn": arn, "tags": [{"tagKey": constants.ADOPTED_VERSION_TAG, "tagValue": name}]},
+    )
+
+
 def test_create_starts_training_named_for_the_trigger(h):
     # GIVEN a solution without versions WHEN created THEN CreateSolutionVersion with the trigger's name
     expect_list(h)
@@ -133,9 +148,91 @@ def test_adopts_the_newest_manual_notebook_version_never_an_automatic_one(h):
     )
     expect_describe(h, notebook, version(notebook, name="notebook-version"))
     expect_describe(h, OLD_VERSION_ARN, version(OLD_VERSION_ARN, name="first-try"))
-    # WHEN created THEN the newest MANUAL one is adopted
+    expect_tags(h, notebook)
+    expect_tags(h, OLD_VERSION_ARN)
+    # WHEN created THEN the newest MANUAL one is tagged for this trigger and adopted
+    expect_tag_adopted(h, notebook)
     assert h.on_event(event("Create"))["PhysicalResourceId"] == notebook
     assert any("adopting the existing manual version" in line for line in h.logs)
+
+
+NOTEBOOK_ARN = SOLUTION_ARN + "/notebook"
+V2_PROPS = {**PROPS, "Trigger": "import 2026-02"}
+V2_NAME = names.version_name("import 2026-02", "FULL")
+
+
+def test_first_adoption_tags_the_notebook_version_with_the_version_name(h):
+    # GIVEN only the notebook's version (not named cdk-, not tagged)
+    expect_list(h, summary(NOTEBOOK_ARN, created=-500))
+    expect_describe(h, NOTEBOOK_ARN, version(NOTEBOOK_ARN, name="notebook-version"))
+    expect_tags(h, NOTEBOOK_ARN)
+    # WHEN created THEN it is tagged personalize-cdk:version-name = the trigger's name, no training
+    expect_tag_adopted(h, NOTEBOOK_ARN)
+    result = h.on_event(event("Create"))
+    assert result == {
+        "PhysicalResourceId": NOTEBOOK_ARN,
+        "Data": {"SolutionVersionArn": NOTEBOOK_ARN, "StartedAt": str(int(T0))},
+    }
+    assert constants.ADOPTED_VERSION_TAG == "personalize-cdk:version-name"
+
+
+def test_a_repeated_event_finds_the_tagged_notebook_version_without_tagging_again(h):
+    # GIVEN the notebook version already adopted (tagged) for this trigger
+    expect_list(h, summary(NOTEBOOK_ARN, created=-500))
+    expect_describe(h, NOTEBOOK_ARN, version(NOTEBOOK_ARN, name="notebook-version"))
+    expect_tags(h, NOTEBOOK_ARN, adopted_for=NAME)
+    # WHEN the same event comes again THEN the same version, no TagResource, no training
+    assert h.on_event(event("Create"))["PhysicalResourceId"] == NOTEBOOK_ARN
+
+
+def test_trigger_change_after_adoption_trains_instead_of_adopting_again(h):
+    # GIVEN the notebook version adopted (tagged) for trigger v1, and no cdk- version yet
+    expect_list(h, summary(NOTEBOOK_ARN, created=-500))
+    expect_describe(h, NOTEBOOK_ARN, version(NOTEBOOK_ARN, name="notebook-version"))
+    expect_tags(h, NOTEBOOK_ARN, adopted_for=NAME)
+    # WHEN updated to trigger v2 THEN the tag counts as ours: CreateSolutionVersion for v2
+    h.expect(
+        "create_solution_version",
+        {"solutionArn": SOLUTION_ARN, "trainingMode": "FULL", "name": V2_NAME},
+        {"solutionVersionArn": VERSION_ARN},
+    )
+    result = h.on_event(event("Update", V2_PROPS, physical_id=NOTEBOOK_ARN, old_props=PROPS))
+    assert result["PhysicalResourceId"] == VERSION_ARN
+    assert not any("adopting" in line for line in h.logs)
+
+
+def test_rollback_to_v1_after_a_v2_version_finds_the_tagged_notebook_version(h):
+    # GIVEN v2's cdk- version, a failed manual try and the notebook version tagged for v1
+    failed = SOLUTION_ARN + "/failed-try"
+    expect_list(
+        h,
+        summary(VERSION_ARN, created=-10),
+        summary(failed, "CREATE FAILED", created=-300),
+        summary(NOTEBOOK_ARN, created=-500),
+    )
+    expect_describe(h, VERSION_ARN, version(name=V2_NAME))
+    expect_describe(h, failed, version(failed, status="CREATE FAILED", name="retry"))
+    expect_describe(h, NOTEBOOK_ARN, version(NOTEBOOK_ARN, name="notebook-version"))
+    # THEN tags are read only for the usable MANUAL version not named cdk-
+    expect_tags(h, NOTEBOOK_ARN, adopted_for=NAME)
+    # WHEN rolled back to v1 THEN the notebook version again, no training, no tagging
+    result = h.on_event(event("Update", physical_id=VERSION_ARN, old_props=V2_PROPS))
+    assert result["PhysicalResourceId"] == NOTEBOOK_ARN
+
+
+def test_automatic_versions_are_never_adopted_nor_tagged(h):
+    # GIVEN ACTIVE and training AUTOMATIC versions newer than the notebook's
+    expect_list(
+        h,
+        summary(SOLUTION_ARN + "/auto-2", "CREATE IN_PROGRESS", training_type="AUTOMATIC", created=-5),
+        summary(SOLUTION_ARN + "/auto-1", training_type="AUTOMATIC", created=-50),
+        summary(NOTEBOOK_ARN, created=-500),
+    )
+    # WHEN created THEN they are neither described, nor read for tags, nor tagged
+    expect_describe(h, NOTEBOOK_ARN, version(NOTEBOOK_ARN, name="notebook-version"))
+    expect_tags(h, NOTEBOOK_ARN)
+    expect_tag_adopted(h, NOTEBOOK_ARN)
+    assert h.on_event(event("Create"))["PhysicalResourceId"] == NOTEBOOK_ARN
 
 
 def test_trains_when_only_automatic_versions_exist(h):

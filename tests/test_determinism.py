@@ -1,0 +1,117 @@
+"""Synthesis is deterministic: same inputs, same bytes, whoever synthesizes.
+
+The default config is synthesized twice into separate directories: once in this process
+(`tests.support.synth`, as every other test sees it) and once by the real CLI in a fresh
+process (`npx --no-install cdk synth`, as `make synth` does). Templates, asset manifests and
+asset directory names must be byte-identical, with nothing normalised.
+
+The snapshot, tests/snapshots/default.template.json, is the default template as committed;
+a change to it is a change to what deploys, reviewed in the diff. After an intended change
+(including any edit under lambda_handlers/, whose asset hash the template carries), rewrite it:
+
+    UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/test_determinism.py
+"""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.support.synth import REPO, synth_dir
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "default.template.json"
+STACK = "immersion-day-news-personalize"
+
+
+@pytest.fixture(scope="module")
+def in_process() -> Path:
+    return synth_dir(str(REPO / "config" / "default.yaml"))
+
+
+@pytest.fixture(scope="module")
+def by_cli(tmp_path_factory) -> Path:
+    outdir = tmp_path_factory.mktemp("cli-synth") / "cdk.out"
+    env = {
+        **os.environ,
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": os.environ.get(
+            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20"
+        ),
+        "CDK_DISABLE_VERSION_CHECK": "1",
+    }
+    result = subprocess.run(
+        ["npx", "--no-install", "cdk", "synth", "--quiet", "-o", str(outdir)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return outdir
+
+
+def asset_names(outdir: Path) -> list[str]:
+    return sorted(p.name for p in outdir.iterdir() if p.name.startswith("asset."))
+
+
+def handler_asset(outdir: Path) -> Path:
+    (asset,) = [p for p in outdir.glob("asset.*") if (p / "lambda_handlers" / "entry.py").is_file()]
+    return asset
+
+
+def differing_resources(expected: dict, actual: dict) -> list[str]:
+    """Logical ids (and top-level sections) that differ: a readable summary of a snapshot diff."""
+    ids = sorted(set(expected.get("Resources", {})) | set(actual.get("Resources", {})))
+    changed = [i for i in ids if expected.get("Resources", {}).get(i) != actual.get("Resources", {}).get(i)]
+    sections = [k for k in sorted(set(expected) | set(actual)) if k != "Resources" and expected.get(k) != actual.get(k)]
+    return changed + sections
+
+
+def test_two_synths_produce_identical_templates_and_assets(in_process, by_cli):
+    # GIVEN the default config synthesized in this process and by the CLI in another
+    # WHEN their assemblies are compared
+    # THEN the asset directories have the same (content-hash) names
+    assert asset_names(by_cli) == asset_names(in_process)
+    # AND every template and asset manifest is byte-identical
+    files = sorted(p.name for p in in_process.glob("*.json") if p.name.endswith((".template.json", ".assets.json")))
+    assert f"{STACK}.template.json" in files
+    for name in files:
+        assert (by_cli / name).read_bytes() == (in_process / name).read_bytes(), name
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="stacks bug: provider.ASSET_EXCLUDE lacks '.*', so dot files of the checkout (.gitignore, "
+    ".venv/.installed, .mypy_cache/.gitignore, ...) enter the handler asset and its hash; remove this "
+    "mark with the fix",
+)
+def test_the_handler_asset_holds_only_the_handler_package(in_process):
+    # GIVEN the asset the Provider's functions run
+    asset = handler_asset(in_process)
+    # THEN it holds the lambda_handlers package and nothing of the checkout around it
+    assert sorted(p.name for p in asset.iterdir()) == ["lambda_handlers"]
+    files = [p.relative_to(asset).as_posix() for p in asset.rglob("*") if p.is_file()]
+    assert files
+    assert all(f.startswith("lambda_handlers/") and f.endswith(".py") for f in files), files
+
+
+def test_the_default_template_matches_the_snapshot(in_process):
+    """Set UPDATE_SNAPSHOTS=1 to rewrite the snapshot after an intended change (see module doc)."""
+    # GIVEN the default template as synthesized now
+    actual = (in_process / f"{STACK}.template.json").read_bytes()
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
+        SNAPSHOT.write_bytes(actual)
+    # WHEN compared with the committed snapshot
+    assert SNAPSHOT.is_file(), f"no snapshot yet: run UPDATE_SNAPSHOTS=1 pytest {Path(__file__).name}"
+    expected = SNAPSHOT.read_bytes()
+    # THEN they are byte-identical
+    if actual != expected:
+        changed = differing_resources(json.loads(expected), json.loads(actual))
+        pytest.fail(
+            f"the default template differs from {SNAPSHOT.relative_to(REPO)} in {', '.join(changed) or 'formatting'}; "
+            f"if intended, run: UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest {Path(__file__).relative_to(REPO)}"
+        )
