@@ -82,7 +82,7 @@ def normalise(value: Any) -> Any:
         return text.lower()
 
 
-def same_version(actual: Any, desired: str) -> bool:
+def same_version(actual: object, desired: str) -> bool:
     """Equal ARNs; a desired `{solution ARN}/$LATEST` (syncWithLatestSolutionVersion) matches any
     version of that solution: the campaign reports the concrete version it serves."""
     if desired.endswith(LATEST):

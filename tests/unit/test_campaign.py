@@ -5,7 +5,15 @@ import pytest
 
 from lambda_handlers import campaign, constants
 from lambda_handlers.errors import DeployError
-from tests.unit import CAMPAIGN_ARN, OLD_VERSION_ARN, SOLUTION_ARN, VERSION_ARN, Harness, harness, then_complete
+from tests.unit import (
+    CAMPAIGN_ARN,
+    OLD_VERSION_ARN,
+    SOLUTION_ARN,
+    VERSION_ARN,
+    Harness,
+    harness,
+    then_complete,
+)
 from tests.unit import event as make_event
 
 CONFIG = {
@@ -254,7 +262,10 @@ def test_sync_with_latest_matches_any_version_of_the_same_solution(h):
         "CampaignConfig": json.dumps(latest_config, sort_keys=True),
     }
     raw = then_complete({"PhysicalResourceId": CAMPAIGN_ARN, "Data": DATA}, event("Update", props))
-    served = {**latest_config, "itemExplorationConfig": {"explorationWeight": "0.30", "explorationItemAgeCutOff": "30"}}
+    served = {
+        **latest_config,
+        "itemExplorationConfig": {"explorationWeight": "0.30", "explorationItemAgeCutOff": "30"},
+    }
     # WHEN the campaign reports the concrete version it serves THEN complete, no UpdateCampaign
     expect_describe(h, described(version=OLD_VERSION_ARN, config=served))
     assert h.is_complete(raw) == {"IsComplete": True, "Data": DATA}
