@@ -41,7 +41,9 @@ def main() -> int:
     pipeline_path = app.node.try_get_context("pipeline")
     try:
         if pipeline_path and config_path:
-            print("give either -c config=PATH (one deployment) or -c pipeline=PATH, not both", file=sys.stderr)
+            print(
+                "give either -c config=PATH (one deployment) or -c pipeline=PATH, not both", file=sys.stderr
+            )
             return 1
         if pipeline_path:
             build_pipeline_app(str(pipeline_path), app)

@@ -36,11 +36,6 @@ def acknowledge_provider(provider: PersonalizeProvider, solution_names: list[str
             "aws-cdk-lib's Provider framework function; this managed policy grants CloudWatch Logs "
             "writes only",
         )
-        _ack(
-            fn,
-            "AwsSolutions-L1",
-            "runtime chosen by aws-cdk-lib's Provider framework (Node.js), upgraded with aws-cdk-lib",
-        )
     for target in (provider.on_event, provider.is_complete):
         _ack(
             provider.provider,

@@ -111,6 +111,7 @@ class PersonalizeStack(Stack):
             auto_training_schedule=sol.auto_training.schedule if sol.auto_training else None,
             tags=self.config.tags,
             depends_on=self.data.datasets,
+            logical_id=f"Solution{pascal(sol.name)}",
         )
         training = SolutionTraining(
             self,

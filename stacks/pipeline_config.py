@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from stacks.config_model import AppConfig, ConfigError, Problem, load_config
 from stacks.config_model.loader import _path_of, read_yaml
 
+CONNECTION_ARN = r"^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/.+$"
 ACCOUNT = Annotated[str, Field(pattern=r"^\d{12}$")]
 REGION = Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")]
 STAGE_NAME = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z][A-Za-z0-9-]*$")]
@@ -27,9 +28,7 @@ class _Strict(BaseModel):
 class Source(_Strict):
     """The repository the pipeline builds, through a CodeConnections (CodeStar) connection."""
 
-    connection_arn: Annotated[
-        str, Field(pattern=r"^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/.+$")
-    ]
+    connection_arn: Annotated[str, Field(pattern=CONNECTION_ARN)]
     repository: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     """`owner/name` as the connection's provider spells it."""
     branch: Annotated[str, Field(min_length=1)] = "main"
@@ -76,7 +75,9 @@ def _stage_problems(stages: list[PipelineStage]) -> list[Problem]:
     for i, stage in enumerate(stages):
         field = f"stages[{i}]"
         if stage.ref.name.lower() in names:
-            problems.append(Problem(f"{field}.name", f"'{stage.ref.name}' is used twice; names must be unique"))
+            problems.append(
+                Problem(f"{field}.name", f"'{stage.ref.name}' is used twice; names must be unique")
+            )
         names.add(stage.ref.name.lower())
         env = stage.config.env
         if env is None:

@@ -3,10 +3,9 @@ construct of aws-cdk-lib's CDK Pipelines and why it stands. Ids are computed fro
 constructs (cdk-nag 3 ids embed logical ids), so a rename moves both sides together.
 """
 
-from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
+from aws_cdk import Acknowledgment, CfnResource, Stack, Validations, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
-from aws_cdk import pipelines
 from constructs import IConstruct
 
 ARTIFACT_READ = ("s3:GetObject*", "s3:GetBucket*", "s3:List*")
@@ -33,7 +32,9 @@ def _artifacts(role: iam.IRole, bucket_ref: str, actions: tuple[str, ...], *, ke
         )
     if key:
         for action in ARTIFACT_KEY:
-            _ack(role, f"AwsSolutions-IAM5[Action::{action}]", "use of the artifact bucket's own KMS key only")
+            _ack(
+                role, f"AwsSolutions-IAM5[Action::{action}]", "use of the artifact bucket's own KMS key only"
+            )
     _ack(role, f"AwsSolutions-IAM5[Resource::{bucket_ref}]", "objects of the pipeline's artifact bucket")
 
 

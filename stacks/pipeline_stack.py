@@ -11,13 +11,11 @@ from the stage stack's outputs.
 import json
 import os
 from pathlib import Path
-
 from typing import Any
 
-from aws_cdk import Environment, Stack
+from aws_cdk import Environment, Stack, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
-from aws_cdk import pipelines
 from constructs import Construct
 
 from stacks.pipeline_config import PipelineConfig, PipelineStage
@@ -56,8 +54,9 @@ def report_commands(stage: str, variables: list[str]) -> list[str]:
 
 
 def pseudo_join_as_sub(value: Any) -> dict[str, str] | None:
-    """`{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ...]]}` → `{"Fn::Sub": "arn:${AWS::Partition}..."}`;
-    None for anything else (other delimiters, references to resources)."""
+    """`{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ...]]}` →
+    `{"Fn::Sub": "arn:${AWS::Partition}..."}`; None for anything else (other delimiters,
+    references to resources)."""
     if not isinstance(value, dict) or set(value) != {"Fn::Join"}:
         return None
     delimiter, parts = value["Fn::Join"]

@@ -21,7 +21,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 PROVIDER_ID = "PersonalizeProvider"
 
 # The asset holds only the lambda_handlers package, so `lambda_handlers.entry` imports as in tests.
-ASSET_EXCLUDE = ["*", "!lambda_handlers", "!lambda_handlers/**", "**/__pycache__", "**/*.pyc"]
+ASSET_EXCLUDE = ["*", ".*", "!lambda_handlers", "!lambda_handlers/**", "**/__pycache__", "**/*.pyc"]
 
 
 class PersonalizeProvider(Construct):

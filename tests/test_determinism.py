@@ -16,6 +16,7 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,11 +28,11 @@ STACK = "immersion-day-news-personalize"
 
 @pytest.fixture(scope="module")
 def in_process() -> Path:
-    return synth_dir(str(REPO / "config" / "default.yaml"))
+    return Path(synth_dir(str(REPO / "config" / "default.yaml")))
 
 
 @pytest.fixture(scope="module")
-def by_cli(tmp_path_factory) -> Path:
+def by_cli(tmp_path_factory: pytest.TempPathFactory) -> Path:
     outdir = tmp_path_factory.mktemp("cli-synth") / "cdk.out"
     env = {
         **os.environ,
@@ -62,11 +63,15 @@ def handler_asset(outdir: Path) -> Path:
     return asset
 
 
-def differing_resources(expected: dict, actual: dict) -> list[str]:
+def differing_resources(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
     """Logical ids (and top-level sections) that differ: a readable summary of a snapshot diff."""
     ids = sorted(set(expected.get("Resources", {})) | set(actual.get("Resources", {})))
     changed = [i for i in ids if expected.get("Resources", {}).get(i) != actual.get("Resources", {}).get(i)]
-    sections = [k for k in sorted(set(expected) | set(actual)) if k != "Resources" and expected.get(k) != actual.get(k)]
+    sections = [
+        k
+        for k in sorted(set(expected) | set(actual))
+        if k != "Resources" and expected.get(k) != actual.get(k)
+    ]
     return changed + sections
 
 
@@ -76,18 +81,14 @@ def test_two_synths_produce_identical_templates_and_assets(in_process, by_cli):
     # THEN the asset directories have the same (content-hash) names
     assert asset_names(by_cli) == asset_names(in_process)
     # AND every template and asset manifest is byte-identical
-    files = sorted(p.name for p in in_process.glob("*.json") if p.name.endswith((".template.json", ".assets.json")))
+    files = sorted(
+        p.name for p in in_process.glob("*.json") if p.name.endswith((".template.json", ".assets.json"))
+    )
     assert f"{STACK}.template.json" in files
     for name in files:
         assert (by_cli / name).read_bytes() == (in_process / name).read_bytes(), name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="stacks bug: provider.ASSET_EXCLUDE lacks '.*', so dot files of the checkout (.gitignore, "
-    ".venv/.installed, .mypy_cache/.gitignore, ...) enter the handler asset and its hash; remove this "
-    "mark with the fix",
-)
 def test_the_handler_asset_holds_only_the_handler_package(in_process):
     # GIVEN the asset the Provider's functions run
     asset = handler_asset(in_process)
@@ -111,7 +112,6 @@ def test_the_default_template_matches_the_snapshot(in_process):
     # THEN they are byte-identical
     if actual != expected:
         changed = differing_resources(json.loads(expected), json.loads(actual))
-        pytest.fail(
-            f"the default template differs from {SNAPSHOT.relative_to(REPO)} in {', '.join(changed) or 'formatting'}; "
-            f"if intended, run: UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest {Path(__file__).relative_to(REPO)}"
-        )
+        where = ", ".join(changed) or "formatting"
+        rerun = f"UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest {Path(__file__).relative_to(REPO)}"
+        pytest.fail(f"the default template differs from the snapshot in {where}; if intended, run: {rerun}")

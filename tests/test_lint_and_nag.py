@@ -16,7 +16,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_s3 as s3
+from cdk_nag import AwsSolutionsChecks
 
 from tests.support.synth import DEFAULT_CONFIG, existing_group_config, synth_dir, template_files
 
@@ -99,7 +102,10 @@ def test_cdk_nag_leaves_no_unacknowledged_finding(config):
     # THEN the AwsSolutions pack ran and concluded with no open finding
     assert "AwsSolutions" in plugins, sorted(plugins)
     for name, plugin in plugins.items():
-        open_findings = [(v["ruleName"], [c["constructPath"] for c in v["violatingConstructs"]]) for v in plugin["violations"]]
+        open_findings = [
+            (v["ruleName"], [c["constructPath"] for c in v["violatingConstructs"]])
+            for v in plugin["violations"]
+        ]
         assert open_findings == [], name
         assert plugin["conclusion"] == "success", name
 
@@ -124,10 +130,6 @@ def test_every_acknowledgment_in_the_metadata_says_why(config):
 
 def test_fails_when_a_finding_is_not_acknowledged(tmp_path):
     """What the tests above rely on: cdk-nag 3 fails synth and reports an open finding."""
-    import aws_cdk as cdk
-    from aws_cdk import aws_s3 as s3
-    from cdk_nag import AwsSolutionsChecks
-
     # GIVEN an app with a bare bucket (no SSL-only policy, no access logs) under the same checks
     app = cdk.App(outdir=str(tmp_path))
     s3.Bucket(cdk.Stack(app, "Bare"), "Bucket")

@@ -108,12 +108,6 @@ def test_logical_ids_are_readable(default):
         assert logical_id in default["Resources"], logical_id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="stacks bug: PersonalizeStack._solution does not pass logical_id, so the solution's id "
-    "derives from its physical name (SolutionImmersionDayNewsUserPersonalization) and changes with "
-    "physical_name; remove this mark with the fix",
-)
 def test_the_solution_logical_id_comes_from_the_config_name_not_the_physical_name(default):
     # GIVEN the default config and a variant adopting a hand-made solution by physical_name
     raw = variant()
@@ -314,7 +308,9 @@ def test_the_campaign_serves_the_last_links_version(default):
 def test_the_filter_is_named_by_its_expression_and_its_logical_id_is_stable(default):
     # GIVEN the default filter and a variant with another expression
     changed = 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("read")'
-    variant_template = template(write_config(variant(filters=[{"name": "exclude-clicked", "expression": changed}])))
+    variant_template = template(
+        write_config(variant(filters=[{"name": "exclude-clicked", "expression": changed}]))
+    )
     before = default["Resources"]["FilterExcludeClicked"]["Properties"]
     after = variant_template["Resources"]["FilterExcludeClicked"]["Properties"]
     # THEN the name carries a hash of the expression, so a new expression is a new filter...
@@ -338,10 +334,16 @@ def test_filter_and_event_tracker_wait_for_the_datasets(default, logical_id):
 @pytest.mark.parametrize(
     ("parameter", "value"),
     [
-        (f"/{PROJECT}/campaigns/user-personalization/arn", {"Fn::GetAtt": ["CampaignUserPersonalization", "CampaignArn"]}),
+        (
+            f"/{PROJECT}/campaigns/user-personalization/arn",
+            {"Fn::GetAtt": ["CampaignUserPersonalization", "CampaignArn"]},
+        ),
         (f"/{PROJECT}/filters/exclude-clicked/arn", {"Fn::GetAtt": ["FilterExcludeClicked", "FilterArn"]}),
         (f"/{PROJECT}/event-tracker/tracking-id", {"Fn::GetAtt": ["EventTracker", "TrackingId"]}),
-        (f"/{PROJECT}/solutions/user-personalization", {"Fn::GetAtt": ["TrainingUserPersonalizationWait4", "Summary"]}),
+        (
+            f"/{PROJECT}/solutions/user-personalization",
+            {"Fn::GetAtt": ["TrainingUserPersonalizationWait4", "Summary"]},
+        ),
     ],
 )
 def test_ssm_parameters_hand_over_to_the_inference_layer(assertions, parameter, value):

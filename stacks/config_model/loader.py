@@ -85,12 +85,18 @@ def read_merged(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict[str, An
     return merged, [_shown(path), *files]
 
 
+def _message(error: Any) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown key; check its spelling against config/config.schema.json or remove it"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
 def validate(raw: dict[str, Any], source: str) -> AppConfig:
     """Parse then check; raise one ConfigError naming every problem by field path."""
     try:
         cfg = AppConfig.model_validate(raw)
     except ValidationError as exc:
-        problems = [Problem(_path_of(e["loc"]), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
+        problems = [Problem(_path_of(e["loc"]), _message(e)) for e in exc.errors()]
         raise ConfigError(source, problems) from None
     problems = rules.check(cfg)
     if problems:

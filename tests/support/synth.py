@@ -4,10 +4,12 @@ The first synth in a process costs seconds (jsii start-up); later ones a fractio
 so every test that needs a template shares these results instead of synthesizing again.
 """
 
+import atexit
 import copy
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -29,6 +31,7 @@ DEFAULT_CONFIG = REPO / "config" / "default.yaml"
 def synth_dir(config_path: str) -> Path:
     """Synthesize `config_path` into a fresh directory (cached) and return the assembly dir."""
     outdir = Path(tempfile.mkdtemp(prefix="cdk-test-"))
+    atexit.register(shutil.rmtree, outdir, ignore_errors=True)
     context = json.loads((REPO / "cdk.json").read_text())["context"]
     app = cdk.App(outdir=str(outdir), context=context)
     build_app(config_path, app)

@@ -1,0 +1,27 @@
+"""`python -m impact BASE_DIR HEAD_DIR`: Markdown on stdout; exit 0, 2 (needs approval), 1 (usage)."""
+
+import sys
+from pathlib import Path
+
+from impact.assembly import AssemblyError, read_assembly
+from impact.report import compare, exit_code, render
+
+USAGE = "usage: python -m impact BASE_ASSEMBLY_DIR HEAD_ASSEMBLY_DIR  (each a `cdk synth -o DIR` output)"
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2 or any(a in ("-h", "--help") for a in argv):
+        print(USAGE, file=sys.stderr)
+        return 1
+    try:
+        base, head = (read_assembly(Path(a)) for a in argv)
+    except AssemblyError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    impacts = compare(base, head)
+    sys.stdout.write(render(impacts))
+    return exit_code(impacts)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

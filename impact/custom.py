@@ -1,0 +1,236 @@
+"""Our custom resources (lambda_handlers/constants.py): solutions, training, campaigns.
+
+A solution's lines gather its Custom::PersonalizeSolution, its version (training) and its
+wait links; a campaign's lines its Custom::PersonalizeCampaign plus the new version it will
+move to when its solution retrains.
+"""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from impact.model import CREATE, DELETE, NO_CHANGE, REPLACE, RETRAIN, UPDATE, Change
+from impact.template import props, refs, short_name
+from lambda_handlers import constants
+from lambda_handlers.constants import CampaignProps, SolutionProps, SolutionVersionProps, TrainingWaitProps
+
+
+@dataclass(frozen=True)
+class Training:
+    version: str | None  # logical id of the version resource
+    links: tuple[str, ...]  # logical ids of the wait links, in order
+    max_wait: str  # minutes, "" when unknown
+
+
+def _of_type(resources: dict[str, Any], rtype: str) -> dict[str, Any]:
+    return {lid: r for lid, r in resources.items() if r.get("Type") == rtype}
+
+
+def trainings(resources: dict[str, Any]) -> dict[str, Training]:
+    """Solution logical id → its training chain (version, then links each pointing at the previous)."""
+    versions = _of_type(resources, constants.SOLUTION_VERSION_TYPE)
+    links = _of_type(resources, constants.TRAINING_WAIT_TYPE)
+    out: dict[str, Training] = {}
+    for vid, version in versions.items():
+        solution = next(iter(refs(props(version).get(SolutionVersionProps.SOLUTION_ARN))), None)
+        if solution is None:
+            continue
+        chain: list[str] = []
+        previous = vid
+        while True:
+            nxt = next(
+                (
+                    lid
+                    for lid, link in links.items()
+                    if previous in refs(props(link).get(TrainingWaitProps.SOLUTION_VERSION_ARN))
+                ),
+                None,
+            )
+            if nxt is None or nxt in chain:
+                break
+            chain.append(nxt)
+            previous = nxt
+        max_wait = str(props(links[chain[-1]]).get(TrainingWaitProps.MAX_WAIT_MINUTES, "")) if chain else ""
+        out[solution] = Training(version=vid, links=tuple(chain), max_wait=max_wait)
+    return out
+
+
+def solution_of_chain_member(resources: dict[str, Any], lid: str) -> str | None:
+    """The solution whose training chain holds `lid` (version or link)."""
+    for solution, training in trainings(resources).items():
+        if lid == training.version or lid in training.links:
+            return solution
+    return None
+
+
+def _trains(version: dict[str, Any], max_wait: str) -> str:
+    p = props(version)
+    wait = f"; the deploy may wait up to {max_wait} min" if max_wait else ""
+    return f"{p.get(SolutionVersionProps.TRAINING_MODE)}{wait}"
+
+
+def _solution_name(resources: dict[str, Any], lid: str, project: str | None) -> str:
+    return short_name(props(resources.get(lid)).get(SolutionProps.NAME, lid), project)
+
+
+def classify_solutions(base: dict[str, Any], head: dict[str, Any], project: str | None) -> list[Change]:
+    base_sol = _of_type(base, constants.SOLUTION_TYPE)
+    head_sol = _of_type(head, constants.SOLUTION_TYPE)
+    base_tr, head_tr = trainings(base), trainings(head)
+    changes: list[Change] = []
+    for lid in list(dict.fromkeys([*base_sol, *head_sol])):
+        if lid not in head_sol:
+            changes.append(Change(DELETE, f"solution {_solution_name(base, lid, project)} deleted"))
+            continue
+        name = _solution_name(head, lid, project)
+        new_tr = head_tr.get(lid)
+        new_version = head.get(new_tr.version) if new_tr and new_tr.version else None
+        if lid not in base_sol:
+            text = f"solution {name} created"
+            if new_version and new_tr:
+                trigger = props(new_version).get(SolutionVersionProps.TRIGGER)
+                text += f": trains trigger {trigger}, {_trains(new_version, new_tr.max_wait)}"
+            changes.append(Change(CREATE, text))
+            continue
+        found = _solution_changes(name, base_sol[lid], head_sol[lid])
+        old_tr = base_tr.get(lid)
+        old_version = base.get(old_tr.version) if old_tr and old_tr.version else None
+        if old_tr and new_tr and old_version and new_version:
+            found += _training_changes(name, old_tr, new_tr, old_version, new_version)
+        changes += found or [Change(NO_CHANGE, f"solution {name}")]
+    return changes
+
+
+def _solution_changes(name: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    po, pn = props(old), props(new)
+    out: list[Change] = []
+    if po.get(SolutionProps.NAME) != pn.get(SolutionProps.NAME):
+        out.append(
+            Change(REPLACE, f"solution {name} replaced: name changed; the new solution trains from scratch")
+        )
+        return out
+    for key in SolutionProps.IMMUTABLE:
+        if po.get(key) != pn.get(key):
+            out.append(
+                Change(
+                    REPLACE,
+                    f"solution {name}: {key} cannot change on an existing solution, so this deploy will "
+                    "fail; give the solution a new name to create a new one",
+                )
+            )
+    old_auto = po.get(SolutionProps.AUTO_TRAINING_SCHEDULE) or "off"
+    new_auto = pn.get(SolutionProps.AUTO_TRAINING_SCHEDULE) or "off"
+    if old_auto != new_auto:
+        out.append(Change(UPDATE, f"solution {name}: auto-training {old_auto} → {new_auto} (UpdateSolution)"))
+    if po.get(SolutionProps.TAGS) != pn.get(SolutionProps.TAGS):
+        out.append(Change(UPDATE, f"solution {name}: tags changed"))
+    return out
+
+
+def _training_changes(
+    name: str, old_tr: Training, new_tr: Training, old: dict[str, Any], new: dict[str, Any]
+) -> list[Change]:
+    po, pn = props(old), props(new)
+    out: list[Change] = []
+    trigger_key, mode_key = SolutionVersionProps.TRIGGER, SolutionVersionProps.TRAINING_MODE
+    if po.get(trigger_key) != pn.get(trigger_key) or po.get(mode_key) != pn.get(mode_key):
+        what = []
+        if po.get(trigger_key) != pn.get(trigger_key):
+            what.append(f"trigger {po.get(trigger_key)} → {pn.get(trigger_key)}")
+        else:
+            what.append(f"training mode {po.get(mode_key)} → {pn.get(mode_key)}")
+        out.append(
+            Change(RETRAIN, f"solution {name} retrains: {', '.join(what)}, {_trains(new, new_tr.max_wait)}")
+        )
+    gates_key = SolutionVersionProps.GATES
+    if po.get(gates_key) != pn.get(gates_key):
+        out.append(
+            Change(
+                UPDATE,
+                f"solution {name}: gates {_gates(po.get(gates_key))} → {_gates(pn.get(gates_key))} "
+                "(checked on the trained version)",
+            )
+        )
+    if old_tr.max_wait != new_tr.max_wait:
+        out.append(Change(UPDATE, f"solution {name}: max wait {old_tr.max_wait} → {new_tr.max_wait} min"))
+    return out
+
+
+def _gates(value: Any) -> str:
+    try:
+        gates = json.loads(str(value or "{}"))
+    except ValueError:
+        return str(value)
+    return ", ".join(f"{k} ≥ {v}" for k, v in sorted(gates.items())) or "none"
+
+
+def retrained_solutions(base: dict[str, Any], head: dict[str, Any]) -> set[str]:
+    """Logical ids of solutions present on both sides whose trigger or training mode changes."""
+    out: set[str] = set()
+    base_tr, head_tr = trainings(base), trainings(head)
+    for lid in set(base_tr) & set(head_tr):
+        old_v, new_v = base_tr[lid].version, head_tr[lid].version
+        po, pn = props(base.get(old_v or "")), props(head.get(new_v or ""))
+        keys = (SolutionVersionProps.TRIGGER, SolutionVersionProps.TRAINING_MODE)
+        if any(po.get(k) != pn.get(k) for k in keys):
+            out.add(lid)
+    return out
+
+
+def classify_campaigns(
+    base: dict[str, Any], head: dict[str, Any], project: str | None, retrained: set[str]
+) -> list[Change]:
+    """`retrained`: logical ids of solutions that retrain in this change."""
+    base_c = _of_type(base, constants.CAMPAIGN_TYPE)
+    head_c = _of_type(head, constants.CAMPAIGN_TYPE)
+    changes: list[Change] = []
+    for lid in list(dict.fromkeys([*base_c, *head_c])):
+        source = head_c.get(lid) or base_c[lid]
+        name = short_name(props(source).get(CampaignProps.NAME, lid), project)
+        if lid not in head_c:
+            changes.append(Change(DELETE, f"campaign {name} deleted"))
+            continue
+        if lid not in base_c:
+            changes.append(Change(CREATE, f"campaign {name} created"))
+            continue
+        po, pn = props(base_c[lid]), props(head_c[lid])
+        found: list[Change] = []
+        if po.get(CampaignProps.NAME) != pn.get(CampaignProps.NAME):
+            found.append(
+                Change(REPLACE, f"campaign {name} replaced: name changed; the old campaign is deleted")
+            )
+        tps = CampaignProps.MIN_PROVISIONED_TPS
+        if po.get(tps) != pn.get(tps):
+            found.append(
+                Change(UPDATE, f"campaign {name}: min TPS {po.get(tps)} → {pn.get(tps)} (billing floor)")
+            )
+        found += _config_changes(
+            name, po.get(CampaignProps.CAMPAIGN_CONFIG), pn.get(CampaignProps.CAMPAIGN_CONFIG)
+        )
+        serves = next(iter(refs(pn.get(CampaignProps.SOLUTION_VERSION_ARN))), None)
+        solution = solution_of_chain_member(head, serves) if serves else None
+        if solution in retrained:
+            solution_name = _solution_name(head, solution, project) if solution else ""
+            found.append(
+                Change(
+                    UPDATE,
+                    f"campaign {name}: moves to the new version of solution {solution_name} once it is "
+                    "trained and passes its gates (UpdateCampaign)",
+                )
+            )
+        if po.get(CampaignProps.TAGS) != pn.get(CampaignProps.TAGS):
+            found.append(Change(UPDATE, f"campaign {name}: tags changed"))
+        changes += found or [Change(NO_CHANGE, f"campaign {name}")]
+    return changes
+
+
+def _config_changes(name: str, old: Any, new: Any) -> list[Change]:
+    try:
+        po, pn = json.loads(str(old or "{}")), json.loads(str(new or "{}"))
+    except ValueError:
+        return [] if old == new else [Change(UPDATE, f"campaign {name}: campaignConfig changed")]
+    return [
+        Change(UPDATE, f"campaign {name}: {key} {json.dumps(po.get(key))} → {json.dumps(pn.get(key))}")
+        for key in sorted({*po, *pn})
+        if po.get(key) != pn.get(key)
+    ]

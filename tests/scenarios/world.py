@@ -1,0 +1,314 @@
+"""One simulated AWS account for a deploy scenario: virtual clock, fake Personalize over HTTP,
+boto3 clients found through `AWS_ENDPOINT_URL_PERSONALIZE`, and the deploy simulator.
+
+Retries: every client uses botocore's own `standard` retry mode (its retryable errors, its
+retry quota, its jittered exponential backoff). Only the backoff *sleep* is virtual: the
+client's standard retry handler is re-registered so that the delay it computes advances the
+virtual clock and the request is re-sent at once (`virtual_backoff`). Nothing global is
+patched. The handlers' client keeps the SDK default of 3 attempts (as `deps.default_deps`);
+the native-resource client plays CloudFormation's own resource handlers, which retry
+throttling far longer, so it gets 10.
+
+Config variants of the default config (`templates.*`) are synthesized once per process
+through `tests.support.synth` (its cache is keyed by the variant's content-named file).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any, Final
+
+import boto3
+from botocore.config import Config
+from botocore.retries import standard
+
+from lambda_handlers import entry
+from lambda_handlers.deps import Deps
+from tests.fakes.clock import VirtualClock
+from tests.fakes.personalize_server import FakePersonalizeServer
+from tests.fakes.personalize_state import Call, Durations, FakePersonalize
+from tests.sim import DeployResult, DeploySimulator
+from tests.support import synth
+
+if TYPE_CHECKING:
+    from mypy_boto3_personalize import PersonalizeClient
+
+ENDPOINT_ENV: Final = "AWS_ENDPOINT_URL_PERSONALIZE"
+REGION: Final = "us-east-1"
+HANDLER_MAX_ATTEMPTS: Final = 3  # botocore's standard-mode default, as in the Lambda
+NATIVE_MAX_ATTEMPTS: Final = 10
+
+# Logical ids and names of the default config's template.
+UP_SOLUTION: Final = "SolutionUserPersonalization"
+UP_VERSION: Final = "TrainingUserPersonalizationVersion"
+UP_LAST_LINK: Final = "TrainingUserPersonalizationWait4"
+PR_VERSION: Final = "TrainingPersonalizedRankingVersion"
+CAMPAIGN: Final = "CampaignUserPersonalization"
+FILTER: Final = "FilterExcludeClicked"
+EVENT_TRACKER: Final = "EventTracker"
+UP_SOLUTION_NAME: Final = "immersion-day-news-user-personalization"
+PR_SOLUTION_NAME: Final = "immersion-day-news-personalized-ranking"
+CAMPAIGN_NAME: Final = "immersion-day-news-user-personalization"
+ACCOUNT_PREFIX: Final = "arn:aws:personalize:us-east-1:111111111111"
+
+
+def arn(kind: str, name: str) -> str:
+    return f"{ACCOUNT_PREFIX}:{kind}/{name}"
+
+
+def env_vars(endpoint_url: str) -> dict[str, str]:
+    """What a process needs to reach the fake with an unmodified boto3 client."""
+    return {
+        ENDPOINT_ENV: endpoint_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }
+
+
+@contextlib.contextmanager
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the block (for callers without pytest's monkeypatch)."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def virtual_backoff(client: Any, clock: VirtualClock, max_attempts: int) -> None:
+    """Keep botocore's standard retry policy, but spend its backoff on the virtual clock."""
+    events = client.meta.events
+    service = client.meta.service_model.service_id.hyphenize()
+    event, unique_id = f"needs-retry.{service}", f"retry-config-{service}"
+    events.unregister(event, unique_id=unique_id)
+    handler = standard.register_retry_handler(client, max_attempts=max_attempts)
+    events.unregister(event, unique_id=unique_id)
+
+    def needs_retry(**kwargs: Any) -> Any:
+        delay = handler.needs_retry(**kwargs)
+        if isinstance(delay, int | float) and not isinstance(delay, bool) and delay > 0:
+            clock.advance(delay)
+            return 0
+        return delay
+
+    events.register(event, needs_retry, unique_id=unique_id)
+
+
+def env_client(clock: VirtualClock, max_attempts: int) -> PersonalizeClient:
+    """A boto3 client that finds the fake only through `AWS_ENDPOINT_URL_PERSONALIZE`."""
+    client = boto3.session.Session(region_name=REGION).client(
+        "personalize",
+        config=Config(retries={"mode": "standard", "total_max_attempts": max_attempts}),
+    )
+    virtual_backoff(client, clock, max_attempts)
+    return client
+
+
+Hook = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass
+class World:
+    """Everything a scenario touches. `hooks` run before each handler invocation."""
+
+    clock: VirtualClock
+    server: FakePersonalizeServer
+    client: PersonalizeClient  # the handlers' client
+    admin: PersonalizeClient  # the test's own client (seeding, inspection)
+    sim: DeploySimulator = field(init=False)
+    hooks: list[Hook] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        native = env_client(self.clock, NATIVE_MAX_ATTEMPTS)
+        self.sim = DeploySimulator(
+            self.clock,
+            native,
+            handlers=(self._on_event, self._is_complete),
+            deps_factory=self.deps,
+        )
+
+    @property
+    def fake(self) -> FakePersonalize:
+        return self.server.fake
+
+    def deps(self) -> Deps:
+        return Deps(personalize=self.client, now=self.clock.now, log=self.sim.logs.append)
+
+    def _on_event(self, event: dict[str, Any], deps: Any) -> Any:
+        for hook in list(self.hooks):
+            hook("onEvent", event)
+        return entry.handle_on_event(event, deps)
+
+    def _is_complete(self, event: dict[str, Any], deps: Any) -> Any:
+        for hook in list(self.hooks):
+            hook("isComplete", event)
+        return entry.handle_is_complete(event, deps)
+
+    # ---- deploys ------------------------------------------------------------------------------
+    def deploy(self, template: Mapping[str, Any]) -> DeployResult:
+        return self.sim.deploy(template)
+
+    def mark(self) -> int:
+        """Position in the fake's call log (pass to `calls` / `mutations`)."""
+        return len(self.fake.calls)
+
+    def calls(self, since: int = 0, operation: str | None = None, *, only_ok: bool = True) -> list[Call]:
+        return [
+            c
+            for c in self.fake.calls[since:]
+            if (operation is None or c.operation == operation) and (c.ok or not only_ok)
+        ]
+
+    def mutations(self, since: int = 0) -> list[Call]:
+        mutating = {id(c) for c in self.fake.mutating_calls()}
+        return [c for c in self.fake.calls[since:] if id(c) in mutating]
+
+    def requests(self, logical_id: str, request_type: str | None = None) -> list[dict[str, Any]]:
+        """CloudFormation requests the simulator sent for a resource."""
+        return [
+            r
+            for r in self.sim.requests
+            if r["LogicalResourceId"] == logical_id and request_type in (None, r["RequestType"])
+        ]
+
+    # ---- inspection ---------------------------------------------------------------------------
+    def campaign(self, campaign_arn: str) -> dict[str, Any]:
+        return dict(self.admin.describe_campaign(campaignArn=campaign_arn)["campaign"])
+
+    def solution(self, solution_arn: str) -> dict[str, Any]:
+        return dict(self.admin.describe_solution(solutionArn=solution_arn)["solution"])
+
+    def version(self, version_arn: str) -> dict[str, Any]:
+        return dict(self.admin.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"])
+
+    def versions(self, solution_arn: str) -> list[dict[str, Any]]:
+        return [
+            dict(v) for v in self.admin.list_solution_versions(solutionArn=solution_arn)["solutionVersions"]
+        ]
+
+    def created_versions(self, since: int = 0, solution_arn: str | None = None) -> list[Call]:
+        return [
+            c
+            for c in self.calls(since, "CreateSolutionVersion")
+            if solution_arn is None or c.params["solutionArn"] == solution_arn
+        ]
+
+    def version_arns_created(self, since: int = 0) -> list[str]:
+        """ARNs of the versions the deploy started (from CreateSolutionVersion order in the fake)."""
+        started = []
+        for c in self.created_versions(since):
+            for v in self.versions(c.params["solutionArn"]):
+                described = self.version(v["solutionVersionArn"])
+                if described.get("name") == c.params.get("name"):
+                    started.append(str(v["solutionVersionArn"]))
+        return started
+
+
+@contextlib.contextmanager
+def open_world(durations: Durations | None = None) -> Iterator[World]:
+    """A world for callers without pytest (the benchmark); tests use the `world` fixture."""
+    clock = VirtualClock()
+    with FakePersonalizeServer(FakePersonalize(clock, durations=durations)) as server:
+        with environment(env_vars(server.endpoint_url)):
+            yield make_world(clock, server)
+
+
+def make_world(clock: VirtualClock, server: FakePersonalizeServer) -> World:
+    """Clients are built from the environment: `AWS_ENDPOINT_URL_PERSONALIZE` must point at `server`."""
+    client = env_client(clock, HANDLER_MAX_ATTEMPTS)
+    admin = env_client(clock, 1)
+    if client.meta.endpoint_url != server.endpoint_url:
+        raise RuntimeError(f"{ENDPOINT_ENV} did not reach the client: {client.meta.endpoint_url}")
+    return World(clock, server, client, admin)
+
+
+# ---- templates: the default config and small variants of it --------------------------------
+def _raw() -> dict[str, Any]:
+    return copy.deepcopy(synth.default_raw_config())
+
+
+def _synth(raw: dict[str, Any]) -> dict[str, Any]:
+    return synth.template(synth.write_config(raw))
+
+
+def _edit(
+    *,
+    solution: Mapping[str, Any] | None = None,
+    training: Mapping[str, Any] | None = None,
+    campaign: Mapping[str, Any] | None = None,
+    filters: list[dict[str, Any]] | None = None,
+    top: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    raw = _raw()
+    up = raw["solutions"][0]
+    up.update(solution or {})
+    up["training"] = {**up.get("training", {}), **(training or {})}
+    raw["campaigns"][0].update(campaign or {})
+    if filters is not None:
+        raw["filters"] = filters
+    raw.update(top or {})
+    return raw
+
+
+class templates:  # noqa: N801 - a namespace of cached template builders
+    """The templates the scenarios deploy; each is synthesized at most once per process."""
+
+    @staticmethod
+    @cache
+    def default() -> dict[str, Any]:
+        return synth.template()
+
+    @staticmethod
+    @cache
+    def trigger_changed() -> dict[str, Any]:
+        return _synth(_edit(training={"trigger": "v2"}))
+
+    @staticmethod
+    @cache
+    def gates_changed() -> dict[str, Any]:
+        return _synth(_edit(training={"gates": {"normalized_discounted_cumulative_gain_at_10": 0.1}}))
+
+    @staticmethod
+    @cache
+    def tps_changed() -> dict[str, Any]:
+        return _synth(_edit(campaign={"min_provisioned_tps": 2}))
+
+    @staticmethod
+    @cache
+    def campaign_renamed() -> dict[str, Any]:
+        return _synth(_edit(campaign={"physical_name": RENAMED_CAMPAIGN}))
+
+    @staticmethod
+    @cache
+    def filter_changed() -> dict[str, Any]:
+        expression = 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("click", "view")'
+        return _synth(_edit(filters=[{"name": "exclude-clicked", "expression": expression}]))
+
+    @staticmethod
+    @cache
+    def notebook_adoption() -> dict[str, Any]:
+        """Existing dataset group; solution and campaign take over the notebook's by name."""
+        return _synth(
+            _edit(
+                solution={"physical_name": NOTEBOOK_SOLUTION},
+                campaign={"physical_name": NOTEBOOK_CAMPAIGN},
+                top={"dataset_group": {"arn": synth.EXISTING_DATASET_GROUP_ARN}, "datasets": {}},
+            )
+        )
+
+
+RENAMED_CAMPAIGN: Final = "news-campaign-v2"
+NOTEBOOK_SOLUTION: Final = "news-notebook-solution"
+NOTEBOOK_CAMPAIGN: Final = "news-notebook-campaign"
+EXISTING_GROUP_NAME: Final = synth.EXISTING_DATASET_GROUP_ARN.rsplit("/", 1)[1]

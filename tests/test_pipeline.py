@@ -1,0 +1,169 @@
+"""The pipeline app (`-c pipeline=config/pipeline.yaml`): one in-process synth shared by all tests."""
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stacks.config_model import load_config
+from stacks.pipeline_stack import pseudo_join_as_sub
+from tests.support.synth import REPO
+
+PIPELINE_FILE = "config/pipeline.yaml"
+
+
+@cache
+def assembly() -> Path:
+    import tempfile
+
+    import aws_cdk as cdk
+
+    from app import build_pipeline_app
+
+    outdir = Path(tempfile.mkdtemp(prefix="cdk-pipeline-test-"))
+    context = json.loads((REPO / "cdk.json").read_text())["context"]
+    app = cdk.App(outdir=str(outdir), context=context)
+    build_pipeline_app(str(REPO / PIPELINE_FILE), app)
+    app.synth()  # cdk-nag findings would raise here
+    return outdir
+
+
+def _manifest(directory: Path) -> dict[str, Any]:
+    return json.loads((directory / "manifest.json").read_text())
+
+
+def _stack_artifacts(directory: Path) -> dict[str, dict[str, Any]]:
+    return {
+        aid: a for aid, a in _manifest(directory)["artifacts"].items() if a["type"] == "aws:cloudformation:stack"
+    }
+
+
+def _pipeline_template() -> dict[str, Any]:
+    return json.loads((assembly() / "immersion-day-news-pipeline.template.json").read_text())
+
+
+def _stages() -> list[dict[str, Any]]:
+    (pipeline,) = [
+        r for r in _pipeline_template()["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline"
+    ]
+    return pipeline["Properties"]["Stages"]
+
+
+def _stage(name: str) -> dict[str, Any]:
+    return next(s for s in _stages() if s["Name"] == name)
+
+
+def _nested(stage: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(manifest artifact, template) of the Personalize stack of a pipeline stage."""
+    directory = assembly() / f"assembly-immersion-day-news-pipeline-{stage}"
+    ((_, artifact),) = _stack_artifacts(directory).items()
+    template = json.loads((directory / artifact["properties"]["templateFile"]).read_text())
+    return artifact, template
+
+
+def test_pipeline_stack_lives_in_the_pipeline_account():
+    artifact = _stack_artifacts(assembly())["immersion-day-news-pipeline"]
+    assert artifact["environment"] == "aws://333333333333/us-east-1"
+
+
+def test_stages_run_in_file_order_after_source_build_and_self_mutation():
+    assert [s["Name"] for s in _stages()] == ["Source", "Build", "UpdatePipeline", "Assets", "dev", "prod"]
+    (mutate,) = _stage("UpdatePipeline")["Actions"]
+    assert mutate["Name"] == "SelfMutate"
+
+
+def test_manual_approval_only_where_configured():
+    def approvals(stage: str) -> list[int]:
+        return [
+            a["RunOrder"] for a in _stage(stage)["Actions"] if a["ActionTypeId"]["Category"] == "Approval"
+        ]
+
+    assert approvals("dev") == []
+    (approval_order,) = approvals("prod")
+    deploys = [a["RunOrder"] for a in _stage("prod")["Actions"] if a["ActionTypeId"]["Category"] == "Deploy"]
+    assert approval_order < min(deploys)
+
+
+@pytest.mark.parametrize(
+    ("stage", "account", "region"), [("dev", "111111111111", "us-east-1"), ("prod", "222222222222", "eu-west-1")]
+)
+def test_each_stage_deploys_the_direct_deploy_stack_name_in_its_account(stage, account, region):
+    config = load_config(REPO / "config" / "stages" / f"{stage}.yaml")
+    artifact, _ = _nested(stage)
+    assert artifact["environment"] == f"aws://{account}/{region}"
+    assert artifact["properties"]["stackName"] == config.resolved_stack_name == "immersion-day-news-personalize"
+    deploys = [a for a in _stage(stage)["Actions"] if a["ActionTypeId"]["Category"] == "Deploy"]
+    assert {a["Configuration"]["StackName"] for a in deploys} == {config.resolved_stack_name}
+    assert {a.get("Region", "us-east-1") for a in deploys} == {region}  # absent = the pipeline's region
+    role = deploys[0]["Configuration"]["RoleArn"]["Fn::Sub"]
+    assert f":iam::{account}:role/cdk-hnb659fds-cfn-exec-role-{account}-{region}" in role
+
+
+def test_each_stage_template_carries_its_own_config_values():
+    prod_artifact, prod = _nested("prod")
+    _, dev = _nested("dev")
+
+    def tps(template: dict[str, Any]) -> str:
+        return template["Resources"]["CampaignUserPersonalization"]["Properties"]["MinProvisionedTPS"]
+
+    assert (tps(dev), tps(prod)) == ("1", "5")
+    assert prod_artifact["properties"]["terminationProtection"] is True
+    assert prod["Resources"]["DatasetGroup"]["DeletionPolicy"] == "Retain"
+    assert dev["Resources"]["DatasetGroup"]["DeletionPolicy"] == "Delete"
+    gates = json.loads(prod["Resources"]["TrainingUserPersonalizationVersion"]["Properties"]["Gates"])
+    assert gates == {"coverage": 0.2, "normalized_discounted_cumulative_gain_at_10": 0.1}
+
+
+def _build_spec(project_logical_prefix: str) -> str:
+    resources = _pipeline_template()["Resources"]
+    (project,) = [
+        r
+        for lid, r in resources.items()
+        if r["Type"] == "AWS::CodeBuild::Project" and lid.startswith(project_logical_prefix)
+    ]
+    return project["Properties"]["Source"]["BuildSpec"]
+
+
+def test_synth_step_installs_from_the_repo_and_runs_the_pipeline_synth():
+    spec = json.loads(_build_spec("PipelineBuildSynthCdkBuildProject"))
+    assert spec["phases"]["install"]["commands"] == ["make .venv/.installed node_modules/.installed"]
+    assert spec["phases"]["install"]["runtime-versions"] == {"nodejs": "20", "python": "3.12"}
+    assert spec["phases"]["build"]["commands"] == [f"npx --no-install cdk synth -c pipeline={PIPELINE_FILE}"]
+
+
+def test_report_step_reads_the_stage_outputs():
+    (report,) = [a for a in _stage("prod")["Actions"] if a["Name"] == "Report-prod"]
+    variables = {v["name"]: v["value"] for v in json.loads(report["Configuration"]["EnvironmentVariables"])}
+    assert set(variables) >= {"SOLUTION_USER_PERSONALIZATION", "CAMPAIGN_USER_PERSONALIZATION"}
+    assert variables["SOLUTION_USER_PERSONALIZATION"].endswith(".SolutionUserPersonalization}")
+    spec = json.loads(_build_spec("PipelineprodReportprod"))
+    assert 'printf \'%s = %s\\n\' SOLUTION_USER_PERSONALIZATION "$SOLUTION_USER_PERSONALIZATION"' in (
+        spec["phases"]["build"]["commands"]
+    )
+
+
+def test_cdk_nag_reports_success():
+    report = json.loads((assembly() / "validation-report.json").read_text())
+    assert [p["conclusion"] for p in report["pluginReports"]] == ["success"]
+
+
+def test_cfn_lint_finds_no_errors_in_the_pipeline_templates():
+    from cfnlint.api import ManualArgs, lint_file
+
+    templates = [
+        assembly() / a["properties"]["templateFile"]
+        for aid, a in _stack_artifacts(assembly()).items()
+    ]
+    assert len(templates) == 2  # the pipeline and CodePipeline's support stack for eu-west-1
+    for template in templates:
+        errors = [m for m in lint_file(template, ManualArgs(regions=["us-east-1"])) if m.rule.id.startswith("E")]
+        assert errors == [], template.name
+
+
+def test_pseudo_joins_become_subs_and_nothing_else():
+    join = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::1:role/x"]]}
+    assert pseudo_join_as_sub(join) == {"Fn::Sub": "arn:${AWS::Partition}:iam::1:role/x"}
+    assert pseudo_join_as_sub({"Fn::Join": ["", ["a", {"Ref": "Bucket"}]]}) is None
+    assert pseudo_join_as_sub({"Fn::Join": [",", ["a", "b"]]}) is None
