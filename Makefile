@@ -41,6 +41,11 @@ test: $(VENV)/.dev-installed node_modules/.installed
 bench: $(VENV)/.dev-installed node_modules/.installed
 	$(PY) -m bench.run
 
+# What a change does to Personalize, for a PR comment: make impact BASE=base.out HEAD=cdk.out
+# (exit 2 = a retrain or a Personalize resource replaced/deleted: ask for an extra approval).
+impact: $(VENV)/.installed
+	$(PY) -m impact $(BASE) $(HEAD)
+
 schema: $(VENV)/.installed
 	$(PY) -m stacks.config_model.json_schema > config/config.schema.json
 

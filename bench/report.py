@@ -33,7 +33,7 @@ def spread(samples: Sequence[float], unit: str = "s", digits: int = 2) -> str:
     if len(samples) == 1:
         return f"{med} {unit}".strip()
     low, high = f"{min(samples):.{digits}f}", f"{max(samples):.{digits}f}"
-    return f"{med} {unit} ({low}–{high}, n={len(samples)})"
+    return f"{med} {unit} ({low}–{high}, n={len(samples)})".replace("  ", " ")
 
 
 def failed(section: str, metric: str, exc: BaseException) -> Row:

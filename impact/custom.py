@@ -70,6 +70,14 @@ def _trains(version: dict[str, Any], max_wait: str) -> str:
 
 
 def _solution_name(resources: dict[str, Any], lid: str, project: str | None) -> str:
+    """The config's name (carried by the training resources), else the physical name unprefixed."""
+    training = trainings(resources).get(lid)
+    if training:
+        for member in (training.version, *training.links):
+            p = props(resources.get(member or ""))
+            name = p.get(SolutionVersionProps.SOLUTION_NAME) or p.get(TrainingWaitProps.SOLUTION_NAME)
+            if name:
+                return str(name)
     return short_name(props(resources.get(lid)).get(SolutionProps.NAME, lid), project)
 
 

@@ -90,6 +90,10 @@ VERSION_NAME_PREFIX: Final = "cdk"
 # A notebook (MANUAL, not `cdk-`) version adopted for a trigger carries this tag with the
 # version name it stands for, so later events recognise it as ours (trigger changes, rollbacks).
 ADOPTED_VERSION_TAG: Final = "personalize-cdk:version-name"
+# The last wait link tags a version it gave up waiting for (max_wait_minutes spent): the
+# rollback's Delete of that version then leaves it training instead of stopping it, so the next
+# deploy with the same trigger picks it up as its failure message promises.
+KEEP_TRAINING_TAG: Final = "personalize-cdk:outlived-deploy"
 
 # Timing of the wait chain. The Provider answers CloudFormation within TOTAL_TIMEOUT; each
 # link hands over LINK_MARGIN before it so a slow poll or a cold start cannot cross the wall.

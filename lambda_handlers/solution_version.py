@@ -180,7 +180,8 @@ def start_training(
 
 
 def _delete(event: Event, deps: Deps) -> OnEventResponse:
-    """Stop a version still training (billing stops); a finished one goes with its solution."""
+    """Stop a version still training (billing stops), unless the last wait link tagged it to keep
+    training; a finished one goes with its solution."""
     arn = event.physical_id
     if not arns.is_arn(arn):
         return respond(arn)
@@ -189,8 +190,11 @@ def _delete(event: Event, deps: Deps) -> OnEventResponse:
             "status"
         )
         if training_status.is_training(status):
-            deps.personalize.stop_solution_version_creation(solutionVersionArn=arn)
-            deps.log(f"stopped training of {arn}")
+            if training_status.kept_training(arn, deps):
+                deps.log(f"left {arn} training: a deploy gave up waiting; the same trigger picks it up")
+            else:
+                deps.personalize.stop_solution_version_creation(solutionVersionArn=arn)
+                deps.log(f"stopped training of {arn}")
     except Exception as exc:
         if not (is_code(exc, NOT_FOUND) or is_code(exc, IN_USE)):
             raise

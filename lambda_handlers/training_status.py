@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from lambda_handlers import constants, metrics
 from lambda_handlers.constants import Attr
-from lambda_handlers.errors import NOT_FOUND, DeployError, is_code
+from lambda_handlers.errors import NOT_FOUND, DeployError, describe, is_code
 from lambda_handlers.events import IsCompleteResponse, complete, not_complete
 
 if TYPE_CHECKING:
@@ -84,6 +84,7 @@ def evaluate(link: Link, deps: Deps) -> IsCompleteResponse:
         return complete({Attr.SOLUTION_VERSION_ARN: link.version_arn, Attr.STATUS: status, Attr.SUMMARY: ""})
     created = epoch(version.get("creationDateTime"), link.started_at)
     elapsed = int(max(0.0, deps.now() - created) // 60)
+    keep_training(link.version_arn, deps)
     raise DeployError(
         f"training of solution {link.solution_name} not finished after {elapsed} min "
         f"(max_wait_minutes {link.max_wait_minutes}): version {link.version_arn} is {status}; "
@@ -114,3 +115,19 @@ def _active(link: Link, version: dict[str, Any], deps: Deps) -> IsCompleteRespon
             Attr.SUMMARY: summary,
         }
     )
+
+
+def keep_training(version_arn: str, deps: Deps) -> None:
+    """Tag a version the deploy gives up on so the rollback leaves it training (best effort)."""
+    try:
+        deps.personalize.tag_resource(
+            resourceArn=version_arn, tags=[{"tagKey": constants.KEEP_TRAINING_TAG, "tagValue": "true"}]
+        )
+    except Exception as exc:
+        deps.log(f"could not tag {version_arn} {constants.KEEP_TRAINING_TAG}: {describe(exc)}")
+
+
+def kept_training(version_arn: str, deps: Deps) -> bool:
+    """Whether a wait link tagged the version to keep training (see `keep_training`)."""
+    tags = deps.personalize.list_tags_for_resource(resourceArn=version_arn).get("tags", [])
+    return any(tag.get("tagKey") == constants.KEEP_TRAINING_TAG for tag in tags)

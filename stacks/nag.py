@@ -4,7 +4,7 @@ cdk-nag 3 finding ids embed logical ids, so the ids are computed from the constr
 concern rather than typed out: a rename changes both sides together.
 """
 
-from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
+from aws_cdk import Acknowledgment, CfnResource, Stack, Token, Validations
 from aws_cdk import aws_lambda as lambda_
 from constructs import IConstruct
 
@@ -14,6 +14,13 @@ from stacks.provider import PersonalizeProvider
 BASIC_EXECUTION_ROLE = (
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]"
 )
+
+
+def _pseudo(stack: Stack) -> dict[str, str]:
+    """Partition, region and account as cdk-nag spells them in finding ids: `<AWS::Region>` in an
+    environment-agnostic stack, the literal value (`eu-west-1`) in a stack with a concrete env."""
+    values = {"Partition": stack.partition, "Region": stack.region, "AccountId": stack.account}
+    return {k: f"<AWS::{k}>" if Token.is_unresolved(v) else v for k, v in values.items()}
 
 
 def _ack(scope: IConstruct, finding: str, reason: str) -> None:
@@ -62,11 +69,12 @@ def acknowledge_provider(provider: PersonalizeProvider, solution_names: list[str
         "the waiter state machine's CloudWatch Logs delivery actions (logs:CreateLogDelivery and "
         "friends) take no resource ARN",
     )
+    env = _pseudo(Stack.of(provider))
     for name in solution_names:
         _ack(
             provider.role,
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:personalize:<AWS::Region>:<AWS::AccountId>:"
-            f"solution/{name}/*]",
+            f"AwsSolutions-IAM5[Resource::arn:{env['Partition']}:personalize:{env['Region']}:"
+            f"{env['AccountId']}:solution/{name}/*]",
             f"solution versions of {name} get ids Personalize generates under the solution's ARN",
         )
 
@@ -88,6 +96,7 @@ def acknowledge_data_layer(data: DataLayer) -> None:
         f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/datasets/*]",
         "Personalize reads the content-hashed CSV keys under datasets/ only",
     )
+    env = _pseudo(Stack.of(data))
     deployment = data.node.try_find_child("UploadData")
     if deployment is None:
         return
@@ -109,8 +118,8 @@ def acknowledge_data_layer(data: DataLayer) -> None:
                 )
             _ack(
                 child,
-                "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-"
-                "<AWS::Region>/*]",
+                f"AwsSolutions-IAM5[Resource::arn:{env['Partition']}:s3:::cdk-hnb659fds-assets-"
+                f"{env['AccountId']}-{env['Region']}/*]",
                 "BucketDeployment reads the uploaded CSV asset from the CDK bootstrap asset bucket",
             )
             _ack(

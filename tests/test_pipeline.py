@@ -1,12 +1,16 @@
 """The pipeline app (`-c pipeline=config/pipeline.yaml`): one in-process synth shared by all tests."""
 
 import json
+import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import aws_cdk as cdk
 import pytest
+from cfnlint.api import ManualArgs, lint_file
 
+from app import build_pipeline_app
 from stacks.config_model import load_config
 from stacks.pipeline_stack import pseudo_join_as_sub
 from tests.support.synth import REPO
@@ -16,12 +20,6 @@ PIPELINE_FILE = "config/pipeline.yaml"
 
 @cache
 def assembly() -> Path:
-    import tempfile
-
-    import aws_cdk as cdk
-
-    from app import build_pipeline_app
-
     outdir = Path(tempfile.mkdtemp(prefix="cdk-pipeline-test-"))
     context = json.loads((REPO / "cdk.json").read_text())["context"]
     app = cdk.App(outdir=str(outdir), context=context)
@@ -36,7 +34,9 @@ def _manifest(directory: Path) -> dict[str, Any]:
 
 def _stack_artifacts(directory: Path) -> dict[str, dict[str, Any]]:
     return {
-        aid: a for aid, a in _manifest(directory)["artifacts"].items() if a["type"] == "aws:cloudformation:stack"
+        aid: a
+        for aid, a in _manifest(directory)["artifacts"].items()
+        if a["type"] == "aws:cloudformation:stack"
     }
 
 
@@ -87,13 +87,16 @@ def test_manual_approval_only_where_configured():
 
 
 @pytest.mark.parametrize(
-    ("stage", "account", "region"), [("dev", "111111111111", "us-east-1"), ("prod", "222222222222", "eu-west-1")]
+    ("stage", "account", "region"),
+    [("dev", "111111111111", "us-east-1"), ("prod", "222222222222", "eu-west-1")],
 )
 def test_each_stage_deploys_the_direct_deploy_stack_name_in_its_account(stage, account, region):
     config = load_config(REPO / "config" / "stages" / f"{stage}.yaml")
     artifact, _ = _nested(stage)
     assert artifact["environment"] == f"aws://{account}/{region}"
-    assert artifact["properties"]["stackName"] == config.resolved_stack_name == "immersion-day-news-personalize"
+    assert (
+        artifact["properties"]["stackName"] == config.resolved_stack_name == "immersion-day-news-personalize"
+    )
     deploys = [a for a in _stage(stage)["Actions"] if a["ActionTypeId"]["Category"] == "Deploy"]
     assert {a["Configuration"]["StackName"] for a in deploys} == {config.resolved_stack_name}
     assert {a.get("Region", "us-east-1") for a in deploys} == {region}  # absent = the pipeline's region
@@ -139,8 +142,9 @@ def test_report_step_reads_the_stage_outputs():
     assert set(variables) >= {"SOLUTION_USER_PERSONALIZATION", "CAMPAIGN_USER_PERSONALIZATION"}
     assert variables["SOLUTION_USER_PERSONALIZATION"].endswith(".SolutionUserPersonalization}")
     spec = json.loads(_build_spec("PipelineprodReportprod"))
-    assert 'printf \'%s = %s\\n\' SOLUTION_USER_PERSONALIZATION "$SOLUTION_USER_PERSONALIZATION"' in (
-        spec["phases"]["build"]["commands"]
+    assert (
+        "printf '%s = %s\\n' SOLUTION_USER_PERSONALIZATION \"$SOLUTION_USER_PERSONALIZATION\""
+        in (spec["phases"]["build"]["commands"])
     )
 
 
@@ -150,15 +154,14 @@ def test_cdk_nag_reports_success():
 
 
 def test_cfn_lint_finds_no_errors_in_the_pipeline_templates():
-    from cfnlint.api import ManualArgs, lint_file
-
     templates = [
-        assembly() / a["properties"]["templateFile"]
-        for aid, a in _stack_artifacts(assembly()).items()
+        assembly() / a["properties"]["templateFile"] for aid, a in _stack_artifacts(assembly()).items()
     ]
     assert len(templates) == 2  # the pipeline and CodePipeline's support stack for eu-west-1
     for template in templates:
-        errors = [m for m in lint_file(template, ManualArgs(regions=["us-east-1"])) if m.rule.id.startswith("E")]
+        errors = [
+            m for m in lint_file(template, ManualArgs(regions=["us-east-1"])) if m.rule.id.startswith("E")
+        ]
         assert errors == [], template.name
 
 

@@ -71,7 +71,10 @@ def test_lists_replace_but_named_lists_merge_by_name():
         "plain": [1, 2, 3],
         "filters": [{"name": "f1", "expression": "x"}, {"name": "f2", "expression": "y"}],
     }
-    override = {"plain": [9], "filters": [{"name": "f2", "expression": "z"}, {"name": "f3", "expression": "w"}]}
+    override = {
+        "plain": [9],
+        "filters": [{"name": "f2", "expression": "z"}, {"name": "f3", "expression": "w"}],
+    }
     # WHEN merged
     merged = deep_merge(base, override)
     # THEN the plain list is replaced; named items merge, new ones are appended in order
@@ -128,7 +131,10 @@ def test_paths_resolve_against_the_file_that_names_them(base_dir: Path):
     shutil.copy(base_dir / "data" / "interactions.csv", stage_dir / "data" / "stage-interactions.csv")
     stage = _write(
         stage_dir / "stage.yaml",
-        {"extends": "../base/default.yaml", "datasets": {"interactions": {"data": "data/stage-interactions.csv"}}},
+        {
+            "extends": "../base/default.yaml",
+            "datasets": {"interactions": {"data": "data/stage-interactions.csv"}},
+        },
     )
     # WHEN loaded
     cfg = load_config(stage)
@@ -168,7 +174,10 @@ def test_fails_when_the_base_file_is_missing(tmp_path: Path):
 def test_fails_when_the_merged_config_is_invalid_naming_file_and_field(base_dir: Path):
     stage = _write(
         base_dir.parent / "stage.yaml",
-        {"extends": "base/default.yaml", "campaigns": [{"name": "user-personalization", "min_provisioned_tps": 0}]},
+        {
+            "extends": "base/default.yaml",
+            "campaigns": [{"name": "user-personalization", "min_provisioned_tps": 0}],
+        },
     )
     with pytest.raises(ConfigError) as err:
         load_config(stage)
@@ -189,7 +198,10 @@ def _pipeline(tmp_path: Path, stages: list[dict], **changes) -> Path:
 
 def _stage_file(tmp_path: Path, name: str, account: str, region: str, **extra) -> str:
     path = tmp_path / f"{name}.yaml"
-    _write(path, {"extends": str(CONFIG / "default.yaml"), "env": {"account": account, "region": region}, **extra})
+    _write(
+        path,
+        {"extends": str(CONFIG / "default.yaml"), "env": {"account": account, "region": region}, **extra},
+    )
     return path.name
 
 

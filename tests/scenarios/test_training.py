@@ -7,21 +7,21 @@ import re
 from datetime import datetime
 from typing import Any
 
-from lambda_handlers import constants, entry, names
+from lambda_handlers import constants, names
 from tests.fakes.personalize_state import ACTIVE, DEFAULT_METRICS, STOPPED, STOPPING
 from tests.scenarios.world import (
     CAMPAIGN,
     CAMPAIGN_NAME,
-    EVENT_TRACKER,
-    EXISTING_GROUP_NAME,
     NOTEBOOK_CAMPAIGN,
     NOTEBOOK_SOLUTION,
     PR_SOLUTION_NAME,
     UP_LAST_LINK,
+    UP_SOLUTION,
     UP_SOLUTION_NAME,
     UP_VERSION,
     World,
     arn,
+    seed_notebook,
     templates,
 )
 
@@ -50,20 +50,6 @@ def version_named(world: World, solution_arn: str, trigger: str) -> str:
     raise AssertionError(f"no version named {wanted} in {solution_arn}")
 
 
-def seed_notebook(world: World, *, version: bool = True, campaign: bool = False) -> tuple[str, str | None]:
-    """What the notebook left behind: a dataset group, an auto-training solution, a manual version."""
-    group = world.fake.seed_dataset_group(EXISTING_GROUP_NAME)
-    solution = world.fake.seed_solution(group, NOTEBOOK_SOLUTION, perform_auto_training=True)
-    version_arn = world.fake.seed_solution_version(solution) if version else None
-    if campaign:
-        assert version_arn is not None
-        world.admin.create_campaign(
-            name=NOTEBOOK_CAMPAIGN, solutionVersionArn=version_arn, minProvisionedTPS=1
-        )
-        world.clock.advance(world.fake.durations.campaign_create + 60)
-    return solution, version_arn
-
-
 # ---- first deploy, redeploys ------------------------------------------------------------------
 def test_first_deploy_trains_each_solution_once_and_serves_the_gated_version(
     world: World, default_template: dict[str, Any]
@@ -86,18 +72,6 @@ def test_first_deploy_trains_each_solution_once_and_serves_the_gated_version(
     campaign = world.campaign(CAMPAIGN_ARN)
     assert (campaign["status"], campaign["solutionVersionArn"]) == (ACTIVE, up["solutionVersionArn"])
     assert set(summary(world, "SolutionPersonalizedRanking")) == set(constants.SUMMARY_KEYS)
-
-
-def test_identical_redeploy_makes_no_personalize_writes(
-    deployed: World, default_template: dict[str, Any]
-) -> None:
-    # GIVEN a deployed stack
-    mark = deployed.mark()
-    # WHEN the same template is deployed again
-    result = deployed.deploy(default_template)
-    # THEN nothing changes and Personalize sees not a single write
-    assert result.status == "NO_CHANGES"
-    assert deployed.mutations(mark) == []
 
 
 def test_trigger_change_trains_exactly_one_version(deployed: World) -> None:
@@ -131,7 +105,9 @@ def test_rollback_of_a_trigger_change_trains_nothing(deployed: World) -> None:
     assert result.status == "UPDATE_ROLLBACK_COMPLETE"
     assert result.failure is not None and result.failure.logical_id == CAMPAIGN
     assert len(deployed.created_versions(mark)) == 1
-    rollback = [r for r in deployed.requests(UP_VERSION, "Update") if r["ResourceProperties"]["Trigger"] == "v1"]
+    rollback = [
+        r for r in deployed.requests(UP_VERSION, "Update") if r["ResourceProperties"]["Trigger"] == "v1"
+    ]
     assert len(rollback) == 1
     # AND the stack and the campaign are back on the old version; the new one finished, so no stop
     assert deployed.sim.resources[UP_VERSION].physical_id == old
@@ -171,7 +147,9 @@ def test_fails_when_training_fails(world: World, default_template: dict[str, Any
     # THEN the create fails on the version with Personalize's failureReason, and rolls back
     assert result.status == "ROLLBACK_COMPLETE"
     assert result.failure is not None and result.failure.logical_id == UP_VERSION
-    assert "failed: Training failed: not enough interactions for user-personalization" in result.failure.reason
+    assert (
+        "failed: Training failed: not enough interactions for user-personalization" in result.failure.reason
+    )
     assert world.calls(0, "CreateCampaign") == []
 
 
@@ -240,7 +218,9 @@ def test_gates_only_change_rechecks_without_training(deployed: World) -> None:
     result = deployed.deploy(templates.gates_changed())
     # THEN the metrics are checked again, and nothing is written
     assert result.status == "UPDATE_COMPLETE", result.failure
-    assert [c.params["solutionVersionArn"] for c in deployed.calls(mark, "GetSolutionMetrics")][:1] == [version]
+    assert [c.params["solutionVersionArn"] for c in deployed.calls(mark, "GetSolutionMetrics")][:1] == [
+        version
+    ]
     assert deployed.mutations(mark) == []
     assert served_version(deployed) == version
 
@@ -260,47 +240,6 @@ def test_thirty_percent_throttled_calls_still_succeed(world: World, default_temp
     assert served_version(world) == summary(world)["solutionVersionArn"]
 
 
-def test_a_duplicated_create_event_trains_once(world: World, default_template: dict[str, Any]) -> None:
-    # GIVEN the Lambda's async delivery will hand the version's and the campaign's Create in twice
-    replayed: dict[str, Any] = {}
-
-    def duplicate(kind: str, event: dict[str, Any]) -> None:
-        lid = event["LogicalResourceId"]
-        if kind == "isComplete" and event["RequestType"] == "Create" and lid in (UP_VERSION, CAMPAIGN):
-            if lid not in replayed:
-                (request,) = world.requests(lid, "Create")
-                replayed[lid] = entry.handle_on_event(request, world.deps())
-
-    world.hooks.append(duplicate)
-    # WHEN the stack is deployed
-    result = world.deploy(default_template)
-    # THEN the duplicate found the same version and campaign: one training, one campaign
-    assert result.status == "CREATE_COMPLETE", result.failure
-    assert set(replayed) == {UP_VERSION, CAMPAIGN}
-    assert replayed[UP_VERSION]["PhysicalResourceId"] == world.sim.resources[UP_VERSION].physical_id
-    assert len(world.created_versions(0, UP_SOLUTION_ARN)) == 1
-    assert len(world.calls(0, "CreateCampaign")) == 1
-    assert world.calls(0, "UpdateCampaign") == []
-
-
-def test_delete_twice_succeeds(deployed: World) -> None:
-    # GIVEN a deployed stack, deleted once
-    first = deployed.sim.delete()
-    assert first.status == "DELETE_COMPLETE", first.failure
-    mark = deployed.mark()
-    # WHEN it is deleted again, and every custom resource's Delete is delivered a second time
-    second = deployed.sim.delete()
-    replies = [
-        (r["PhysicalResourceId"], entry.handle_on_event(r, deployed.deps())["PhysicalResourceId"])
-        for r in deployed.sim.requests
-        if r["RequestType"] == "Delete"
-    ]
-    # THEN both succeed as no-ops, each Delete answering the id it was given, with no writes
-    assert second.status == "DELETE_COMPLETE"
-    assert all(given == answered for given, answered in replies) and replies
-    assert deployed.mutations(mark) == []
-
-
 # ---- adoption of the notebook's resources -------------------------------------------------------
 def test_adopts_the_notebook_solution_and_version_by_physical_name(world: World) -> None:
     # GIVEN the notebook's solution (auto-training on) and its manual ACTIVE version
@@ -317,25 +256,7 @@ def test_adopts_the_notebook_solution_and_version_by_physical_name(world: World)
     # AND the notebook's version is what the campaign serves
     assert summary(world)["solutionVersionArn"] == version
     assert served_version(world, NOTEBOOK_CAMPAIGN_ARN) == version
-    assert world.sim.resources["SolutionNewsNotebookSolution"].physical_id == f"adopted:{solution}"
-
-
-def test_fails_when_a_first_deploy_with_adopted_resources_fails_and_releases_them(world: World) -> None:
-    # GIVEN the notebook's solution, version and campaign, and a last resource that will fail
-    solution, version = seed_notebook(world, campaign=True)
-    world.sim.inject_failure(EVENT_TRACKER, "injected failure")
-    # WHEN a config adopting them is deployed for the first time
-    result = world.deploy(templates.notebook_adoption())
-    # THEN the create rolls back, but the adopted solution and campaign are released, not deleted
-    assert result.status == "ROLLBACK_COMPLETE"
-    assert world.calls(0, "DeleteCampaign") == []
-    deleted = [c.params["solutionArn"] for c in world.calls(0, "DeleteSolution")]
-    assert deleted == [PR_SOLUTION_ARN]
-    world.clock.advance(3600)
-    assert world.solution(solution)["status"] == ACTIVE
-    campaign = world.campaign(NOTEBOOK_CAMPAIGN_ARN)
-    assert (campaign["status"], campaign["solutionVersionArn"]) == (ACTIVE, version)
-    assert world.version(str(version))["status"] == ACTIVE
+    assert world.sim.resources[UP_SOLUTION].physical_id == f"adopted:{solution}"
 
 
 def test_never_adopts_an_auto_trained_version(world: World) -> None:

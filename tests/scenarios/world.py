@@ -28,7 +28,7 @@ from botocore.config import Config
 from botocore.retries import standard
 
 from lambda_handlers import entry
-from lambda_handlers.deps import Deps
+from lambda_handlers.deps import MAX_ATTEMPTS, Deps
 from tests.fakes.clock import VirtualClock
 from tests.fakes.personalize_server import FakePersonalizeServer
 from tests.fakes.personalize_state import Call, Durations, FakePersonalize
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 ENDPOINT_ENV: Final = "AWS_ENDPOINT_URL_PERSONALIZE"
 REGION: Final = "us-east-1"
-HANDLER_MAX_ATTEMPTS: Final = 3  # botocore's standard-mode default, as in the Lambda
+HANDLER_MAX_ATTEMPTS: Final = MAX_ATTEMPTS  # exactly as the Lambda (deps.default_deps)
 NATIVE_MAX_ATTEMPTS: Final = 10
 
 # Logical ids and names of the default config's template.
@@ -204,24 +204,14 @@ class World:
             if solution_arn is None or c.params["solutionArn"] == solution_arn
         ]
 
-    def version_arns_created(self, since: int = 0) -> list[str]:
-        """ARNs of the versions the deploy started (from CreateSolutionVersion order in the fake)."""
-        started = []
-        for c in self.created_versions(since):
-            for v in self.versions(c.params["solutionArn"]):
-                described = self.version(v["solutionVersionArn"])
-                if described.get("name") == c.params.get("name"):
-                    started.append(str(v["solutionVersionArn"]))
-        return started
-
 
 @contextlib.contextmanager
 def open_world(durations: Durations | None = None) -> Iterator[World]:
     """A world for callers without pytest (the benchmark); tests use the `world` fixture."""
     clock = VirtualClock()
-    with FakePersonalizeServer(FakePersonalize(clock, durations=durations)) as server:
-        with environment(env_vars(server.endpoint_url)):
-            yield make_world(clock, server)
+    fake = FakePersonalize(clock, durations=durations)
+    with FakePersonalizeServer(fake) as server, environment(env_vars(server.endpoint_url)):
+        yield make_world(clock, server)
 
 
 def make_world(clock: VirtualClock, server: FakePersonalizeServer) -> World:
@@ -312,3 +302,17 @@ RENAMED_CAMPAIGN: Final = "news-campaign-v2"
 NOTEBOOK_SOLUTION: Final = "news-notebook-solution"
 NOTEBOOK_CAMPAIGN: Final = "news-notebook-campaign"
 EXISTING_GROUP_NAME: Final = synth.EXISTING_DATASET_GROUP_ARN.rsplit("/", 1)[1]
+
+
+def seed_notebook(world: World, *, version: bool = True, campaign: bool = False) -> tuple[str, str | None]:
+    """What the notebook left behind: a dataset group, an auto-training solution, a manual version."""
+    group = world.fake.seed_dataset_group(EXISTING_GROUP_NAME)
+    solution = world.fake.seed_solution(group, NOTEBOOK_SOLUTION, perform_auto_training=True)
+    version_arn = world.fake.seed_solution_version(solution) if version else None
+    if campaign:
+        assert version_arn is not None
+        world.admin.create_campaign(
+            name=NOTEBOOK_CAMPAIGN, solutionVersionArn=version_arn, minProvisionedTPS=1
+        )
+        world.clock.advance(world.fake.durations.campaign_create + 60)
+    return solution, version_arn

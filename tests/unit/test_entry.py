@@ -57,6 +57,6 @@ def test_default_deps_builds_one_standard_retry_client(monkeypatch):
     try:
         first = deps.default_deps()
         assert first is deps.default_deps()
-        assert first.personalize.meta.config.retries == {"mode": "standard"}  # type: ignore[attr-defined]
+        assert first.personalize.meta.config.retries == {"mode": "standard", "total_max_attempts": 8}  # type: ignore[attr-defined]
     finally:
         deps.default_deps.cache_clear()

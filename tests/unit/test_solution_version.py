@@ -354,11 +354,26 @@ def test_transient_errors_in_is_complete_mean_not_complete(h, code, status):
 
 def test_delete_stops_a_version_still_training(h):
     expect_describe(h, VERSION_ARN, version(status="CREATE PENDING"))
+    expect_tags(h, VERSION_ARN)
     h.expect("stop_solution_version_creation", {"solutionVersionArn": VERSION_ARN})
     raw = event("Delete", physical_id=VERSION_ARN)
     result = h.on_event(raw)
     assert result["PhysicalResourceId"] == VERSION_ARN
     assert h.is_complete(then_complete(result, raw)) == {"IsComplete": True}
+
+
+def test_delete_leaves_training_a_version_the_last_link_gave_up_on(h):
+    # GIVEN a version still training that the last wait link tagged at max_wait_minutes
+    expect_describe(h, VERSION_ARN, version(status="CREATE IN_PROGRESS"))
+    h.expect(
+        "list_tags_for_resource",
+        {"resourceArn": VERSION_ARN},
+        {"tags": [{"tagKey": constants.KEEP_TRAINING_TAG, "tagValue": "true"}]},
+    )
+    # WHEN deleted (rollback cleanup) THEN it is not stopped: the next deploy picks it up
+    raw = event("Delete", physical_id=VERSION_ARN)
+    assert h.on_event(raw)["PhysicalResourceId"] == VERSION_ARN
+    h.stubber.assert_no_pending_responses()
 
 
 def test_delete_leaves_a_finished_version_alone(h):

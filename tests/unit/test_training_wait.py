@@ -87,7 +87,12 @@ def test_fails_when_the_last_link_reaches_its_deadline_with_elapsed_minutes(h):
     raw = started(h, {**PROPS, "IsLast": "true"})
     h.clock.advance(3300)
     h.expect("describe_solution_version", {"solutionVersionArn": VERSION_ARN}, version("CREATE IN_PROGRESS"))
+    h.expect(
+        "tag_resource",
+        {"resourceArn": VERSION_ARN, "tags": [{"tagKey": constants.KEEP_TRAINING_TAG, "tagValue": "true"}]},
+    )
     # WHEN its deadline passes THEN the deploy fails, counting minutes from the version's creation
+    # (and tags the version so the rollback leaves it training)
     with pytest.raises(DeployError) as failure:
         h.is_complete(raw)
     assert failure.value.message == (

@@ -1,0 +1,232 @@
+"""Section 3: deploy work, from the deploy simulator over the fake Personalize (virtual time).
+
+Scenarios on the default config: first deploy, identical redeploy, a TPS change, a trigger
+change. For each, the mutating Personalize calls (Create/Update/Delete/Stop/Tag/Untag) next
+to the floor (what the change needs at least). Then trainings of several lengths give
+isComplete (Lambda) invocations and Step Functions transitions per hour of training and the
+delay between the version turning ACTIVE and the deploy moving on, at the Provider's query
+interval and at longer ones (same run, same templates).
+
+`tests/scenarios/measure.py` did not exist when this was written; this module measures the
+same things itself, from `DeploySimulator` stats and the fake's call log.
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bench.report import Row, spread
+from bench.scale import base_config, synth
+
+SECTION = "3. Deploy work"
+# Training lengths (seconds): off the 30 s poll grid so the noticing delay is not 0 by accident.
+TRAININGS = (35 * 60 + 7, 2 * 3600 + 13, 3 * 3600 + 30 * 60 + 19)
+INTERVALS = (30, 60, 120)
+NATIVE_CREATES = {
+    "AWS::Personalize::DatasetGroup": 1,
+    "AWS::Personalize::Schema": 1,
+    "AWS::Personalize::Dataset": 2,  # the dataset and its import job
+    "AWS::Personalize::Filter": 1,
+    "AWS::Personalize::EventTracker": 1,
+    "Custom::PersonalizeSolution": 1,
+    "Custom::PersonalizeSolutionVersion": 1,
+    "Custom::PersonalizeCampaign": 1,
+}
+
+
+@dataclass
+class Templates:
+    default: dict[str, Any]
+    tps: dict[str, Any]  # campaign min_provisioned_tps 1 → 2
+    trigger: dict[str, Any]  # and then the first solution's trigger v1 → v2
+
+
+def templates() -> Templates:
+    work = Path(tempfile.mkdtemp(prefix="bench-deploy-"))
+    try:
+        raw = base_config()
+        tps = copy.deepcopy(raw)
+        tps["campaigns"][0]["min_provisioned_tps"] = tps["campaigns"][0].get("min_provisioned_tps", 1) + 1
+        trigger = copy.deepcopy(tps)
+        trigger["solutions"][0]["training"]["trigger"] = "v2"
+        out = {}
+        for name, config in (("default", raw), ("tps", tps), ("trigger", trigger)):
+            path = work / f"{name}.yaml"
+            path.write_text(yaml.safe_dump(config, sort_keys=False))
+            out[name] = synth(path, work / f"out-{name}")["template"]
+        return Templates(out["default"], out["tps"], out["trigger"])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def creation_floor(template: dict[str, Any]) -> int:
+    """One Create per Personalize object the template declares (import jobs count)."""
+    return sum(NATIVE_CREATES.get(r["Type"], 0) for r in template["Resources"].values())
+
+
+@contextmanager
+def simulated(training_seconds: float | None = None, query_interval: int = 30) -> Iterator[Any]:
+    """(simulator, fake, client) over a fresh fake Personalize on a fresh virtual clock."""
+    from tests.fakes.clock import VirtualClock  # noqa: PLC0415 - test harness, imported on use
+    from tests.fakes.personalize_server import Durations, FakePersonalize, FakePersonalizeServer  # noqa: PLC0415
+    from tests.sim import DeploySimulator  # noqa: PLC0415
+
+    clock = VirtualClock()
+    durations = Durations() if training_seconds is None else Durations(training=training_seconds)
+    with FakePersonalizeServer(FakePersonalize(clock, durations=durations)) as server:
+        client = server.client()
+        sim = DeploySimulator(
+            clock, client, query_interval=query_interval, stack_name="immersion-day-news-personalize"
+        )
+        yield sim, server.fake, client
+
+
+def _ops(calls: list[Any]) -> str:
+    counts = Counter(c.operation for c in calls)
+    return ", ".join(f"{op}×{n}" if n > 1 else op for op, n in sorted(counts.items())) or "none"
+
+
+def change_scenarios(tpl: Templates) -> list[Row]:
+    rows: list[Row] = []
+    with simulated() as (sim, fake, _client):
+        steps = (
+            ("first deploy", tpl.default, creation_floor(tpl.default), "one Create per Personalize object"),
+            ("identical redeploy", tpl.default, 0, ""),
+            ("TPS change (campaign minProvisionedTPS 1→2)", tpl.tps, 1, "UpdateCampaign"),
+            (
+                "trigger change (solution 1 trigger v1→v2)",
+                tpl.trigger,
+                2,
+                "CreateSolutionVersion + UpdateCampaign",
+            ),
+        )
+        for name, template, floor, floor_note in steps:
+            mark = len(fake.mutating_calls())
+            result = sim.deploy(template)
+            if not result.ok:
+                failure = result.failure
+                raise RuntimeError(f"{name}: {result.status}: {failure.reason if failure else ''}"[:300])
+            calls = fake.mutating_calls()[mark:]
+            stats = result.stats
+            rows.append(
+                Row(
+                    SECTION,
+                    f"{name}: mutating Personalize calls",
+                    str(len(calls)),
+                    f"floor {floor}" + (f" ({floor_note})" if floor_note else ""),
+                    f"{_ops(calls)}; {stats.lambda_invocations} handler invocations, "
+                    f"{stats.state_transitions} state transitions, "
+                    f"virtual deploy time {stats.wall_seconds / 60:.1f} min ({result.status})",
+                )
+            )
+            if name.startswith("TPS"):
+                floor_s = fake.durations.campaign_update
+                rows.append(
+                    Row(
+                        SECTION,
+                        "campaign update deploy time (TPS change, virtual)",
+                        f"{stats.wall_seconds:.0f} s",
+                        f"floor {floor_s:.0f} s (the fake's UpdateCampaign)",
+                        f"longest custom resource operation {stats.max_operation_seconds:.0f} s",
+                    )
+                )
+    return rows
+
+
+@dataclass
+class TrainingRun:
+    training_seconds: float
+    query_interval: int
+    is_complete_calls: int  # on the training resources (version + wait links), all solutions
+    transitions: int
+    delays: list[float]  # per solution: ACTIVE → last link CREATE_COMPLETE
+    training_hours: float  # summed over solutions
+
+
+def training_run(template: dict[str, Any], training_seconds: float, query_interval: int) -> TrainingRun:
+    with simulated(training_seconds, query_interval) as (sim, _fake, client):
+        result = sim.deploy(template)
+        if not result.ok:
+            failure = result.failure
+            raise RuntimeError(
+                f"training {training_seconds:.0f} s: {result.status}: {failure and failure.reason}"
+            )
+        types = {lid: r["Type"] for lid, r in template["Resources"].items()}
+        training_types = ("Custom::PersonalizeSolutionVersion", "Custom::PersonalizeTrainingWait")
+        ops = [
+            op for op in result.stats.operations if op.custom and types.get(op.logical_id) in training_types
+        ]
+        completed = {e.logical_id: e.time for e in result.events if e.status == "CREATE_COMPLETE"}
+        delays: list[float] = []
+        hours = 0.0
+        versions = [lid for lid, t in types.items() if t == "Custom::PersonalizeSolutionVersion"]
+        for version_lid in versions:
+            prefix = version_lid.removesuffix("Version")
+            links = [lid for lid, t in types.items() if t in training_types and lid.startswith(prefix)]
+            last = max(links, key=lambda lid: completed[lid])
+            arn = sim.resources[version_lid].physical_id.removeprefix("adopted:")
+            described = client.describe_solution_version(solutionVersionArn=arn)["solutionVersion"]
+            active_at = described["lastUpdatedDateTime"].timestamp()
+            hours += (active_at - described["creationDateTime"].timestamp()) / 3600
+            delays.append(completed[last] - active_at)
+        return TrainingRun(
+            training_seconds,
+            query_interval,
+            is_complete_calls=sum(op.lambda_invocations - 1 for op in ops),
+            transitions=sum(op.state_transitions for op in ops),
+            delays=delays,
+            training_hours=hours,
+        )
+
+
+def training_rows(template: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    for interval in INTERVALS:
+        runs = [training_run(template, seconds, interval) for seconds in TRAININGS]
+        per_hour = [r.is_complete_calls / r.training_hours for r in runs]
+        transitions = [r.transitions / r.training_hours for r in runs]
+        delays = [d for r in runs for d in r.delays]
+        lengths = ", ".join(f"{s / 3600:.2f}" for s in TRAININGS)
+        current = " (current)" if interval == 30 else ""
+        rows.append(
+            Row(
+                SECTION,
+                f"query interval {interval} s{current}: isComplete invocations / hour of training",
+                spread(per_hour, "", 1),
+                f"{3600 / interval:.0f} (one poll per interval)",
+                f"Step Functions transitions / hour: {spread(transitions, '', 1)}; trainings of {lengths} h",
+            )
+        )
+        rows.append(
+            Row(
+                SECTION,
+                f"query interval {interval} s{current}: ACTIVE → deploy moves on (virtual)",
+                spread(delays, "s", 0),
+                f"floor 0 s; bound {interval} s",
+                "per solution, version ACTIVE to its last wait link CREATE_COMPLETE",
+            )
+        )
+    return rows
+
+
+def measure() -> list[Row]:
+    tpl = templates()
+    return change_scenarios(tpl) + training_rows(tpl.default)
+
+
+if __name__ == "__main__":
+    import os
+
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    for row in measure():
+        print(row)

@@ -1,0 +1,191 @@
+"""The impact report over pairs of assemblies synthesized from config variants (shared synths),
+plus the pure classification functions over small template dicts."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+from impact import native
+from impact.__main__ import main
+from impact.report import personalize_changes
+from tests.support.synth import DEFAULT_CONFIG, REPO, default_raw_config, synth_dir, write_config
+
+DATA_UNCHANGED = "dataset group news, schema interactions, dataset Interactions, schema items, dataset Items"
+APPROVAL = (
+    "**Needs an extra approval**: a retrain, or a Personalize resource replaced or deleted. "
+    "Check `cdk diff` for the full change."
+)
+IAM_HANDLER = "IAM `PersonalizeProviderHandlerRoleDefaultPolicyD081DE91`"
+ARN = "arn:<AWS::Partition>:personalize:<AWS::Region>:<AWS::AccountId>"
+
+
+def _base() -> Path:
+    return synth_dir(str(DEFAULT_CONFIG))
+
+
+def _head(change) -> Path:
+    raw = default_raw_config()
+    change(raw)
+    return synth_dir(str(write_config(raw)))
+
+
+def _run(base: Path, head: Path, capsys) -> tuple[list[str], int]:
+    code = main([str(base), str(head)])
+    return capsys.readouterr().out.splitlines(), code
+
+
+def _trigger_and_tps(raw):
+    raw["solutions"][0]["training"]["trigger"] = "v2"
+    raw["campaigns"][0]["min_provisioned_tps"] = 5
+
+
+def _filter_and_new_campaign(raw):
+    raw["filters"][0]["expression"] = 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("click", "view")'
+    raw["campaigns"].append({"name": "ranking", "solution": "personalized-ranking"})
+
+
+def _remove_solution(raw):
+    del raw["solutions"][1]
+
+
+def test_trigger_and_tps_change_is_a_retrain_and_a_campaign_update(capsys):
+    # GIVEN the default config and one with a new trigger and a higher TPS
+    # WHEN the report compares their assemblies
+    lines, code = _run(_base(), _head(_trigger_and_tps), capsys)
+    # THEN
+    assert lines == [
+        "## What this change does to Amazon Personalize",
+        "",
+        "### Stack `immersion-day-news-personalize`",
+        "",
+        "- **retrain**: solution user-personalization retrains: trigger v1 → v2, FULL; "
+        "the deploy may wait up to 240 min",
+        "- **update in place**: campaign user-personalization: min TPS 1 → 5 (billing floor)",
+        "- **update in place**: campaign user-personalization: moves to the new version of solution "
+        "user-personalization once it is trained and passes its gates (UpdateCampaign)",
+        f"- **no change**: solution personalized-ranking, {DATA_UNCHANGED}, filter exclude-clicked, "
+        "event tracker tracker",
+        "",
+        APPROVAL,
+    ]
+    assert code == 2
+
+
+def test_filter_expression_and_new_campaign_replace_create_and_widen_iam(capsys):
+    lines, code = _run(_base(), _head(_filter_and_new_campaign), capsys)
+    assert lines == [
+        "## What this change does to Amazon Personalize",
+        "",
+        "### Stack `immersion-day-news-personalize`",
+        "",
+        "- **replace**: filter exclude-clicked replaced: expression changed",
+        "- **create**: campaign ranking created",
+        "- **no change**: solution user-personalization, solution personalized-ranking, "
+        f"campaign user-personalization, {DATA_UNCHANGED}, event tracker tracker",
+        "",
+        "Other notable changes:",
+        "",
+        f"- {IAM_HANDLER}: widened: Allow personalize:CreateCampaign, personalize:DeleteCampaign, "
+        "personalize:DescribeCampaign, personalize:TagResource, personalize:UpdateCampaign: "
+        f"+ {ARN}:campaign/immersion-day-news-ranking",
+        "",
+        APPROVAL,
+    ]
+    assert code == 2
+
+
+def test_removed_solution_is_a_deletion_with_narrowed_iam(capsys):
+    lines, code = _run(_base(), _head(_remove_solution), capsys)
+    assert lines[4] == "- **delete**: solution personalized-ranking deleted"
+    assert lines[5] == (
+        f"- **no change**: solution user-personalization, campaign user-personalization, {DATA_UNCHANGED}, "
+        "filter exclude-clicked, event tracker tracker"
+    )
+    assert lines[6:9] == ["", "Other notable changes:", ""]
+    narrowed = [line for line in lines if "narrowed" in line]
+    assert len(narrowed) == 2
+    assert all(f"− {ARN}:solution/immersion-day-news-personalized-ranking/*" in line for line in narrowed)
+    assert "- `SolutionPersonalizedRankingParameter` (AWS::SSM::Parameter) deleted" in lines
+    assert code == 2
+
+
+def test_no_change_exits_zero(capsys):
+    lines, code = _run(_base(), _base(), capsys)
+    assert lines[-1] == "Nothing retrains, and no Personalize resource is replaced or deleted."
+    assert code == 0
+
+
+def test_fails_when_called_without_two_assemblies(capsys, tmp_path):
+    assert main([str(tmp_path)]) == 1
+    assert main([str(tmp_path), str(tmp_path)]) == 1
+    assert "no manifest.json" in capsys.readouterr().err
+
+
+def test_runs_as_a_module():
+    result = subprocess.run(
+        [sys.executable, "-m", "impact", "--help"], capture_output=True, text=True, cwd=REPO, check=False
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("usage: python -m impact")
+
+
+# ---- pure classification over small templates ---------------------------------------------
+
+
+def _res(rtype: str, **props) -> dict:
+    return {"Type": rtype, "Properties": props}
+
+
+SCHEMA = "AWS::Personalize::Schema"
+DATASET = "AWS::Personalize::Dataset"
+
+
+def _dataset(job: str) -> dict:
+    return _res(
+        DATASET,
+        Name="p-interactions",
+        DatasetType="Interactions",
+        SchemaArn={"Fn::GetAtt": ["InteractionsSchema", "SchemaArn"]},
+        DatasetImportJob={"JobName": job},
+    )
+
+
+def test_new_data_re_imports_the_dataset():
+    schema = _res(SCHEMA, Name="p-interactions-11111111", Schema="{}")
+    base = {"InteractionsSchema": schema, "InteractionsDataset": _dataset("p-interactions-aaaa")}
+    head = {"InteractionsSchema": schema, "InteractionsDataset": _dataset("p-interactions-bbbb")}
+    changes = personalize_changes(base, head, "p")
+    assert [(c.kind, c.text) for c in changes] == [
+        ("update in place", "dataset Interactions re-imports (new DatasetImportJob: new data or location)"),
+        ("no change", "schema interactions"),
+    ]
+
+
+def test_schema_change_replaces_the_dataset_which_cannot_work():
+    base = {
+        "InteractionsSchema": _res(SCHEMA, Name="p-interactions-11111111", Schema="{}"),
+        "InteractionsDataset": _dataset("j"),
+    }
+    head = {
+        "InteractionsSchema": _res(SCHEMA, Name="p-interactions-22222222", Schema='{"x": 1}'),
+        "InteractionsDataset": _dataset("j"),
+    }
+    changes = personalize_changes(base, head, "p")
+    assert [(c.kind, c.text) for c in changes] == [
+        ("replace", "schema interactions replaced: schema changed"),
+        (
+            "replace",
+            "dataset Interactions replaced: schema changed — a dataset group holds one dataset per type, "
+            "so this deploy will fail; create a new dataset group",
+        ),
+    ]
+
+
+@pytest.mark.parametrize("rtype", sorted(native.CREATE_ONLY))
+def test_create_only_table_matches_the_cloudformation_schemas(rtype):
+    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", rtype).schema
+    expected = {p.split("/")[2] for p in schema["createOnlyProperties"]}
+    assert set(native.CREATE_ONLY[rtype]) == expected
