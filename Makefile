@@ -35,7 +35,7 @@ synth: $(VENV)/.installed node_modules/.installed
 test: $(VENV)/.dev-installed node_modules/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy app.py stacks lambda_handlers scripts tests
+	$(PY) -m mypy app.py stacks lambda_handlers impact bench scripts tests
 	$(PY) -m pytest -n 2 --dist loadfile
 
 bench: $(VENV)/.dev-installed node_modules/.installed

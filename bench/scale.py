@@ -188,8 +188,7 @@ def verify(best: int, max_wait: int) -> str:
                 template = synth(config_path, work / f"out-{count}")["template"]
                 found.append(f"N={count} synthesizes ({len(template['Resources'])} resources)")
             except Exception as exc:
-                reason = str(exc).split(":", 2)
-                found.append(f"N={count} refused ({': '.join(reason[:2]).strip()[:80]})")
+                found.append(f"N={count} refused by CDK ({str(exc).split(':')[0].strip()[:60]})")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return "checked: " + ", ".join(found)

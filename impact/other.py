@@ -15,7 +15,7 @@ CreateOnly = Callable[[str], tuple[str, ...]]
 def cfn_lint_create_only(resource_type: str) -> tuple[str, ...]:
     """createOnlyProperties (top-level names) from cfn-lint's registry schemas; () if unknown."""
     try:
-        from cfnlint.schema import PROVIDER_SCHEMA_MANAGER  # type: ignore[import-untyped]  # noqa: PLC0415
+        from cfnlint.schema import PROVIDER_SCHEMA_MANAGER  # noqa: PLC0415
 
         schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", resource_type).schema
     except Exception:  # not installed, or a custom type: nothing is known to be create-only

@@ -181,7 +181,8 @@ def start_training(
 
 def _delete(event: Event, deps: Deps) -> OnEventResponse:
     """Stop a version still training (billing stops), unless the last wait link tagged it to keep
-    training; a finished one goes with its solution."""
+    training or it is the notebook's version we adopted (released, as adopted resources are);
+    a finished one goes with its solution."""
     arn = event.physical_id
     if not arns.is_arn(arn):
         return respond(arn)
@@ -192,6 +193,8 @@ def _delete(event: Event, deps: Deps) -> OnEventResponse:
         if training_status.is_training(status):
             if training_status.kept_training(arn, deps):
                 deps.log(f"left {arn} training: a deploy gave up waiting; the same trigger picks it up")
+            elif adopted_name(deps, arn) is not None:
+                deps.log(f"released adopted version {arn}: it keeps training, as it did before the stack")
             else:
                 deps.personalize.stop_solution_version_creation(solutionVersionArn=arn)
                 deps.log(f"stopped training of {arn}")

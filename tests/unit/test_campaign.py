@@ -5,6 +5,7 @@ import pytest
 
 from lambda_handlers import campaign, constants
 from lambda_handlers.errors import DeployError
+from lambda_handlers.events import Event
 from tests.unit import (
     CAMPAIGN_ARN,
     OLD_VERSION_ARN,
@@ -270,7 +271,7 @@ def test_sync_with_latest_matches_any_version_of_the_same_solution(h):
     expect_describe(h, described(version=OLD_VERSION_ARN, config=served))
     assert h.is_complete(raw) == {"IsComplete": True, "Data": DATA}
     # and a version of another solution (even one whose name extends this one's) still differs
-    desired = campaign.Desired.of(campaign.Event.from_raw(raw))
+    desired = campaign.Desired.of(Event.from_raw(raw))
     other = {"solutionVersionArn": f"{SOLUTION_ARN}-2/v1", "minProvisionedTPS": 1, "campaignConfig": served}
     assert campaign.differences(desired, other) == ["solutionVersionArn"]
     assert campaign.differences(desired, {**other, "solutionVersionArn": VERSION_ARN}) == []

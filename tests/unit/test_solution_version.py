@@ -354,7 +354,8 @@ def test_transient_errors_in_is_complete_mean_not_complete(h, code, status):
 
 def test_delete_stops_a_version_still_training(h):
     expect_describe(h, VERSION_ARN, version(status="CREATE PENDING"))
-    expect_tags(h, VERSION_ARN)
+    expect_tags(h, VERSION_ARN)  # not kept training
+    expect_tags(h, VERSION_ARN)  # not an adopted notebook version
     h.expect("stop_solution_version_creation", {"solutionVersionArn": VERSION_ARN})
     raw = event("Delete", physical_id=VERSION_ARN)
     result = h.on_event(raw)
@@ -373,6 +374,22 @@ def test_delete_leaves_training_a_version_the_last_link_gave_up_on(h):
     # WHEN deleted (rollback cleanup) THEN it is not stopped: the next deploy picks it up
     raw = event("Delete", physical_id=VERSION_ARN)
     assert h.on_event(raw)["PhysicalResourceId"] == VERSION_ARN
+    h.stubber.assert_no_pending_responses()
+
+
+def test_delete_releases_an_adopted_notebook_version_still_training(h):
+    # GIVEN the notebook's version, adopted (tagged) by a first deploy, still training
+    expect_describe(h, VERSION_ARN, version(status="CREATE IN_PROGRESS"))
+    expect_tags(h, VERSION_ARN)
+    h.expect(
+        "list_tags_for_resource",
+        {"resourceArn": VERSION_ARN},
+        {"tags": [{"tagKey": constants.ADOPTED_VERSION_TAG, "tagValue": "cdk-full-v1-12345678"}]},
+    )
+    # WHEN the failed first deploy deletes the version resource
+    raw = event("Delete", physical_id=VERSION_ARN)
+    assert h.on_event(raw)["PhysicalResourceId"] == VERSION_ARN
+    # THEN it is released, not stopped: it was training before the stack existed
     h.stubber.assert_no_pending_responses()
 
 
