@@ -7,8 +7,9 @@ isComplete (Lambda) invocations and Step Functions transitions per hour of train
 delay between the version turning ACTIVE and the deploy moving on, at the Provider's query
 interval and at longer ones (same run, same templates).
 
-`tests/scenarios/measure.py` did not exist when this was written; this module measures the
-same things itself, from `DeploySimulator` stats and the fake's call log.
+This module measures from `DeploySimulator` stats and the fake's call log itself (it also
+compares query intervals and lists the calls); `tests/scenarios/measure.py`, the scenario
+tests' measurement, is run on the same templates as a cross-check and any disagreement shows.
 """
 
 from __future__ import annotations
@@ -219,9 +220,35 @@ def training_rows(template: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def cross_check(tpl: Templates, own: list[Row]) -> Row:
+    """The same numbers from tests/scenarios/measure.py, and whether they agree with ours."""
+    from tests.scenarios import measure as shared  # noqa: PLC0415 - optional: the scenario suite's
+
+    numbers = shared.measure_all(tpl.default, tpl.tps, tpl.trigger)
+    calls = numbers["mutating_calls"]
+    ours = {r.metric.split(":")[0]: r.value for r in own if r.metric.endswith("mutating Personalize calls")}
+    theirs = dict(zip(ours, calls.values(), strict=False))
+    disagree = [k for k, v in theirs.items() if str(v) != ours[k]]
+    polling = numbers["training_polling"]
+    return Row(
+        SECTION,
+        "cross-check: tests/scenarios/measure.py",
+        "agrees on mutating calls" if not disagree else f"DISAGREES on {', '.join(disagree)}",
+        "",
+        f"mutating {calls}; isComplete/h {polling['is_complete_per_training_hour']:.1f}, "
+        f"transitions/h {polling['state_transitions_per_training_hour']:.1f} "
+        f"({polling['training_hours']:g} h training); ACTIVE→noticed "
+        f"{numbers['activation_notice_delay_seconds']:.0f} s; campaign update deploy "
+        f"{numbers['campaign_update_deploy_seconds']:.0f} s",
+    )
+
+
 def measure() -> list[Row]:
+    from bench.report import guarded  # noqa: PLC0415
+
     tpl = templates()
-    return change_scenarios(tpl) + training_rows(tpl.default)
+    own = change_scenarios(tpl) + training_rows(tpl.default)
+    return own + guarded(SECTION, "cross-check: tests/scenarios/measure.py", lambda: [cross_check(tpl, own)])
 
 
 if __name__ == "__main__":
