@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from lambda_handlers import arns
+from lambda_handlers import arns, deletion
 from lambda_handlers.constants import Attr, CampaignProps
 from lambda_handlers.errors import ALREADY_EXISTS, IN_USE, NOT_FOUND, DeployError, is_code
 from lambda_handlers.events import (
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
 
 CREATING: Final = ("CREATE PENDING", "CREATE IN_PROGRESS")
-DELETING: Final = ("DELETE PENDING", "DELETE IN_PROGRESS")
 ACTIVE: Final = "ACTIVE"
 LATEST: Final = "/$LATEST"  # SolutionVersionArn suffix with syncWithLatestSolutionVersion
 FAILED: Final = "CREATE FAILED"
@@ -209,25 +208,15 @@ def _describe(deps: Deps, arn: str, name: str) -> dict[str, Any]:
 
 
 def _delete(event: Event, deps: Deps) -> OnEventResponse:
-    if arns.is_adopted(event.physical_id):
-        deps.log(f"releasing adopted campaign {arns.strip_adopted(event.physical_id)} (not deleted)")
-    elif arns.is_arn(event.physical_id):
-        _delete_campaign(deps, event.physical_id)
-    return respond(event.physical_id)
+    return deletion.on_delete(event, deps, kind="campaign", start=_delete_campaign)
 
 
 def _delete_progress(event: Event, deps: Deps) -> IsCompleteResponse:
-    if arns.is_adopted(event.physical_id) or not arns.is_arn(event.physical_id):
-        return complete()
-    try:
-        status = deps.personalize.describe_campaign(campaignArn=event.physical_id)["campaign"].get("status")
-    except Exception as exc:
-        if is_code(exc, NOT_FOUND):
-            return complete()
-        raise
-    if status not in DELETING:
-        _delete_campaign(deps, event.physical_id)
-    return not_complete()
+    return deletion.delete_progress(event, deps, status_of=_campaign_status, start=_delete_campaign)
+
+
+def _campaign_status(deps: Deps, arn: str) -> str | None:
+    return deps.personalize.describe_campaign(campaignArn=arn)["campaign"].get("status")
 
 
 def _delete_campaign(deps: Deps, arn: str) -> None:

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from lambda_handlers import arns
+from lambda_handlers import arns, deletion
 from lambda_handlers.constants import Attr, SolutionProps
 from lambda_handlers.errors import ALREADY_EXISTS, IN_USE, NOT_FOUND, DeployError, is_code
 from lambda_handlers.events import (
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
 
 CREATING: Final = ("CREATE PENDING", "CREATE IN_PROGRESS")
-DELETING: Final = ("DELETE PENDING", "DELETE IN_PROGRESS")
 ACTIVE: Final = "ACTIVE"
 FAILED: Final = "CREATE FAILED"
 API_DEFAULT_SCHEDULE: Final = "rate(7 days)"
@@ -181,25 +180,15 @@ def _update_auto_training(deps: Deps, arn: str, desired: AutoTraining) -> None:
 
 
 def _delete(event: Event, deps: Deps) -> OnEventResponse:
-    if arns.is_adopted(event.physical_id):
-        deps.log(f"releasing adopted solution {arns.strip_adopted(event.physical_id)} (not deleted)")
-    elif arns.is_arn(event.physical_id):
-        _stop_and_delete(deps, event.physical_id)
-    return respond(event.physical_id)
+    return deletion.on_delete(event, deps, kind="solution", start=_stop_and_delete)
 
 
 def _delete_progress(event: Event, deps: Deps) -> IsCompleteResponse:
-    if arns.is_adopted(event.physical_id) or not arns.is_arn(event.physical_id):
-        return complete()
-    try:
-        status = deps.personalize.describe_solution(solutionArn=event.physical_id)["solution"].get("status")
-    except Exception as exc:
-        if is_code(exc, NOT_FOUND):
-            return complete()
-        raise
-    if status not in DELETING:
-        _stop_and_delete(deps, event.physical_id)
-    return not_complete()
+    return deletion.delete_progress(event, deps, status_of=_solution_status, start=_stop_and_delete)
+
+
+def _solution_status(deps: Deps, arn: str) -> str | None:
+    return deps.personalize.describe_solution(solutionArn=arn)["solution"].get("status")
 
 
 def _stop_and_delete(deps: Deps, arn: str) -> None:

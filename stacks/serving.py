@@ -15,8 +15,8 @@ from constructs import Construct, IDependable
 
 from lambda_handlers import constants
 from lambda_handlers.constants import Attr, CampaignProps
+from stacks.custom_resource import api_tags, custom_resource
 from stacks.naming import content_hash, pascal
-from stacks.training import _custom_resource, api_tags
 
 
 def campaign_config(
@@ -71,7 +71,7 @@ class PersonalizeCampaign(Construct):
         super().__init__(scope, construct_id)
         self.physical_name = name
         self.min_provisioned_tps = min_provisioned_tps
-        self.resource = _custom_resource(
+        self.resource = custom_resource(
             self,
             "Resource",
             resource_type=constants.CAMPAIGN_TYPE,
@@ -83,9 +83,8 @@ class PersonalizeCampaign(Construct):
                 CampaignProps.CAMPAIGN_CONFIG: json.dumps(dict(config or campaign_config()), sort_keys=True),
                 CampaignProps.TAGS: api_tags(tags or {}),
             },
+            depends_on=depends_on,
         )
-        for dependency in depends_on:
-            self.resource.node.add_dependency(dependency)
         self.campaign_arn = self.resource.get_att_string(Attr.CAMPAIGN_ARN)
 
 

@@ -11,18 +11,13 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import CfnResource, CustomResource, Duration, Token
+from aws_cdk import CustomResource
 from constructs import Construct, IDependable
 
 from lambda_handlers import constants
 from lambda_handlers.constants import Attr, SolutionProps, SolutionVersionProps, TrainingWaitProps
+from stacks.custom_resource import api_tags, custom_resource
 from stacks.naming import pascal
-from stacks.provider import personalize_provider
-
-
-def api_tags(tags: Mapping[str, str]) -> str:
-    """Config tags in Personalize's shape, as the JSON string a custom resource property carries."""
-    return json.dumps([{"tagKey": k, "tagValue": v} for k, v in sorted(tags.items())])
 
 
 def link_budgets(max_wait_minutes: int, link_seconds: int = constants.LINK_SECONDS) -> list[int]:
@@ -31,23 +26,6 @@ def link_budgets(max_wait_minutes: int, link_seconds: int = constants.LINK_SECON
     count = max(2, math.ceil(total / link_seconds))
     budgets = [min(link_seconds, total - i * link_seconds) for i in range(count)]
     return [max(0, b) for b in budgets]
-
-
-def _custom_resource(
-    scope: Construct, cid: str, *, resource_type: str, logical_id: str, properties: Mapping[str, str]
-) -> CustomResource:
-    resource = CustomResource(
-        scope,
-        cid,
-        service_token=personalize_provider(scope).service_token,
-        resource_type=resource_type,
-        properties=dict(properties),
-        service_timeout=Duration.seconds(constants.PROVIDER_TOTAL_TIMEOUT_SECONDS),
-    )
-    child = resource.node.default_child
-    assert isinstance(child, CfnResource)
-    child.override_logical_id(logical_id)
-    return resource
 
 
 class PersonalizeSolution(Construct):
@@ -83,7 +61,7 @@ class PersonalizeSolution(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.physical_name = name
-        self.resource = _custom_resource(
+        self.resource = custom_resource(
             self,
             "Resource",
             resource_type=constants.SOLUTION_TYPE,
@@ -98,9 +76,8 @@ class PersonalizeSolution(Construct):
                 SolutionProps.AUTO_TRAINING_SCHEDULE: auto_training_schedule or "",
                 SolutionProps.TAGS: api_tags(tags or {}),
             },
+            depends_on=depends_on,
         )
-        for dependency in depends_on:
-            self.resource.node.add_dependency(dependency)
         self.solution_arn = self.resource.get_att_string(Attr.SOLUTION_ARN)
 
 
@@ -136,7 +113,7 @@ class SolutionTraining(Construct):
         prefix = logical_prefix or f"Training{pascal(solution_name)}"
         gates_json = json.dumps(dict(gates or {}), sort_keys=True)
         budgets = link_budgets(max_wait_minutes)
-        version = _custom_resource(
+        version = custom_resource(
             self,
             "Version",
             resource_type=constants.SOLUTION_VERSION_TYPE,
@@ -155,7 +132,7 @@ class SolutionTraining(Construct):
         self.links: list[CustomResource] = []
         previous = version
         for index, budget in enumerate(budgets[1:], start=1):
-            link = _custom_resource(
+            link = custom_resource(
                 self,
                 f"Wait{index}",
                 resource_type=constants.TRAINING_WAIT_TYPE,
@@ -179,4 +156,3 @@ class SolutionTraining(Construct):
         self.last_link = previous
         self.solution_version_arn = previous.get_att_string(Attr.SOLUTION_VERSION_ARN)
         self.summary = previous.get_att_string(Attr.SUMMARY)
-        assert not Token.is_unresolved(trigger)

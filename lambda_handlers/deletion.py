@@ -1,0 +1,48 @@
+"""Deleting a resource we own, releasing one we adopted: shared by solutions and campaigns.
+
+onEvent starts the delete; isComplete polls until Personalize says ResourceNotFound, starting it
+again while the resource is busy (ResourceInUse right after a version stopped or an update).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Final
+
+from lambda_handlers import arns
+from lambda_handlers.errors import NOT_FOUND, is_code
+from lambda_handlers.events import Event, IsCompleteResponse, OnEventResponse, complete, not_complete, respond
+
+if TYPE_CHECKING:
+    from lambda_handlers.deps import Deps
+
+DELETING: Final = ("DELETE PENDING", "DELETE IN_PROGRESS")
+
+StartDelete = Callable[["Deps", str], None]
+StatusOf = Callable[["Deps", str], "str | None"]
+
+
+def on_delete(event: Event, deps: Deps, *, kind: str, start: StartDelete) -> OnEventResponse:
+    """Release an adopted resource (no call); start deleting one we created."""
+    if arns.is_adopted(event.physical_id):
+        deps.log(f"releasing adopted {kind} {arns.strip_adopted(event.physical_id)} (not deleted)")
+    elif arns.is_arn(event.physical_id):
+        start(deps, event.physical_id)
+    return respond(event.physical_id)
+
+
+def delete_progress(
+    event: Event, deps: Deps, *, status_of: StatusOf, start: StartDelete
+) -> IsCompleteResponse:
+    """Complete once the resource is gone; re-start a delete that Personalize refused as busy."""
+    if arns.is_adopted(event.physical_id) or not arns.is_arn(event.physical_id):
+        return complete()
+    try:
+        status = status_of(deps, event.physical_id)
+    except Exception as exc:
+        if is_code(exc, NOT_FOUND):
+            return complete()
+        raise
+    if status not in DELETING:
+        start(deps, event.physical_id)
+    return not_complete()
