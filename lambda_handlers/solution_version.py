@@ -46,7 +46,15 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
     name = names.version_name(trigger, mode)
     arn = find_version(deps, solution_arn, name)
     if arn is None:
+        # None from start_training: the name exists. A concurrent delivery of this same event
+        # may have just created it (then it is found now); else it failed or was stopped.
         arn = start_training(deps, solution_arn, name, mode, event.tags(SolutionVersionProps.TAGS))
+        arn = arn or find_version(deps, solution_arn, name)
+    if arn is None:
+        raise DeployError(
+            f"solution version {name} of {solution_arn} already exists but failed or was stopped; "
+            "change the trigger to train a new version"
+        )
     return respond(arn, {Attr.SOLUTION_VERSION_ARN: arn, Attr.STARTED_AT: str(int(deps.now()))})
 
 
@@ -151,7 +159,8 @@ def tag_adopted(deps: Deps, version_arn: str, name: str) -> None:
 
 def start_training(
     deps: Deps, solution_arn: str, name: str, mode: TrainingModeType, tags: list[TagTypeDef]
-) -> str:
+) -> str | None:
+    """CreateSolutionVersion; None when a version of that name already exists."""
     client = deps.personalize
     try:
         if tags:
@@ -169,10 +178,7 @@ def start_training(
             )
     except Exception as exc:
         if is_code(exc, ALREADY_EXISTS):
-            raise DeployError(
-                f"solution version {name} of {solution_arn} already exists but failed or was stopped; "
-                "change the trigger to train a new version"
-            ) from exc
+            return None
         raise
     arn = created["solutionVersionArn"]
     deps.log(f"started training {arn} ({name}, {mode})")

@@ -258,11 +258,26 @@ def test_trains_when_a_cdk_version_exists_but_none_for_this_trigger(h):
 
 
 def test_fails_when_the_version_name_exists_but_failed(h):
+    # GIVEN the version for this trigger exists but failed (looked up before and after the create)
     expect_list(h, summary(OLD_VERSION_ARN, "CREATE FAILED"))
     expect_describe(h, OLD_VERSION_ARN, version(OLD_VERSION_ARN, status="CREATE FAILED"))
     h.fail("create_solution_version", "ResourceAlreadyExistsException")
+    expect_list(h, summary(OLD_VERSION_ARN, "CREATE FAILED"))
+    expect_describe(h, OLD_VERSION_ARN, version(OLD_VERSION_ARN, status="CREATE FAILED"))
+    # WHEN the create is attempted THEN the deploy fails asking for a new trigger
     with pytest.raises(DeployError, match="already exists but failed or was stopped; change the trigger"):
         h.on_event(event("Create"))
+
+
+def test_a_concurrent_duplicate_create_adopts_the_version_the_other_delivery_started(h):
+    # GIVEN no version yet when this delivery looks, but the other delivery of the same event
+    # creates it before this one's CreateSolutionVersion (which then says it exists)
+    expect_list(h)
+    h.fail("create_solution_version", "ResourceAlreadyExistsException")
+    expect_list(h, summary(VERSION_ARN, "CREATE PENDING"))
+    expect_describe(h, VERSION_ARN, version(VERSION_ARN, status="CREATE PENDING"))
+    # WHEN this delivery's onEvent finishes THEN it answers with that version: one training
+    assert h.on_event(event("Create"))["PhysicalResourceId"] == VERSION_ARN
 
 
 def test_fails_when_the_training_mode_is_unknown(h):
