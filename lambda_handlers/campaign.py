@@ -1,8 +1,10 @@
 """Custom::PersonalizeCampaign: reconcile a campaign to (solution version, min TPS, config).
 
 Physical id = campaign ARN, or `adopted:` + ARN for a campaign that existed before (released on
-Delete, never deleted). onEvent makes at most one write; isComplete polls and re-issues
-UpdateCampaign until the campaign serves the desired state or the update for it fails.
+Delete, never deleted). A campaign already carrying this resource's owner tag (`ownership.py`)
+was made by an earlier delivery of this Create: it keeps the plain ARN. onEvent makes at most
+one write; isComplete polls and re-issues UpdateCampaign until the campaign serves the desired
+state or the update for it fails.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from lambda_handlers import arns, deletion
+from lambda_handlers import arns, deletion, ownership
 from lambda_handlers.constants import Attr, CampaignProps
 from lambda_handlers.errors import ALREADY_EXISTS, IN_USE, NOT_FOUND, DeployError, is_code
 from lambda_handlers.events import (
@@ -162,7 +164,7 @@ def _create(event: Event, deps: Deps, desired: Desired) -> OnEventResponse:
     optional: dict[str, Any] = {}
     if desired.config:
         optional["campaignConfig"] = desired.config
-    tags = event.tags(CampaignProps.TAGS)
+    tags = ownership.with_owner_tag(event.tags(CampaignProps.TAGS), event)
     if tags:
         optional["tags"] = tags
     try:
@@ -173,9 +175,15 @@ def _create(event: Event, deps: Deps, desired: Desired) -> OnEventResponse:
         if not is_code(exc, ALREADY_EXISTS):
             raise
         arn = arns.sibling(desired.version_arn, "campaign", name)
-        deps.log(f"adopting existing campaign {arn}")
+        # Ours: made by an earlier delivery of this Create. Else someone else's: adopt, release.
+        if ownership.is_ours(deps, arn, event):
+            deps.log(f"campaign {arn} already made by this resource (owner tag): continuing with it")
+            physical_id = arn
+        else:
+            deps.log(f"adopting existing campaign {arn}")
+            physical_id = arns.adopted(arn)
         reconcile_once(deps, arn, desired)
-        return respond(arns.adopted(arn), {Attr.CAMPAIGN_ARN: arn})
+        return respond(physical_id, {Attr.CAMPAIGN_ARN: arn})
     deps.log(f"created campaign {arn}")
     return respond(arn, {Attr.CAMPAIGN_ARN: arn})
 

@@ -90,6 +90,11 @@ VERSION_NAME_PREFIX: Final = "cdk"
 # A notebook (MANUAL, not `cdk-`) version adopted for a trigger carries this tag with the
 # version name it stands for, so later events recognise it as ours (trigger changes, rollbacks).
 ADOPTED_VERSION_TAG: Final = "personalize-cdk:version-name"
+# Every solution and campaign the handlers create carries this tag, value `owner_value` (see
+# `ownership.py`): `{StackId}/{LogicalResourceId}`. A Create that meets an existing resource
+# carrying this stack's and this resource's value made it itself (a duplicated Create event, or a
+# retried deploy): it keeps the plain ARN and deletes it later instead of adopting and releasing.
+OWNER_TAG: Final = "personalize-cdk:owner"
 # The last wait link tags a version it gave up waiting for (max_wait_minutes spent): the
 # rollback's Delete of that version then leaves it training instead of stopping it, so the next
 # deploy with the same trigger picks it up as its failure message promises.

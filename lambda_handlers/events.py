@@ -55,6 +55,7 @@ class Event:
     props: dict[str, str]
     old_props: dict[str, str] = field(default_factory=dict)
     data: dict[str, str] = field(default_factory=dict)  # onEvent's Data, in isComplete events
+    stack_id: str = ""  # the stack's ARN (CloudFormation always sends it)
 
     @classmethod
     def from_raw(cls, raw: Mapping[str, Any]) -> "Event":
@@ -69,6 +70,7 @@ class Event:
             props=_str_map(raw.get("ResourceProperties")),
             old_props=_str_map(raw.get("OldResourceProperties")),
             data=_str_map(raw.get("Data")),
+            stack_id=_as_str(raw.get("StackId")),
         )
 
     def prop(self, name: str) -> str:

@@ -1,7 +1,9 @@
 """Custom::PersonalizeSolution: create or adopt a solution, keep its auto-training as declared.
 
 Physical id = solution ARN, or `adopted:` + ARN for a solution that existed before (released,
-never deleted). Everything but auto-training is immutable: a change must come with a new name.
+never deleted). A solution already carrying this resource's owner tag (`ownership.py`) was made
+by an earlier delivery of this Create: it keeps the plain ARN. Everything but auto-training is
+immutable: a change must come with a new name.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from lambda_handlers import arns, deletion
+from lambda_handlers import arns, deletion, ownership
 from lambda_handlers.constants import Attr, SolutionProps
 from lambda_handlers.errors import ALREADY_EXISTS, IN_USE, NOT_FOUND, DeployError, is_code
 from lambda_handlers.events import (
@@ -122,7 +124,7 @@ def create_or_adopt(event: Event, deps: Deps) -> OnEventResponse:
         optional["eventType"] = event.props[SolutionProps.EVENT_TYPE]
     if config:
         optional["solutionConfig"] = config
-    tags = event.tags(SolutionProps.TAGS)
+    tags = ownership.with_owner_tag(event.tags(SolutionProps.TAGS), event)
     if tags:
         optional["tags"] = tags
     try:
@@ -138,14 +140,18 @@ def create_or_adopt(event: Event, deps: Deps) -> OnEventResponse:
         if not is_code(exc, ALREADY_EXISTS):
             raise
         arn = arns.sibling(group, "solution", name)
-        return _adopt(deps, arn, name=name, group=group, recipe=recipe, desired=desired)
+        # Ours: made by an earlier delivery of this Create. Else someone else's: adopt, release.
+        physical_id = arn if ownership.is_ours(deps, arn, event) else arns.adopted(arn)
+        return _take_over(deps, physical_id, name=name, group=group, recipe=recipe, desired=desired)
     deps.log(f"created solution {arn}")
     return respond(arn, _data(arn))
 
 
-def _adopt(
-    deps: Deps, arn: str, *, name: str, group: str, recipe: str, desired: AutoTraining
+def _take_over(
+    deps: Deps, physical_id: str, *, name: str, group: str, recipe: str, desired: AutoTraining
 ) -> OnEventResponse:
+    """Continue with an existing solution of this name: same group and recipe, declared auto-training."""
+    arn = arns.strip_adopted(physical_id)
     solution: dict[str, Any] = dict(deps.personalize.describe_solution(solutionArn=arn)["solution"])
     if solution.get("recipeArn") != recipe or solution.get("datasetGroupArn") != group:
         raise DeployError(
@@ -153,12 +159,15 @@ def _adopt(
             f"{solution.get('datasetGroupArn')}; give this solution another name (physical_name) "
             "or delete the existing one"
         )
-    deps.log(f"adopting existing solution {arn}")
+    if arns.is_adopted(physical_id):
+        deps.log(f"adopting existing solution {arn}")
+    else:
+        deps.log(f"solution {arn} already made by this resource (owner tag): continuing with it")
     update = solution.get("latestSolutionUpdate") or {}
     busy = solution.get("status") != ACTIVE or update.get("status") in CREATING
     if not busy and current_auto_training(solution) != desired:
         _update_auto_training(deps, arn, desired)
-    return respond(arns.adopted(arn), _data(arns.adopted(arn)))
+    return respond(physical_id, _data(physical_id))
 
 
 def _update_auto_training(deps: Deps, arn: str, desired: AutoTraining) -> None:

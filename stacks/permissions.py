@@ -28,6 +28,7 @@ CAMPAIGN_ACTIONS = (
     "personalize:UpdateCampaign",
     "personalize:DeleteCampaign",
     "personalize:TagResource",
+    "personalize:ListTagsForResource",  # the owner tag: is an existing campaign ours?
 )
 
 

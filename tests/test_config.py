@@ -361,3 +361,12 @@ def test_fails_when_cdk_synth_is_given_a_bad_config(tmp_path):
     assert "solutions[0].recipe: unknown recipe 'aws-unknown'" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out" / "manifest.json").exists()
+
+
+def test_fails_when_a_tag_value_has_a_character_personalize_refuses():
+    # GIVEN a tag value with '|' (Personalize tags allow letters, digits, spaces and _ . : / = + - @)
+    raw = variant(tags={"team": "recs|search"})
+    # WHEN the config is validated
+    message = refused(raw)
+    # THEN the tag is named and the allowed characters are listed, before anything is deployed
+    assert "tags: tag 'team': value 'recs|search' must be ≤ 256 letters, digits, spaces or _ . : / = + - @" in message

@@ -89,7 +89,8 @@ def test_filter_expression_and_new_campaign_replace_create_and_widen_iam(capsys)
         "Other notable changes:",
         "",
         f"- {IAM_HANDLER}: widened: Allow personalize:CreateCampaign, personalize:DeleteCampaign, "
-        "personalize:DescribeCampaign, personalize:TagResource, personalize:UpdateCampaign: "
+        "personalize:DescribeCampaign, personalize:ListTagsForResource, personalize:TagResource, "
+        "personalize:UpdateCampaign: "
         f"+ {ARN}:campaign/immersion-day-news-ranking",
         "",
         APPROVAL,

@@ -14,6 +14,7 @@ from stacks.config_model.recipes import METRIC_NAMES, RECIPES, recipe_named
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-_]*$")
 NAME_MAX = 63
+TAG_PATTERN = re.compile(r"^[\w\s.:/=+\-@]*$")
 SCHEDULE_PATTERN = re.compile(r"^rate\((\d+) days?\)$")
 
 Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX, pattern=NAME_PATTERN.pattern)]
@@ -21,7 +22,7 @@ Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX, pattern=NAME_PATT
 
 class _Strict(BaseModel):
     # Unknown keys are typos: refuse them instead of silently ignoring a setting.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class Env(_Strict):
@@ -158,6 +159,7 @@ class AppConfig(_Strict):
     """CloudFormation stack name; default `{project}-personalize`."""
     env: Env | None = None
     tags: dict[str, str] = Field(default_factory=dict)
+    """Tags of every resource (Personalize's too): letters, digits, spaces and _ . : / = + - @."""
     removal_policy: Literal["destroy", "retain"] = "destroy"
     """What a stack delete does to the data bucket and dataset group (retain for prod)."""
     termination_protection: bool = False
@@ -167,6 +169,20 @@ class AppConfig(_Strict):
     campaigns: list[Campaign] = Field(default_factory=list)
     filters: list[Filter] = Field(default_factory=list)
     event_tracker: bool = False
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, tags: dict[str, str]) -> dict[str, str]:
+        for key, value in tags.items():
+            if not (1 <= len(key) <= 128 and TAG_PATTERN.match(key)) or key.lower().startswith("aws:"):
+                raise ValueError(
+                    f"tag key {key!r}: 1-128 letters, digits, spaces or _ . : / = + - @, not starting 'aws:'"
+                )
+            if not (len(value) <= 256 and TAG_PATTERN.match(value)):
+                raise ValueError(
+                    f"tag {key!r}: value {value!r} must be ≤ 256 letters, digits, spaces or _ . : / = + - @"
+                )
+        return tags
 
     @property
     def resolved_stack_name(self) -> str:

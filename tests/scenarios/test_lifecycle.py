@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
-from lambda_handlers import entry
+from lambda_handlers import constants, entry
 from tests.fakes.personalize_state import ACTIVE
 from tests.scenarios import measure
 from tests.scenarios.world import (
@@ -14,6 +15,7 @@ from tests.scenarios.world import (
     EVENT_TRACKER,
     NOTEBOOK_CAMPAIGN,
     PR_SOLUTION_NAME,
+    UP_SOLUTION,
     UP_SOLUTION_NAME,
     UP_VERSION,
     World,
@@ -66,9 +68,35 @@ def test_a_duplicated_create_event_trains_once(world: World, default_template: d
     assert result.status == "CREATE_COMPLETE", result.failure
     assert set(replayed) == {UP_VERSION, CAMPAIGN}
     assert replayed[UP_VERSION]["PhysicalResourceId"] == world.sim.resources[UP_VERSION].physical_id
+    assert (
+        replayed[CAMPAIGN]["PhysicalResourceId"] == world.sim.resources[CAMPAIGN].physical_id == CAMPAIGN_ARN
+    )
     assert len(world.created_versions(0, UP_SOLUTION_ARN)) == 1
     assert len(world.calls(0, "CreateCampaign")) == 1
     assert world.calls(0, "UpdateCampaign") == []
+
+
+def test_a_duplicated_create_recorded_last_still_deletes_the_campaign_and_solution(deployed: World) -> None:
+    # GIVEN a deployed stack: its campaign and solution carry this stack's owner tag
+    for lid, resource_arn in ((CAMPAIGN, CAMPAIGN_ARN), (UP_SOLUTION, UP_SOLUTION_ARN)):
+        tags = deployed.admin.list_tags_for_resource(resourceArn=resource_arn)["tags"]
+        owner = f"{deployed.sim.stack_id}/{lid}"
+        assert {"tagKey": constants.OWNER_TAG, "tagValue": owner} in tags
+    mark = deployed.mark()
+    # WHEN each one's Create is delivered again, and CloudFormation records the duplicate's answer
+    replies = {}
+    for lid in (CAMPAIGN, UP_SOLUTION):
+        (create,) = deployed.requests(lid, "Create")
+        replies[lid] = entry.handle_on_event(create, deployed.deps())["PhysicalResourceId"]
+        deployed.sim.resources[lid] = replace(deployed.sim.resources[lid], physical_id=replies[lid])
+    assert deployed.mutations(mark) == []
+    # THEN the stack delete deletes them (not released): no campaign or solution is left
+    result = deployed.sim.delete()
+    assert result.status == "DELETE_COMPLETE", result.failure
+    assert deployed.admin.list_campaigns()["campaigns"] == []
+    assert deployed.admin.list_solutions()["solutions"] == []
+    # because each duplicate answered the plain ARN, not `adopted:`
+    assert replies == {CAMPAIGN: CAMPAIGN_ARN, UP_SOLUTION: UP_SOLUTION_ARN}
 
 
 def test_fails_when_a_first_deploy_with_adopted_resources_fails_and_releases_them(world: World) -> None:

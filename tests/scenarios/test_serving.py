@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from lambda_handlers import constants
 from tests.fakes.personalize_state import ACTIVE, CREATING
 from tests.scenarios.world import (
     CAMPAIGN,
@@ -44,7 +45,10 @@ def test_first_deploy_creates_the_campaign_once_its_version_is_active(
     assert create.params["name"] == CAMPAIGN_NAME
     assert create.params["minProvisionedTPS"] == 1
     assert create.params["campaignConfig"]["enableMetadataWithRecommendations"] is True
-    assert create.params["tags"] == [{"tagKey": "team", "tagValue": "recommendations"}]
+    assert create.params["tags"] == [
+        {"tagKey": "team", "tagValue": "recommendations"},
+        {"tagKey": constants.OWNER_TAG, "tagValue": f"{world.sim.stack_id}/{CAMPAIGN}"},
+    ]
     # AND it was created only after its version was ACTIVE and its metrics checked
     version = summary_version(world)
     metrics = [c for c in world.calls(0, "GetSolutionMetrics") if c.params["solutionVersionArn"] == version]

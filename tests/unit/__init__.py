@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 from botocore.stub import Stubber
 
-from lambda_handlers import entry
+from lambda_handlers import constants, entry
 from lambda_handlers.deps import Deps
 
 PREFIX = "arn:aws:personalize:us-east-1:123456789012"
@@ -25,6 +25,10 @@ SOLUTION_ARN = f"{PREFIX}:solution/shop-up"
 VERSION_ARN = f"{SOLUTION_ARN}/v-new"
 OLD_VERSION_ARN = f"{SOLUTION_ARN}/v-old"
 CAMPAIGN_ARN = f"{PREFIX}:campaign/shop-up"
+STACK_ID = f"arn:aws:cloudformation:us-east-1:123456789012:stack/app/{'0' * 8}"
+LOGICAL_ID = "Resource"
+# What CreateSolution/CreateCampaign add to the declared tags for `event(...)`'s resource.
+OWNER_TAG = {"tagKey": constants.OWNER_TAG, "tagValue": f"{STACK_ID}/{LOGICAL_ID}"}
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp()
 
 
@@ -94,13 +98,15 @@ def event(
     physical_id: str | None = None,
     old_props: dict[str, str] | None = None,
     data: dict[str, str] | None = None,
+    logical_id: str = LOGICAL_ID,
+    stack_id: str = STACK_ID,
 ) -> dict[str, Any]:
     """A CloudFormation event as the Provider framework passes it (isComplete: with `Data`)."""
     raw: dict[str, Any] = {
         "RequestType": request_type,
         "ResourceType": resource_type,
-        "LogicalResourceId": "Resource",
-        "StackId": f"arn:aws:cloudformation:us-east-1:123456789012:stack/app/{'0' * 8}",
+        "LogicalResourceId": logical_id,
+        "StackId": stack_id,
         "RequestId": "request-1",
         "ResourceProperties": {"ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:f", **props},
     }

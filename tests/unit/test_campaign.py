@@ -9,7 +9,9 @@ from lambda_handlers.events import Event
 from tests.unit import (
     CAMPAIGN_ARN,
     OLD_VERSION_ARN,
+    OWNER_TAG,
     SOLUTION_ARN,
+    STACK_ID,
     VERSION_ARN,
     Harness,
     harness,
@@ -78,27 +80,90 @@ def described(
     return {"campaign": body}
 
 
+CREATE_PARAMS = {
+    "name": "shop-up",
+    "solutionVersionArn": VERSION_ARN,
+    "minProvisionedTPS": 1,
+    "campaignConfig": CONFIG,
+    "tags": [OWNER_TAG],
+}
+
+
 def expect_describe(h: Harness, response: dict[str, Any]) -> None:
     h.expect("describe_campaign", {"campaignArn": CAMPAIGN_ARN}, response)
 
 
-def test_create_makes_the_campaign_with_tps_and_config(h):
-    h.expect(
-        "create_campaign",
-        {
-            "name": "shop-up",
-            "solutionVersionArn": VERSION_ARN,
-            "minProvisionedTPS": 1,
-            "campaignConfig": CONFIG,
-        },
-        {"campaignArn": CAMPAIGN_ARN},
-    )
+def expect_tags(h: Harness, *tags: dict[str, str]) -> None:
+    """ListTagsForResource of the campaign: an unrelated tag plus `tags`."""
+    found = [{"tagKey": "team", "tagValue": "data-science"}, *tags]
+    h.expect("list_tags_for_resource", {"resourceArn": CAMPAIGN_ARN}, {"tags": found})
+
+
+def test_create_makes_the_campaign_with_tps_config_and_owner_tag(h):
+    h.expect("create_campaign", CREATE_PARAMS, {"campaignArn": CAMPAIGN_ARN})
     assert h.on_event(event("Create")) == {"PhysicalResourceId": CAMPAIGN_ARN, "Data": DATA}
+
+
+def test_create_sends_the_declared_tags_and_the_owner_tag(h):
+    props = {**PROPS, "Tags": '[{"tagKey": "team", "tagValue": "recs"}]'}
+    params = {**CREATE_PARAMS, "tags": [{"tagKey": "team", "tagValue": "recs"}, OWNER_TAG]}
+    h.expect("create_campaign", params, {"campaignArn": CAMPAIGN_ARN})
+    assert h.on_event(event("Create", props))["PhysicalResourceId"] == CAMPAIGN_ARN
+
+
+def test_a_duplicated_create_continues_with_its_own_creating_campaign(h):
+    # GIVEN the campaign an earlier delivery of this Create made, still being created
+    h.fail("create_campaign", "ResourceAlreadyExistsException", CREATE_PARAMS)
+    expect_tags(h, OWNER_TAG)
+    expect_describe(h, described("CREATE IN_PROGRESS"))
+    # WHEN the Create comes again THEN the plain ARN, no write: the stack deletes it later
+    result = h.on_event(event("Create"))
+    assert result == {"PhysicalResourceId": CAMPAIGN_ARN, "Data": DATA}
+    h.expect("delete_campaign", {"campaignArn": CAMPAIGN_ARN})
+    h.on_event(event("Delete", physical_id=result["PhysicalResourceId"]))
+
+
+def test_a_retried_create_reconciles_its_own_campaign_like_an_update(h):
+    # GIVEN our own campaign (a deploy that failed before recording it) serving an older version
+    h.fail("create_campaign", "ResourceAlreadyExistsException")
+    expect_tags(h, OWNER_TAG)
+    expect_describe(h, described(version=OLD_VERSION_ARN))
+    h.expect("update_campaign", UPDATE_PARAMS, {"campaignArn": CAMPAIGN_ARN})
+    # WHEN created again THEN updated to the desired state and kept as ours (plain ARN)
+    assert h.on_event(event("Create")) == {"PhysicalResourceId": CAMPAIGN_ARN, "Data": DATA}
+
+
+@pytest.mark.parametrize(
+    ("stack_id", "logical_id"),
+    [(STACK_ID.replace("/app/", "/other-app/"), "Resource"), (STACK_ID, "OtherCampaign")],
+    ids=["another-stack", "another-logical-id"],
+)
+def test_a_campaign_owned_by_another_resource_is_adopted_and_released(h, stack_id, logical_id):
+    # GIVEN a same-named campaign made by another stack, or another resource of this stack
+    h.fail("create_campaign", "ResourceAlreadyExistsException")
+    expect_tags(h, {"tagKey": constants.OWNER_TAG, "tagValue": f"{stack_id}/{logical_id}"})
+    expect_describe(h, described())
+    # WHEN created THEN adopted: the stack's delete releases it without a call
+    result = h.on_event(event("Create"))
+    assert result == {"PhysicalResourceId": ADOPTED_ID, "Data": DATA}
+    h.on_event(event("Delete", physical_id=result["PhysicalResourceId"]))
+    assert any("releasing adopted campaign" in line for line in h.logs)
+
+
+def test_a_campaign_gone_between_create_and_tag_lookup_is_not_ours(h):
+    # GIVEN ResourceAlreadyExists, then ResourceNotFound from ListTagsForResource (deleted meanwhile)
+    h.fail("create_campaign", "ResourceAlreadyExistsException")
+    h.fail("list_tags_for_resource", "ResourceNotFoundException", {"resourceArn": CAMPAIGN_ARN})
+    h.fail("describe_campaign", "ResourceNotFoundException", {"campaignArn": CAMPAIGN_ARN})
+    # WHEN created THEN a clear failure (the next deploy creates it afresh), never a silent adoption
+    with pytest.raises(DeployError, match="not found"):
+        h.on_event(event("Create"))
 
 
 def test_create_adopts_an_existing_campaign_and_updates_it_to_the_desired_version(h):
     # GIVEN the notebook's campaign serving an older version
     h.fail("create_campaign", "ResourceAlreadyExistsException")
+    expect_tags(h)
     expect_describe(h, described(version=OLD_VERSION_ARN))
     h.expect("update_campaign", UPDATE_PARAMS, {"campaignArn": CAMPAIGN_ARN})
     # WHEN created THEN adopted (released on delete) and updated to the desired version
@@ -107,6 +172,7 @@ def test_create_adopts_an_existing_campaign_and_updates_it_to_the_desired_versio
 
 def test_create_adopts_a_busy_campaign_without_updating_it(h):
     h.fail("create_campaign", "ResourceAlreadyExistsException")
+    expect_tags(h)
     expect_describe(h, described(version=OLD_VERSION_ARN, update={"status": "CREATE IN_PROGRESS"}))
     assert h.on_event(event("Create"))["PhysicalResourceId"] == ADOPTED_ID
 
@@ -180,6 +246,7 @@ def test_update_with_a_new_name_creates_the_new_campaign(h):
             "solutionVersionArn": VERSION_ARN,
             "minProvisionedTPS": 1,
             "campaignConfig": CONFIG,
+            "tags": [OWNER_TAG],
         },
         {"campaignArn": CAMPAIGN_ARN + "-2"},
     )

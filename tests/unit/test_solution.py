@@ -1,3 +1,4 @@
+import json
 from typing import Any
 
 import pytest
@@ -7,9 +8,12 @@ from lambda_handlers.errors import DeployError
 from tests.unit import (
     DATASET_GROUP_ARN,
     OTHER_RECIPE_ARN,
+    OWNER_TAG,
     RECIPE_ARN,
     SOLUTION_ARN,
+    STACK_ID,
     VERSION_ARN,
+    Harness,
     harness,
     then_complete,
 )
@@ -62,19 +66,26 @@ def solution(
     return {"solution": body}
 
 
+CREATE_PARAMS = {
+    "name": "shop-up",
+    "datasetGroupArn": DATASET_GROUP_ARN,
+    "recipeArn": RECIPE_ARN,
+    "performHPO": False,
+    "performAutoTraining": False,
+    "tags": [OWNER_TAG],
+}
+
+
+def expect_tags(h: Harness, *tags: dict[str, str]) -> None:
+    """ListTagsForResource of the solution: an unrelated tag plus `tags`."""
+    found = [{"tagKey": "team", "tagValue": "data-science"}, *tags]
+    h.expect("list_tags_for_resource", {"resourceArn": SOLUTION_ARN}, {"tags": found})
+
+
 def test_create_makes_the_solution_with_auto_training_off(h):
     # GIVEN no auto-training schedule WHEN created THEN CreateSolution says performAutoTraining False
-    h.expect(
-        "create_solution",
-        {
-            "name": "shop-up",
-            "datasetGroupArn": DATASET_GROUP_ARN,
-            "recipeArn": RECIPE_ARN,
-            "performHPO": False,
-            "performAutoTraining": False,
-        },
-        {"solutionArn": SOLUTION_ARN},
-    )
+    # (and tags the solution with its owner: this stack and logical id)
+    h.expect("create_solution", CREATE_PARAMS, {"solutionArn": SOLUTION_ARN})
     result = h.on_event(event("Create"))
     assert result == {"PhysicalResourceId": SOLUTION_ARN, "Data": DATA}
 
@@ -102,7 +113,7 @@ def test_create_passes_schedule_config_event_type_hpo_and_tags(h):
                 "algorithmHyperParameters": {"hidden_dimension": "100"},
                 "autoTrainingConfig": {"schedulingExpression": "rate(14 days)"},
             },
-            "tags": [{"tagKey": "team", "tagValue": "recs"}],
+            "tags": [{"tagKey": "team", "tagValue": "recs"}, OWNER_TAG],
         },
         {"solutionArn": SOLUTION_ARN},
     )
@@ -112,6 +123,7 @@ def test_create_passes_schedule_config_event_type_hpo_and_tags(h):
 def test_create_adopts_an_existing_solution_and_turns_its_auto_training_off(h):
     # GIVEN the notebook's solution (same group and recipe, auto-training on) WHEN created
     h.fail("create_solution", "ResourceAlreadyExistsException")
+    expect_tags(h)
     h.expect("describe_solution", {"solutionArn": SOLUTION_ARN}, solution(auto=True, schedule="rate(7 days)"))
     h.expect("update_solution", {"solutionArn": SOLUTION_ARN, "performAutoTraining": False})
     result = h.on_event(event("Create"))
@@ -124,6 +136,7 @@ def test_create_adopts_an_existing_solution_and_turns_its_auto_training_off(h):
 
 def test_create_adopts_without_update_when_auto_training_already_matches(h):
     h.fail("create_solution", "ResourceAlreadyExistsException")
+    expect_tags(h)
     h.expect("describe_solution", {"solutionArn": SOLUTION_ARN}, solution(auto=False))
     assert h.on_event(event("Create"))["PhysicalResourceId"] == ADOPTED_ID
 
@@ -131,6 +144,7 @@ def test_create_adopts_without_update_when_auto_training_already_matches(h):
 def test_fails_when_the_name_is_taken_by_a_solution_with_another_recipe(h):
     # GIVEN a same-named solution with another recipe WHEN created THEN a clear failure
     h.fail("create_solution", "ResourceAlreadyExistsException")
+    expect_tags(h)
     h.expect("describe_solution", {"solutionArn": SOLUTION_ARN}, solution(recipe=OTHER_RECIPE_ARN))
     with pytest.raises(DeployError) as failure:
         h.on_event(event("Create"))
@@ -138,6 +152,58 @@ def test_fails_when_the_name_is_taken_by_a_solution_with_another_recipe(h):
     assert (
         "give this solution another name (physical_name) or delete the existing one" in failure.value.message
     )
+
+
+def test_a_duplicated_create_continues_with_its_own_solution_instead_of_adopting_it(h):
+    # GIVEN the solution an earlier delivery of this Create made (it carries our owner tag)
+    h.fail("create_solution", "ResourceAlreadyExistsException", CREATE_PARAMS)
+    expect_tags(h, OWNER_TAG)
+    h.expect("describe_solution", {"solutionArn": SOLUTION_ARN}, solution("CREATE IN_PROGRESS"))
+    # WHEN the Create comes again THEN the plain ARN: the stack deletes it, never releases it
+    raw = event("Create")
+    result = h.on_event(raw)
+    assert result == {"PhysicalResourceId": SOLUTION_ARN, "Data": DATA}
+    h.expect("list_solution_versions", {"solutionArn": SOLUTION_ARN}, {"solutionVersions": []})
+    h.expect("delete_solution", {"solutionArn": SOLUTION_ARN})
+    h.on_event(event("Delete", physical_id=result["PhysicalResourceId"]))
+
+
+def test_a_duplicated_create_fixes_the_auto_training_of_its_own_solution(h):
+    # GIVEN our own solution, ACTIVE, whose auto-training differs from the declared one
+    h.fail("create_solution", "ResourceAlreadyExistsException")
+    expect_tags(h, OWNER_TAG)
+    h.expect("describe_solution", {"solutionArn": SOLUTION_ARN}, solution(auto=True))
+    h.expect("update_solution", {"solutionArn": SOLUTION_ARN, "performAutoTraining": False})
+    # WHEN the Create comes again THEN reconciled as an Update would, and kept as ours
+    assert h.on_event(event("Create")) == {"PhysicalResourceId": SOLUTION_ARN, "Data": DATA}
+
+
+@pytest.mark.parametrize(
+    ("stack_id", "logical_id"),
+    [(STACK_ID.replace("/app/", "/other-app/"), "Resource"), (STACK_ID, "OtherSolution")],
+    ids=["another-stack", "another-logical-id"],
+)
+def test_a_solution_owned_by_another_resource_is_adopted_and_released(h, stack_id, logical_id):
+    # GIVEN a same-named solution made by another stack, or another resource of this stack
+    other = {"tagKey": constants.OWNER_TAG, "tagValue": f"{stack_id}/{logical_id}"}
+    h.fail("create_solution", "ResourceAlreadyExistsException")
+    expect_tags(h, other)
+    h.expect("describe_solution", {"solutionArn": SOLUTION_ARN}, solution(auto=False))
+    # WHEN created THEN adopted: the stack's delete releases it without a call
+    result = h.on_event(event("Create"))
+    assert result == {
+        "PhysicalResourceId": ADOPTED_ID,
+        "Data": {"SolutionArn": SOLUTION_ARN, "Adopted": "true"},
+    }
+    h.on_event(event("Delete", physical_id=result["PhysicalResourceId"]))
+    assert any("releasing adopted solution" in line for line in h.logs)
+
+
+def test_a_declared_owner_tag_is_replaced_by_the_real_owner(h):
+    # GIVEN a config that declares the owner tag itself WHEN created THEN only the real owner is sent
+    props = {**PROPS, "Tags": json.dumps([{"tagKey": constants.OWNER_TAG, "tagValue": "forged"}])}
+    h.expect("create_solution", CREATE_PARAMS, {"solutionArn": SOLUTION_ARN})
+    assert h.on_event(event("Create", props))["PhysicalResourceId"] == SOLUTION_ARN
 
 
 def test_is_complete_waits_until_the_solution_is_active(h):
@@ -245,6 +311,7 @@ def test_update_with_a_new_name_creates_the_new_solution(h):
             "recipeArn": OTHER_RECIPE_ARN,
             "performHPO": False,
             "performAutoTraining": False,
+            "tags": [OWNER_TAG],
         },
         {"solutionArn": arn2},
     )
