@@ -369,4 +369,7 @@ def test_fails_when_a_tag_value_has_a_character_personalize_refuses():
     # WHEN the config is validated
     message = refused(raw)
     # THEN the tag is named and the allowed characters are listed, before anything is deployed
-    assert "tags: tag 'team': value 'recs|search' must be ≤ 256 letters, digits, spaces or _ . : / = + - @" in message
+    assert (
+        "tags: tag 'team': value 'recs|search' must be ≤ 256 letters, digits, spaces or _ . : / = + - @"
+        in message
+    )
