@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from lambda_handlers import arns, deletion, ownership
-from lambda_handlers.constants import Attr, CampaignProps
+from lambda_handlers.constants import Attr, CampaignProps, Status
 from lambda_handlers.errors import ALREADY_EXISTS, IN_USE, NOT_FOUND, DeployError, is_code
 from lambda_handlers.events import (
     CREATE,
@@ -31,10 +31,7 @@ from lambda_handlers.events import (
 if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
 
-CREATING: Final = ("CREATE PENDING", "CREATE IN_PROGRESS")
-ACTIVE: Final = "ACTIVE"
 LATEST: Final = "/$LATEST"  # SolutionVersionArn suffix with syncWithLatestSolutionVersion
-FAILED: Final = "CREATE FAILED"
 # What the API means when it leaves a key out of campaignConfig.
 API_DEFAULTS: Final[Mapping[str, Any]] = {
     "enableMetadataWithRecommendations": False,
@@ -129,17 +126,17 @@ def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
     desired = Desired.of(event)
     campaign = _describe(deps, arn, name)
     status = campaign.get("status")
-    if status in CREATING:
+    if status in Status.CREATING:
         return not_complete()
-    if status == FAILED:
+    if status == Status.CREATE_FAILED:
         raise DeployError(f"campaign {name} failed: {campaign.get('failureReason') or 'no reason given'}")
-    if status != ACTIVE:
+    if status != Status.ACTIVE:
         raise DeployError(f"campaign {name} is {status}, expected ACTIVE")
     update = dict(campaign.get("latestCampaignUpdate") or {})
-    if update.get("status") in CREATING:
+    if update.get("status") in Status.CREATING:
         return not_complete()
     if differences(desired, campaign):
-        if update.get("status") == FAILED and not differences(desired, update):
+        if update.get("status") == Status.CREATE_FAILED and not differences(desired, update):
             raise DeployError(
                 f"campaign {name}: update failed: {update.get('failureReason') or 'no reason given'}; "
                 f"it still serves {campaign.get('solutionVersionArn')}"
@@ -153,7 +150,7 @@ def reconcile_once(deps: Deps, arn: str, desired: Desired) -> None:
     """UpdateCampaign when the campaign differs and is idle; a busy one is left to isComplete."""
     campaign = _describe(deps, arn, arn)
     update = campaign.get("latestCampaignUpdate") or {}
-    if campaign.get("status") != ACTIVE or update.get("status") in CREATING:
+    if campaign.get("status") != Status.ACTIVE or update.get("status") in Status.CREATING:
         return
     if differences(desired, campaign):
         _update(deps, arn, desired)

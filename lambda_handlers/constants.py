@@ -110,5 +110,12 @@ LINK_SECONDS: Final = PROVIDER_TOTAL_TIMEOUT_SECONDS - LINK_MARGIN_SECONDS
 # Embedded-metric namespace the handlers log solution metrics under (dashboard reads it).
 METRICS_NAMESPACE: Final = "PersonalizeCdk/SolutionMetrics"
 
-SOLUTION_VERSION_ACTIVE: Final = "ACTIVE"
-TRAINING_STATES: Final = ("CREATE PENDING", "CREATE IN_PROGRESS")
+
+class Status:
+    """Personalize's statuses, spelled as the API spells them (with spaces)."""
+
+    ACTIVE: Final = "ACTIVE"
+    CREATE_FAILED: Final = "CREATE FAILED"
+    CREATING: Final = ("CREATE PENDING", "CREATE IN_PROGRESS")  # a version in these is training
+    STOPPED: Final = ("CREATE STOPPING", "CREATE STOPPED")
+    DELETING: Final = ("DELETE PENDING", "DELETE IN_PROGRESS")

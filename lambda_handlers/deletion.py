@@ -7,16 +7,16 @@ again while the resource is busy (ResourceInUse right after a version stopped or
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from lambda_handlers import arns
+from lambda_handlers.constants import Status
 from lambda_handlers.errors import NOT_FOUND, is_code
 from lambda_handlers.events import Event, IsCompleteResponse, OnEventResponse, complete, not_complete, respond
 
 if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
 
-DELETING: Final = ("DELETE PENDING", "DELETE IN_PROGRESS")
 
 StartDelete = Callable[["Deps", str], None]
 StatusOf = Callable[["Deps", str], "str | None"]
@@ -43,6 +43,6 @@ def delete_progress(
         if is_code(exc, NOT_FOUND):
             return complete()
         raise
-    if status not in DELETING:
+    if status not in Status.DELETING:
         start(deps, event.physical_id)
     return not_complete()

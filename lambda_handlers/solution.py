@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from lambda_handlers import arns, deletion, ownership
-from lambda_handlers.constants import Attr, SolutionProps
+from lambda_handlers.constants import Attr, SolutionProps, Status
 from lambda_handlers.errors import ALREADY_EXISTS, IN_USE, NOT_FOUND, DeployError, is_code
 from lambda_handlers.events import (
     CREATE,
@@ -30,9 +30,6 @@ from lambda_handlers.training_status import is_training
 if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
 
-CREATING: Final = ("CREATE PENDING", "CREATE IN_PROGRESS")
-ACTIVE: Final = "ACTIVE"
-FAILED: Final = "CREATE FAILED"
 API_DEFAULT_SCHEDULE: Final = "rate(7 days)"
 
 
@@ -57,7 +54,7 @@ class AutoTraining:
 def current_auto_training(solution: dict[str, Any]) -> AutoTraining:
     """The auto-training in force: the latest ACTIVE update's, else the solution's own."""
     update = solution.get("latestSolutionUpdate") or {}
-    if update.get("status") == ACTIVE:
+    if update.get("status") == Status.ACTIVE:
         return AutoTraining.of(update.get("performAutoTraining"), update.get("solutionUpdateConfig"))
     return AutoTraining.of(solution.get("performAutoTraining", True), solution.get("solutionConfig"))
 
@@ -92,19 +89,19 @@ def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
             raise DeployError(f"solution {name} not found ({arn})") from exc
         raise
     status = solution.get("status")
-    if status in CREATING:
+    if status in Status.CREATING:
         return not_complete()
-    if status == FAILED:
+    if status == Status.CREATE_FAILED:
         reason = solution.get("failureReason") or "Personalize gives no reason (see the console)"
         raise DeployError(f"solution {name} failed: {status}: {reason}")
-    if status != ACTIVE:
+    if status != Status.ACTIVE:
         raise DeployError(f"solution {name} is {status}, expected ACTIVE")
     update = solution.get("latestSolutionUpdate") or {}
-    if update.get("status") in CREATING:
+    if update.get("status") in Status.CREATING:
         return not_complete()
     desired = _desired(event)
     if current_auto_training(solution) != desired:
-        if update.get("status") == FAILED and _update_target(update) == desired:
+        if update.get("status") == Status.CREATE_FAILED and _update_target(update) == desired:
             raise DeployError(f"solution {name}: auto-training update failed: {update.get('failureReason')}")
         _update_auto_training(deps, arn, desired)
         return not_complete()
@@ -164,7 +161,7 @@ def _take_over(
     else:
         deps.log(f"solution {arn} already made by this resource (owner tag): continuing with it")
     update = solution.get("latestSolutionUpdate") or {}
-    busy = solution.get("status") != ACTIVE or update.get("status") in CREATING
+    busy = solution.get("status") != Status.ACTIVE or update.get("status") in Status.CREATING
     if not busy and current_auto_training(solution) != desired:
         _update_auto_training(deps, arn, desired)
     return respond(physical_id, _data(physical_id))

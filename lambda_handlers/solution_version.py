@@ -86,7 +86,7 @@ def list_versions(deps: Deps, solution_arn: str) -> list[dict[str, Any]]:
 
 
 def _usable(status: str | None) -> bool:
-    return training_status.is_training(status) or status == constants.SOLUTION_VERSION_ACTIVE
+    return training_status.is_training(status) or status == constants.Status.ACTIVE
 
 
 def find_version(deps: Deps, solution_arn: str, name: str) -> str | None:

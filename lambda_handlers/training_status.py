@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from lambda_handlers import constants, metrics
 from lambda_handlers.constants import Attr
@@ -18,9 +18,6 @@ from lambda_handlers.events import IsCompleteResponse, complete, not_complete
 
 if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
-
-FAILED: Final = "CREATE FAILED"
-STOPPED_STATES: Final = ("CREATE STOPPING", "CREATE STOPPED")
 
 
 @dataclass(frozen=True)
@@ -37,7 +34,7 @@ class Link:
 
 
 def is_training(status: str | None) -> bool:
-    return status in constants.TRAINING_STATES
+    return status in constants.Status.CREATING
 
 
 def iso(value: Any) -> str:
@@ -67,12 +64,12 @@ def evaluate(link: Link, deps: Deps) -> IsCompleteResponse:
             raise DeployError(f"solution version {link.version_arn} not found") from exc
         raise
     status = str(version.get("status", ""))
-    if status == constants.SOLUTION_VERSION_ACTIVE:
+    if status == constants.Status.ACTIVE:
         return _active(link, dict(version), deps)
-    if status == FAILED:
+    if status == constants.Status.CREATE_FAILED:
         reason = version.get("failureReason") or "no reason given"
         raise DeployError(f"solution version {link.version_arn} failed: {reason}")
-    if status in STOPPED_STATES:
+    if status in constants.Status.STOPPED:
         raise DeployError(
             f"solution version {link.version_arn} was stopped ({status}) before it finished training; "
             "change the trigger to train a new one"
@@ -111,7 +108,7 @@ def _active(link: Link, version: dict[str, Any], deps: Deps) -> IsCompleteRespon
     return complete(
         {
             Attr.SOLUTION_VERSION_ARN: link.version_arn,
-            Attr.STATUS: constants.SOLUTION_VERSION_ACTIVE,
+            Attr.STATUS: constants.Status.ACTIVE,
             Attr.SUMMARY: summary,
         }
     )
