@@ -2,14 +2,8 @@ import pytest
 
 from lambda_handlers import constants, deps, entry
 from lambda_handlers.errors import DeployError
-from tests.unit import CAMPAIGN_ARN, harness
+from tests.unit import CAMPAIGN_ARN
 from tests.unit import event as make_event
-
-
-@pytest.fixture
-def h():
-    with harness() as h:
-        yield h
 
 
 def test_fails_when_the_resource_type_is_unknown(h):

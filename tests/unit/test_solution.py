@@ -14,7 +14,6 @@ from tests.unit import (
     STACK_ID,
     VERSION_ARN,
     Harness,
-    harness,
     then_complete,
 )
 from tests.unit import event as make_event
@@ -31,12 +30,6 @@ PROPS = {
     "Tags": "[]",
 }
 DATA = {"SolutionArn": SOLUTION_ARN, "Adopted": "false"}
-
-
-@pytest.fixture
-def h():
-    with harness() as h:
-        yield h
 
 
 def event(request_type: str, props: dict[str, str] | None = None, **kwargs: Any) -> dict[str, Any]:

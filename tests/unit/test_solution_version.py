@@ -5,7 +5,7 @@ import pytest
 
 from lambda_handlers import constants, names
 from lambda_handlers.errors import DeployError
-from tests.unit import OLD_VERSION_ARN, SOLUTION_ARN, T0, VERSION_ARN, Harness, at, harness, then_complete
+from tests.unit import OLD_VERSION_ARN, SOLUTION_ARN, T0, VERSION_ARN, Harness, at, then_complete
 from tests.unit import event as make_event
 
 NDCG = "normalized_discounted_cumulative_gain_at_10"
@@ -19,12 +19,6 @@ PROPS = {
 }
 NAME = names.version_name("import 2026-01", "FULL")
 STARTED = {"SolutionVersionArn": VERSION_ARN, "StartedAt": str(int(T0))}
-
-
-@pytest.fixture
-def h():
-    with harness() as h:
-        yield h
 
 
 def event(request_type: str, props: dict[str, str] | None = None, **kwargs: Any) -> dict[str, Any]:

@@ -5,7 +5,7 @@ import pytest
 
 from lambda_handlers import constants
 from lambda_handlers.errors import DeployError
-from tests.unit import T0, VERSION_ARN, Harness, at, harness, then_complete
+from tests.unit import T0, VERSION_ARN, Harness, at, then_complete
 from tests.unit import event as make_event
 
 PROPS = {
@@ -20,12 +20,6 @@ PROPS = {
     "SolutionName": "up",
 }
 WAIT_ID = f"{VERSION_ARN}/wait-2"
-
-
-@pytest.fixture
-def h():
-    with harness() as h:
-        yield h
 
 
 def event(request_type: str, props: dict[str, str] | None = None, **kwargs: Any) -> dict[str, Any]:
