@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lambda_handlers import arns, constants, metrics, names, training_status
+from lambda_handlers import arns, constants, errors, metrics, names, training_status
 from lambda_handlers.constants import Attr, SolutionVersionProps
 from lambda_handlers.errors import ALREADY_EXISTS, IN_USE, NOT_FOUND, DeployError, is_code
 from lambda_handlers.events import DELETE, Event, IsCompleteResponse, OnEventResponse, complete, respond
@@ -179,6 +179,12 @@ def start_training(
     except Exception as exc:
         if is_code(exc, ALREADY_EXISTS):
             return None
+        if is_code(exc, IN_USE):
+            raise DeployError(
+                f"solution {arns.solution_name(solution_arn)} is busy training another version "
+                f"({errors.describe(exc)}); it trains one at a time: redeploy once that version has "
+                "finished, or deploy with the trigger it was made for"
+            ) from exc
         raise
     arn = created["solutionVersionArn"]
     deps.log(f"started training {arn} ({name}, {mode})")

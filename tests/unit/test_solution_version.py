@@ -410,3 +410,12 @@ def test_delete_leaves_a_finished_version_alone(h):
 def test_delete_of_a_missing_version_succeeds(h):
     h.fail("describe_solution_version", "ResourceNotFoundException", {"solutionVersionArn": VERSION_ARN})
     assert h.on_event(event("Delete", physical_id=VERSION_ARN))["PhysicalResourceId"] == VERSION_ARN
+
+
+def test_fails_when_the_solution_is_busy_training_another_version(h):
+    # GIVEN no version for this trigger, while another version of the solution is still training
+    expect_list(h)
+    h.fail("create_solution_version", "ResourceInUseException")
+    # WHEN the deploy asks for training THEN it fails saying why and what to do
+    with pytest.raises(DeployError, match=r"is busy training another version .*redeploy once that version"):
+        h.on_event(event("Create"))
