@@ -12,7 +12,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(shell node -p 'process
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: synth test lint typecheck unit bench impact schema data clean
+.PHONY: synth test diff deploy bench impact schema data clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ synth: $(VENV)/.installed node_modules/.installed
 	rm -rf cdk.out
 	npx --no-install cdk synth --quiet -c config=$(CONFIG) 2>&1 >/dev/null | sed '/^$$/d'
 	$(PY) -m stacks.summary cdk.out
+
+diff: $(VENV)/.installed node_modules/.installed
+	npx --no-install cdk diff -c config=$(CONFIG)
+
+deploy: $(VENV)/.installed node_modules/.installed
+	npx --no-install cdk deploy -c config=$(CONFIG)
 
 test: $(VENV)/.dev-installed node_modules/.installed
 	$(PY) -m ruff check .
