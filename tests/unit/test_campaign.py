@@ -143,7 +143,7 @@ def test_a_campaign_owned_by_another_resource_is_adopted_and_released(h, stack_i
     assert any("releasing adopted campaign" in line for line in h.logs)
 
 
-def test_a_campaign_gone_between_create_and_tag_lookup_is_not_ours(h):
+def test_fails_when_a_campaign_is_gone_between_create_and_tag_lookup(h):
     # GIVEN ResourceAlreadyExists, then ResourceNotFound from ListTagsForResource (deleted meanwhile)
     h.fail("create_campaign", "ResourceAlreadyExistsException")
     h.fail("list_tags_for_resource", "ResourceNotFoundException", {"resourceArn": CAMPAIGN_ARN})

@@ -15,7 +15,7 @@ def test_every_resource_type_has_a_module():
     assert set(entry.MODULES) == set(constants.RESOURCE_TYPES)
 
 
-def test_fails_in_on_event_with_one_line_leading_with_the_cause(h):
+def test_fails_when_on_event_hits_an_api_error_with_one_line_leading_with_the_cause(h):
     # GIVEN Personalize throttling in onEvent WHEN called THEN the operation fails, cause first
     h.fail("delete_campaign", "ThrottlingException", {"campaignArn": CAMPAIGN_ARN})
     with pytest.raises(DeployError) as failure:
@@ -23,7 +23,7 @@ def test_fails_in_on_event_with_one_line_leading_with_the_cause(h):
     assert failure.value.message == "ThrottlingException from DeleteCampaign: ThrottlingException (stub)"
 
 
-def test_fails_in_is_complete_on_terminal_api_errors(h):
+def test_fails_when_is_complete_hits_a_terminal_api_error(h):
     h.fail("describe_campaign", "AccessDeniedException", {"campaignArn": CAMPAIGN_ARN})
     raw = make_event("Delete", constants.CAMPAIGN_TYPE, {}, physical_id=CAMPAIGN_ARN)
     with pytest.raises(DeployError, match=r"^AccessDeniedException from DescribeCampaign"):
