@@ -15,6 +15,7 @@ a change to it is a change to what deploys, reviewed in the diff. After an inten
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -115,3 +116,25 @@ def test_the_default_template_matches_the_snapshot(in_process):
         where = ", ".join(changed) or "formatting"
         rerun = f"UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest {Path(__file__).relative_to(REPO)}"
         pytest.fail(f"the default template differs from the snapshot in {where}; if intended, run: {rerun}")
+
+
+def test_the_handler_asset_imports_on_its_own_as_in_lambda(in_process):
+    # GIVEN only the asset directory on the path, as in the Lambda runtime (boto3 from site-packages)
+    asset = handler_asset(in_process)
+    probe = (
+        "import sys; import lambda_handlers.entry as e; "
+        "assert callable(e.on_event) and callable(e.is_complete); "
+        "leaked = sorted({m.split('.')[0] for m in sys.modules} & {'stacks', 'aws_cdk', 'pydantic', 'yaml', 'tests'}); "
+        "print(','.join(leaked))"
+    )
+    # WHEN the entry module is imported in a fresh isolated interpreter from the asset alone
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(asset)!r}); {probe}"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=asset,
+    )
+    # THEN it imports, and pulls in nothing the Lambda runtime lacks
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
