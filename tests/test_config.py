@@ -341,9 +341,6 @@ def test_fails_when_cdk_synth_is_given_a_bad_config(tmp_path):
         **os.environ,
         "CDK_CONTEXT_JSON": json.dumps({"config": str(path)}),
         "CDK_OUTDIR": str(tmp_path / "out"),
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": os.environ.get(
-            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20"
-        ),
     }
     # WHEN app.py runs as the CDK CLI would run it
     result = subprocess.run(

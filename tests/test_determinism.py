@@ -37,9 +37,6 @@ def by_cli(tmp_path_factory: pytest.TempPathFactory) -> Path:
     outdir = tmp_path_factory.mktemp("cli-synth") / "cdk.out"
     env = {
         **os.environ,
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": os.environ.get(
-            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20"
-        ),
         "CDK_DISABLE_VERSION_CHECK": "1",
     }
     result = subprocess.run(
