@@ -30,7 +30,7 @@ node_modules/.installed: package.json package-lock.json
 synth: $(VENV)/.installed node_modules/.installed
 	rm -rf cdk.out
 	npx --no-install cdk synth --quiet -c config=$(CONFIG) 2>&1 >/dev/null | sed '/^$$/d'
-	$(PY) -m stacks.summary cdk.out
+	$(PY) -m ops.summary cdk.out
 
 diff: $(VENV)/.installed node_modules/.installed
 	npx --no-install cdk diff -c config=$(CONFIG)
@@ -41,7 +41,8 @@ deploy: $(VENV)/.installed node_modules/.installed
 test: $(VENV)/.dev-installed node_modules/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy app.py stacks lambda_handlers impact bench scripts tests
+	$(PY) -m mypy app.py stacks lambda_handlers ops simulation bench scripts tests
+	npx --no-install jscpd --config .jscpd.json lambda_handlers stacks
 	$(PY) -m pytest -n 2 --dist loadfile
 
 bench: $(VENV)/.dev-installed node_modules/.installed
@@ -50,7 +51,7 @@ bench: $(VENV)/.dev-installed node_modules/.installed
 # What a change does to Personalize, for a PR comment: make impact BASE=base.out HEAD=cdk.out
 # (exit 2 = a retrain or a Personalize resource replaced/deleted: ask for an extra approval).
 impact: $(VENV)/.installed
-	$(PY) -m impact $(BASE) $(HEAD)
+	$(PY) -m ops.impact $(BASE) $(HEAD)
 
 schema: $(VENV)/.installed
 	$(PY) -m stacks.config_model.json_schema > config/config.schema.json

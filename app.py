@@ -11,7 +11,7 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
 from stacks.config_model import ConfigError, load_config
-from stacks.pipeline_config import load_pipeline
+from stacks.config_model.pipeline import load_pipeline
 from stacks.pipeline_stack import PipelineStack
 from stacks.stages import personalize_stack
 

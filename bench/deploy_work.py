@@ -78,9 +78,9 @@ def creation_floor(template: dict[str, Any]) -> int:
 @contextmanager
 def simulated(training_seconds: float | None = None, query_interval: int = 30) -> Iterator[Any]:
     """(simulator, fake, client) over a fresh fake Personalize on a fresh virtual clock."""
-    from tests.fakes.clock import VirtualClock  # noqa: PLC0415 - test harness, imported on use
-    from tests.fakes.personalize_server import Durations, FakePersonalize, FakePersonalizeServer  # noqa: PLC0415
-    from tests.sim import DeploySimulator  # noqa: PLC0415
+    from simulation.clock import VirtualClock  # noqa: PLC0415 - test harness, imported on use
+    from simulation.cloudformation import DeploySimulator  # noqa: PLC0415
+    from simulation.personalize_server import Durations, FakePersonalize, FakePersonalizeServer  # noqa: PLC0415
 
     clock = VirtualClock()
     durations = Durations() if training_seconds is None else Durations(training=training_seconds)

@@ -99,7 +99,7 @@ def synth(config_path: Path, outdir: Path) -> dict[str, Any]:
 def handler_policy_chars(template: dict[str, Any]) -> int:
     """Characters (no whitespace) of the inline policies on the Provider's handler role, with
     references resolved to ARN-length stand-ins (what IAM counts against 10,240)."""
-    from tests.sim.intrinsics import Resolver  # noqa: PLC0415
+    from simulation.cloudformation.intrinsics import Resolver  # noqa: PLC0415
 
     resources = template["Resources"]
     roles = [lid for lid, r in resources.items() if r["Type"] == "AWS::IAM::Role" and "HandlerRole" in lid]

@@ -18,7 +18,7 @@ from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
 from constructs import Construct
 
-from stacks.pipeline_config import PipelineConfig, PipelineStage
+from stacks.config_model.pipeline import PipelineConfig, PipelineStage
 from stacks.pipeline_nag import acknowledge_pipeline
 from stacks.stages import PersonalizeStage, outputs_for_pipeline
 

@@ -13,17 +13,17 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.fakes.fixtures import (  # noqa: F401
-    clock,
-    fake_personalize,
-    personalize_client,
-)
-from tests.fakes.personalize_server import FakePersonalizeServer, make_client
-from tests.fakes.personalize_state import (
+from simulation.personalize_server import FakePersonalizeServer, make_client
+from simulation.personalize_state import (
     DEFAULT_METRICS,
     Durations,
     FakePersonalize,
     PersonalizeError,
+)
+from tests.fixtures import (  # noqa: F401
+    clock,
+    fake_personalize,
+    personalize_client,
 )
 
 UP = "arn:aws:personalize:::recipe/aws-user-personalization"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
-from impact import native
-from impact.__main__ import main
-from impact.report import personalize_changes
+from ops.impact import native
+from ops.impact.__main__ import main
+from ops.impact.report import personalize_changes
 from tests.support.synth import DEFAULT_CONFIG, REPO, default_raw_config, synth_dir, write_config
 
 DATA_UNCHANGED = "dataset group news, schema interactions, dataset Interactions, schema items, dataset Items"
@@ -127,10 +127,10 @@ def test_fails_when_called_without_two_assemblies(capsys, tmp_path):
 
 def test_runs_as_a_module():
     result = subprocess.run(
-        [sys.executable, "-m", "impact", "--help"], capture_output=True, text=True, cwd=REPO, check=False
+        [sys.executable, "-m", "ops.impact", "--help"], capture_output=True, text=True, cwd=REPO, check=False
     )
     assert result.returncode == 1
-    assert result.stderr.startswith("usage: python -m impact")
+    assert result.stderr.startswith("usage: python -m ops.impact")
 
 
 # ---- pure classification over small templates ---------------------------------------------

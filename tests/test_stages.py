@@ -9,7 +9,7 @@ import yaml
 
 from stacks.config_model import ConfigError, load_config
 from stacks.config_model.merge import MergeError, deep_merge
-from stacks.pipeline_config import load_pipeline
+from stacks.config_model.pipeline import load_pipeline
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "config"

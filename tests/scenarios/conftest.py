@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.clock import VirtualClock
-from tests.fakes.personalize_server import FakePersonalizeServer
-from tests.fakes.personalize_state import FakePersonalize
+from simulation.clock import VirtualClock
+from simulation.personalize_server import FakePersonalizeServer
+from simulation.personalize_state import FakePersonalize
 from tests.scenarios.world import ENDPOINT_ENV, World, env_vars, make_world, templates
 
 

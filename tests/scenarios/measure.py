@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from lambda_handlers import constants
-from tests.fakes.personalize_state import Durations
+from simulation.cloudformation import DeployResult
+from simulation.personalize_state import Durations
 from tests.scenarios.world import World, open_world
-from tests.sim import DeployResult
 
 Template = Mapping[str, Any]
 

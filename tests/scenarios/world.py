@@ -29,10 +29,10 @@ from botocore.retries import standard
 
 from lambda_handlers import entry
 from lambda_handlers.deps import MAX_ATTEMPTS, Deps
-from tests.fakes.clock import VirtualClock
-from tests.fakes.personalize_server import FakePersonalizeServer
-from tests.fakes.personalize_state import Call, Durations, FakePersonalize
-from tests.sim import DeployResult, DeploySimulator
+from simulation.clock import VirtualClock
+from simulation.cloudformation import DeployResult, DeploySimulator
+from simulation.personalize_server import FakePersonalizeServer
+from simulation.personalize_state import Call, Durations, FakePersonalize
 from tests.support import synth
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ import botocore.session
 from botocore.model import ServiceModel, Shape
 from botocore.validate import ParamValidator
 
-from tests.fakes.clock import VirtualClock
+from simulation.clock import VirtualClock
 
 JSON = dict[str, Any]
 

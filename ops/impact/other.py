@@ -5,8 +5,8 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from impact.template import props
 from lambda_handlers import constants
+from ops.impact.template import props
 
 CreateOnly = Callable[[str], tuple[str, ...]]
 

@@ -3,10 +3,10 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from impact import custom, iam, native, other
-from impact.assembly import StackTemplate
-from impact.model import NO_CHANGE, NOTABLE, ORDER, Change
-from impact.template import project_of
+from ops.assembly import StackTemplate
+from ops.impact import custom, iam, native, other
+from ops.impact.model import NO_CHANGE, NOTABLE, ORDER, Change
+from ops.impact.template import project_of
 
 TITLE = "## What this change does to Amazon Personalize"
 

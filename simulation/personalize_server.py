@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import boto3
 from botocore.config import Config
 
-from tests.fakes.clock import VirtualClock
-from tests.fakes.personalize_state import (
+from simulation.clock import VirtualClock
+from simulation.personalize_state import (
     ACTIVE,
     DEFAULT_METRICS,
     FAILED,

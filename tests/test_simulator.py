@@ -13,14 +13,13 @@ from typing import Any
 import pytest
 
 from lambda_handlers import constants
-from tests.fakes.clock import VirtualClock
-from tests.fakes.personalize_server import FakePersonalizeServer
-from tests.fakes.personalize_state import FakePersonalize
-
-from .graph import CycleError, topological_order
-from .intrinsics import NO_VALUE, ResolveError, Resolver, stringify
-from .provider import CREATE_FAILED_MARKER
-from .simulator import DeploySimulator
+from simulation.clock import VirtualClock
+from simulation.cloudformation.graph import CycleError, topological_order
+from simulation.cloudformation.intrinsics import NO_VALUE, ResolveError, Resolver, stringify
+from simulation.cloudformation.provider import CREATE_FAILED_MARKER
+from simulation.cloudformation.simulator import DeploySimulator
+from simulation.personalize_server import FakePersonalizeServer
+from simulation.personalize_state import FakePersonalize
 
 CR = constants.SOLUTION_TYPE
 TOKEN = {"Fn::GetAtt": ["ProviderFn", "Arn"]}

@@ -9,10 +9,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from impact.model import CREATE, DELETE, NO_CHANGE, REPLACE, RETRAIN, UPDATE, Change
-from impact.template import props, refs, short_name
 from lambda_handlers import constants
 from lambda_handlers.constants import CampaignProps, SolutionProps, SolutionVersionProps, TrainingWaitProps
+from ops.impact.model import CREATE, DELETE, NO_CHANGE, REPLACE, RETRAIN, UPDATE, Change
+from ops.impact.template import props, refs, short_name
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """pytest fixtures: a virtual clock, a fake Personalize served over HTTP, a client at it.
 
 Import them into a conftest.py (or a test module) explicitly:
-    from tests.fakes.fixtures import clock, fake_personalize, personalize_client  # noqa: F401
+    from tests.fixtures import clock, fake_personalize, personalize_client  # noqa: F401
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.fakes.clock import VirtualClock
-from tests.fakes.personalize_server import FakePersonalizeServer, make_client
-from tests.fakes.personalize_state import FakePersonalize
+from simulation.clock import VirtualClock
+from simulation.personalize_server import FakePersonalizeServer, make_client
+from simulation.personalize_state import FakePersonalize
 
 if TYPE_CHECKING:
     from mypy_boto3_personalize import PersonalizeClient

@@ -1,12 +1,12 @@
-"""`python -m impact BASE_DIR HEAD_DIR`: Markdown on stdout; exit 0, 2 (needs approval), 1 (usage)."""
+"""`python -m ops.impact BASE_DIR HEAD_DIR`: Markdown on stdout; exit 0, 2 (needs approval), 1 (usage)."""
 
 import sys
 from pathlib import Path
 
-from impact.assembly import AssemblyError, read_assembly
-from impact.report import compare, exit_code, render
+from ops.assembly import AssemblyError, read_assembly
+from ops.impact.report import compare, exit_code, render
 
-USAGE = "usage: python -m impact BASE_ASSEMBLY_DIR HEAD_ASSEMBLY_DIR  (each a `cdk synth -o DIR` output)"
+USAGE = "usage: python -m ops.impact BASE_ASSEMBLY_DIR HEAD_ASSEMBLY_DIR  (each a `cdk synth -o DIR` output)"
 
 
 def main(argv: list[str]) -> int:
