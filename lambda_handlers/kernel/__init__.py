@@ -1,0 +1,8 @@
+"""What every resource handler shares, each rule in one module:
+
+- `client_errors`: `ignoring(*codes)`, `not_found(what)`: the only places a ClientError is inspected.
+- `ownership`: the owner tag (who made a resource) and the take-over rule on ResourceAlreadyExists.
+- `status`: the status ladder (ACTIVE / FAILED / in progress) and writes that meet ResourceInUse.
+- `wait`: a bounded wait (a budget counted from a recorded start).
+- `deletion`: delete what we own, release what we adopted, poll until gone.
+"""
