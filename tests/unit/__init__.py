@@ -19,7 +19,7 @@ from botocore.stub import Stubber
 from lambda_handlers import entry
 from lambda_handlers.deps import Deps
 from simulation.clock import VirtualClock
-from simulation.personalize_server import FakePersonalizeServer, make_client
+from simulation.personalize_server import FakePersonalizeServer
 from simulation.personalize_state import FakePersonalize
 
 PREFIX: Final = "arn:aws:personalize:us-east-1:111111111111"

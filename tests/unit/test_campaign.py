@@ -168,7 +168,9 @@ def test_fails_when_the_update_to_the_desired_state_failed_with_its_reason(w):
 def test_update_with_a_new_name_creates_the_new_campaign(w):
     _, new = trained(w)
     w.run(campaign_event("Create", props(new)))
-    raw = campaign_event("Update", props(new, Name="shop-up-2"), physical_id=CAMPAIGN_ARN, old_props=props(new))
+    raw = campaign_event(
+        "Update", props(new, Name="shop-up-2"), physical_id=CAMPAIGN_ARN, old_props=props(new)
+    )
     assert w.run(raw)["PhysicalResourceId"] == f"{CAMPAIGN_ARN}-2"
     assert w.counts() == {"CreateCampaign": 2}
 
@@ -232,6 +234,9 @@ def test_sync_with_latest_matches_any_version_of_the_same_solution_only():
     # GIVEN syncWithLatestSolutionVersion: the desired SolutionVersionArn is {solution}/$LATEST
     desired = campaign.Desired(f"{SOLUTION_ARN}/$LATEST", 1, {})
     # THEN any version of that solution matches, a version of another solution does not
-    assert campaign.differences(desired, {"solutionVersionArn": f"{SOLUTION_ARN}/v9", "minProvisionedTPS": 1}) == []
+    assert (
+        campaign.differences(desired, {"solutionVersionArn": f"{SOLUTION_ARN}/v9", "minProvisionedTPS": 1})
+        == []
+    )
     other = {"solutionVersionArn": f"{SOLUTION_ARN}-2/v1", "minProvisionedTPS": 1}
     assert campaign.differences(desired, other) == ["solutionVersionArn"]

@@ -55,7 +55,11 @@ def test_create_passes_schedule_config_event_type_hpo_and_tags(w):
     w.run(solution_event("Create", props))
     # THEN all reach the solution
     solution = described(w)
-    assert (solution["eventType"], solution["performHPO"], solution["performAutoTraining"]) == ("click", True, True)
+    assert (solution["eventType"], solution["performHPO"], solution["performAutoTraining"]) == (
+        "click",
+        True,
+        True,
+    )
     assert solution["solutionConfig"] == {
         "algorithmHyperParameters": {"hidden_dimension": "100"},
         "autoTrainingConfig": {"schedulingExpression": "rate(14 days)"},
@@ -138,7 +142,9 @@ def test_is_complete_waits_until_the_solution_is_active(w):
 
 def test_fails_when_an_immutable_property_changes(w):
     # GIVEN a new recipe under the same name WHEN updated THEN refused with what to do, no call
-    raw = solution_event("Update", {**PROPS, "RecipeArn": OTHER_RECIPE_ARN}, physical_id=SOLUTION_ARN, old_props=PROPS)
+    raw = solution_event(
+        "Update", {**PROPS, "RecipeArn": OTHER_RECIPE_ARN}, physical_id=SOLUTION_ARN, old_props=PROPS
+    )
     with pytest.raises(DeployError) as failure:
         w.on_event(raw)
     assert failure.value.message == (
