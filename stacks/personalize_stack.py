@@ -141,10 +141,10 @@ class PersonalizeStack(Stack):
         campaign = PersonalizeCampaign(
             self,
             f"Campaign-{camp.name}",
-            spec=contract.Campaign(
+            spec=contract.Campaign.from_settings(
+                camp,
                 name=self.config.physical_name(camp.name, camp.physical_name),
                 solution_version_arn=version_arn,
-                min_provisioned_tps=camp.min_provisioned_tps,
                 campaign_config=contract.CampaignConfig.of(camp),
                 tags=self.config.tags,
             ),

@@ -46,6 +46,16 @@ class Contract:
         }
 
     @classmethod
+    def from_settings(cls, settings: object, **given: Any) -> Self:
+        """`given` values, and every other field copied from the attribute of the same name on
+        `settings` (the config model's entry), so a new field needs no mapping; else its default."""
+        values = dict(given)
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+            if f.name not in values and hasattr(settings, f.name):
+                values[f.name] = getattr(settings, f.name)
+        return cls(**values)
+
+    @classmethod
     def prop_name(cls, field_name: str) -> str:
         """The property (wire) name of a field."""
         return str(_field(cls, field_name).metadata[_PROP])

@@ -92,3 +92,14 @@ def test_the_defaults_the_config_model_shows_are_the_contracts():
     assert contract.doc_of(contract.Campaign, "min_provisioned_tps") == (
         "Billing floor: requests per second you pay for even when idle (integer ≥ 1)."
     )
+
+
+def test_from_settings_copies_the_fields_of_the_same_name_and_takes_the_rest_as_given():
+    # GIVEN a config entry with a same-named field and one the contract does not have
+    class Entry:
+        min_provisioned_tps = 3
+        solution = "up"
+
+    # WHEN the contract is built from it THEN the same-named field is copied, the rest given
+    spec = contract.Campaign.from_settings(Entry(), name="shop-up", solution_version_arn="arn:v")
+    assert spec == contract.Campaign(name="shop-up", solution_version_arn="arn:v", min_provisioned_tps=3)
