@@ -1,10 +1,8 @@
 """Custom::PersonalizeCampaign: reconcile a campaign to (solution version, min TPS, config).
 
 Physical id = campaign ARN, or `adopted:` + ARN for a campaign that existed before (released on
-Delete, never deleted). A campaign already carrying this resource's owner tag (`ownership.py`)
-was made by an earlier delivery of this Create: it keeps the plain ARN. onEvent makes at most
-one write; isComplete polls and re-issues UpdateCampaign until the campaign serves the desired
-state or the update for it fails.
+Delete, never deleted); see `kernel.ownership`. onEvent makes at most one write; isComplete polls
+and re-issues UpdateCampaign until the campaign serves the desired state or the update for it fails.
 """
 
 from __future__ import annotations
@@ -14,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from lambda_handlers import arns, deletion, ownership
-from lambda_handlers.constants import Attr, CampaignProps, Status
-from lambda_handlers.errors import ALREADY_EXISTS, IN_USE, NOT_FOUND, DeployError, is_code
+from lambda_handlers import arns, contract
+from lambda_handlers.constants import Attr
+from lambda_handlers.errors import DeployError
 from lambda_handlers.events import (
     CREATE,
     DELETE,
@@ -27,12 +25,15 @@ from lambda_handlers.events import (
     not_complete,
     respond,
 )
+from lambda_handlers.kernel import deletion, ownership, status
+from lambda_handlers.kernel.client_errors import not_found
 
 if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
 
+UPDATE_KEY: Final = "latestCampaignUpdate"
 LATEST: Final = "/$LATEST"  # SolutionVersionArn suffix with syncWithLatestSolutionVersion
-# What the API means when it leaves a key out of campaignConfig.
+# What the API means when it leaves a key out of campaignConfig (API reference, CampaignConfig).
 API_DEFAULTS: Final[Mapping[str, Any]] = {
     "enableMetadataWithRecommendations": False,
     "syncWithLatestSolutionVersion": False,
@@ -43,28 +44,15 @@ API_DEFAULTS: Final[Mapping[str, Any]] = {
 class Desired:
     version_arn: str
     min_tps: int
-    config: dict[str, Any]
+    config: dict[str, Any]  # campaignConfig in botocore's types
 
     @classmethod
-    def of(cls, event: Event) -> Desired:
-        config = event.json_prop(CampaignProps.CAMPAIGN_CONFIG, {})
-        if not isinstance(config, dict):
-            raise DeployError(f"{event.logical_id}: CampaignConfig must be a JSON object")
-        try:
-            tps = int(event.prop(CampaignProps.MIN_PROVISIONED_TPS) or "1")
-        except ValueError as exc:
-            raise DeployError(f"{event.logical_id}: MinProvisionedTPS must be an integer: {exc}") from exc
-        return cls(event.prop(CampaignProps.SOLUTION_VERSION_ARN), tps, api_config(config))
-
-
-def api_config(config: Mapping[str, Any]) -> dict[str, Any]:
-    """campaignConfig in the types botocore wants (item exploration values are strings)."""
-    result = dict(config)
-    if isinstance(result.get("itemExplorationConfig"), dict):
-        result["itemExplorationConfig"] = {k: str(v) for k, v in result["itemExplorationConfig"].items()}
-    if isinstance(result.get("rankingInfluence"), dict):
-        result["rankingInfluence"] = {k: float(v) for k, v in result["rankingInfluence"].items()}
-    return result
+    def of(cls, spec: contract.Campaign) -> Desired:
+        return cls(
+            contract.resolved(spec.solution_version_arn),
+            spec.min_provisioned_tps,
+            spec.campaign_config.to_api(),
+        )
 
 
 def normalise(value: Any) -> Any:
@@ -109,10 +97,11 @@ def differences(desired: Desired, state: Mapping[str, Any]) -> list[str]:
 
 def on_event(event: Event, deps: Deps) -> OnEventResponse:
     if event.request_type == DELETE:
-        return _delete(event, deps)
-    desired = Desired.of(event)
-    if event.request_type == CREATE or event.changed(CampaignProps.NAME):
-        return _create(event, deps, desired)
+        return deletion.on_delete(event, deps, kind="campaign", start=_delete_campaign)
+    spec = event.spec(contract.Campaign)
+    desired = Desired.of(spec)
+    if event.request_type == CREATE or event.old_spec(contract.Campaign).name != spec.name:
+        return _create(event, deps, spec, desired)
     arn = arns.strip_adopted(event.physical_id)
     reconcile_once(deps, arn, desired)
     return respond(event.physical_id, {Attr.CAMPAIGN_ARN: arn})
@@ -120,25 +109,19 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
     if event.request_type == DELETE:
-        return _delete_progress(event, deps)
+        return deletion.delete_progress(event, deps, status_of=_campaign_status, start=_delete_campaign)
+    spec = event.spec(contract.Campaign)
     arn = arns.strip_adopted(event.physical_id)
-    name = event.props.get(CampaignProps.NAME) or arn
-    desired = Desired.of(event)
-    campaign = _describe(deps, arn, name)
-    status = campaign.get("status")
-    if status in Status.CREATING:
-        return not_complete()
-    if status == Status.CREATE_FAILED:
-        raise DeployError(f"campaign {name} failed: {campaign.get('failureReason') or 'no reason given'}")
-    if status != Status.ACTIVE:
-        raise DeployError(f"campaign {name} is {status}, expected ACTIVE")
-    update = dict(campaign.get("latestCampaignUpdate") or {})
-    if update.get("status") in Status.CREATING:
+    desired = Desired.of(spec)
+    what = f"campaign {spec.name or arn}"
+    campaign = _describe(deps, arn, what)
+    if not status.ready(campaign, what=what, update_key=UPDATE_KEY):
         return not_complete()
     if differences(desired, campaign):
-        if update.get("status") == Status.CREATE_FAILED and not differences(desired, update):
+        update = status.latest_update(campaign, UPDATE_KEY)
+        if status.update_failed(update) and not differences(desired, update):
             raise DeployError(
-                f"campaign {name}: update failed: {update.get('failureReason') or 'no reason given'}; "
+                f"{what}: update failed: {update.get('failureReason') or status.NO_REASON}; "
                 f"it still serves {campaign.get('solutionVersionArn')}"
             )
         _update(deps, arn, desired)
@@ -148,76 +131,54 @@ def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
 
 def reconcile_once(deps: Deps, arn: str, desired: Desired) -> None:
     """UpdateCampaign when the campaign differs and is idle; a busy one is left to isComplete."""
-    campaign = _describe(deps, arn, arn)
-    update = campaign.get("latestCampaignUpdate") or {}
-    if campaign.get("status") != Status.ACTIVE or update.get("status") in Status.CREATING:
-        return
-    if differences(desired, campaign):
+    campaign = _describe(deps, arn, f"campaign {arn}")
+    if status.is_idle(campaign, UPDATE_KEY) and differences(desired, campaign):
         _update(deps, arn, desired)
 
 
-def _create(event: Event, deps: Deps, desired: Desired) -> OnEventResponse:
-    name = event.prop(CampaignProps.NAME)
+def _create(event: Event, deps: Deps, spec: contract.Campaign, desired: Desired) -> OnEventResponse:
     optional: dict[str, Any] = {}
     if desired.config:
         optional["campaignConfig"] = desired.config
-    tags = ownership.with_owner_tag(event.tags(CampaignProps.TAGS), event)
+    tags = ownership.api_tags(spec.tags, event)
     if tags:
         optional["tags"] = tags
-    try:
-        arn = deps.personalize.create_campaign(
-            name=name, solutionVersionArn=desired.version_arn, minProvisionedTPS=desired.min_tps, **optional
-        )["campaignArn"]
-    except Exception as exc:
-        if not is_code(exc, ALREADY_EXISTS):
-            raise
-        arn = arns.sibling(desired.version_arn, "campaign", name)
-        # Ours: made by an earlier delivery of this Create. Else someone else's: adopt, release.
-        if ownership.is_ours(deps, arn, event):
-            deps.log(f"campaign {arn} already made by this resource (owner tag): continuing with it")
-            physical_id = arn
-        else:
-            deps.log(f"adopting existing campaign {arn}")
-            physical_id = arns.adopted(arn)
-        reconcile_once(deps, arn, desired)
-        return respond(physical_id, {Attr.CAMPAIGN_ARN: arn})
-    deps.log(f"created campaign {arn}")
-    return respond(arn, {Attr.CAMPAIGN_ARN: arn})
+    taken = ownership.create_or_take_over(
+        deps,
+        event,
+        kind="campaign",
+        existing_arn=arns.sibling(desired.version_arn, "campaign", spec.name),
+        create=lambda: deps.personalize.create_campaign(
+            name=spec.name,
+            solutionVersionArn=desired.version_arn,
+            minProvisionedTPS=desired.min_tps,
+            **optional,
+        )["campaignArn"],
+    )
+    if not taken.created:
+        reconcile_once(deps, taken.arn, desired)
+    return respond(taken.physical_id, {Attr.CAMPAIGN_ARN: taken.arn})
 
 
 def _update(deps: Deps, arn: str, desired: Desired) -> None:
     optional: dict[str, Any] = {}
     if desired.config:
         optional["campaignConfig"] = desired.config
-    try:
-        deps.personalize.update_campaign(
+    if status.write(
+        lambda: deps.personalize.update_campaign(
             campaignArn=arn,
             solutionVersionArn=desired.version_arn,
             minProvisionedTPS=desired.min_tps,
             **optional,
         )
-    except Exception as exc:
-        if not is_code(exc, IN_USE):
-            raise
-        return
-    deps.log(f"updating campaign {arn}: {json.dumps(desired.__dict__, sort_keys=True)}")
+    ):
+        deps.log(f"updating campaign {arn}: {json.dumps(desired.__dict__, sort_keys=True)}")
 
 
-def _describe(deps: Deps, arn: str, name: str) -> dict[str, Any]:
-    try:
-        return dict(deps.personalize.describe_campaign(campaignArn=arn)["campaign"])
-    except Exception as exc:
-        if is_code(exc, NOT_FOUND):
-            raise DeployError(f"campaign {name} not found ({arn})") from exc
-        raise
-
-
-def _delete(event: Event, deps: Deps) -> OnEventResponse:
-    return deletion.on_delete(event, deps, kind="campaign", start=_delete_campaign)
-
-
-def _delete_progress(event: Event, deps: Deps) -> IsCompleteResponse:
-    return deletion.delete_progress(event, deps, status_of=_campaign_status, start=_delete_campaign)
+def _describe(deps: Deps, arn: str, what: str) -> dict[str, Any]:
+    with not_found(what, arn):
+        campaign = deps.personalize.describe_campaign(campaignArn=arn)["campaign"]
+    return dict(campaign)
 
 
 def _campaign_status(deps: Deps, arn: str) -> str | None:
@@ -226,9 +187,6 @@ def _campaign_status(deps: Deps, arn: str) -> str | None:
 
 def _delete_campaign(deps: Deps, arn: str) -> None:
     """DeleteCampaign; missing is done, in use (still creating/updating) is tried again later."""
-    try:
+    with deletion.gone_or_busy():
         deps.personalize.delete_campaign(campaignArn=arn)
         deps.log(f"deleting campaign {arn}")
-    except Exception as exc:
-        if not (is_code(exc, NOT_FOUND) or is_code(exc, IN_USE)):
-            raise

@@ -2,7 +2,8 @@
 
 The constructs write these names into the template and the handlers read them back from the
 CloudFormation event, so both sides import them from here and nothing is spelled twice.
-Custom resource property values always arrive as strings: lists and maps travel as JSON.
+Custom resource property values always arrive as strings: what each property holds, its type,
+default and encoding, is the resource's contract (`lambda_handlers/contract/`).
 """
 
 from typing import Final

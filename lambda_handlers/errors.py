@@ -63,10 +63,6 @@ def error_code(exc: BaseException) -> str | None:
     return None
 
 
-def is_code(exc: BaseException, code: str) -> bool:
-    return error_code(exc) == code
-
-
 def is_transient(exc: BaseException) -> bool:
     """Throttling, 5xx and connection problems: worth another poll, not a failed deploy."""
     if isinstance(exc, TRANSIENT_EXCEPTIONS):

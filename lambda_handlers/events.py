@@ -2,22 +2,23 @@
 
 isComplete receives onEvent's event plus onEvent's result (`PhysicalResourceId`, `Data`).
 Property values arrive as strings; anything else is turned into a string (JSON for containers).
+What the properties mean is the resource's contract (`contract/`): `spec()` decodes them.
 """
 
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, Required, TypedDict
+from typing import Any, Final, Required, TypedDict, TypeVar
 
+from lambda_handlers.contract import Contract, ContractError
 from lambda_handlers.errors import DeployError
-
-if TYPE_CHECKING:
-    from mypy_boto3_personalize.type_defs import TagTypeDef
 
 CREATE: Final = "Create"
 UPDATE: Final = "Update"
 DELETE: Final = "Delete"
 REQUEST_TYPES: Final = (CREATE, UPDATE, DELETE)
+
+C = TypeVar("C", bound=Contract)
 
 
 class OnEventResponse(TypedDict):
@@ -73,34 +74,19 @@ class Event:
             stack_id=_as_str(raw.get("StackId")),
         )
 
-    def prop(self, name: str) -> str:
-        """A required property (may be the empty string when declared so)."""
-        if name not in self.props:
-            raise DeployError(f"{self.logical_id} ({self.resource_type}): property {name} is missing")
-        return self.props[name]
+    def spec(self, contract: type[C]) -> C:
+        """ResourceProperties decoded by the resource's contract; a bad value fails naming it."""
+        return self._decode(contract, self.props)
 
-    def old(self, name: str) -> str:
-        return self.old_props.get(name, "")
+    def old_spec(self, contract: type[C]) -> C:
+        """OldResourceProperties (an Update's previous declaration) decoded the same way."""
+        return self._decode(contract, self.old_props)
 
-    def changed(self, name: str) -> bool:
-        return self.request_type == UPDATE and self.props.get(name, "") != self.old_props.get(name, "")
-
-    def json_prop(self, name: str, default: Any) -> Any:
-        """A property holding JSON ("" means `default`)."""
-        text = self.props.get(name, "")
-        if not text.strip():
-            return default
+    def _decode(self, contract: type[C], props: Mapping[str, str]) -> C:
         try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise DeployError(f"{self.logical_id}: property {name} is not valid JSON: {exc}") from exc
-
-    def tags(self, name: str = "Tags") -> "list[TagTypeDef]":
-        """Tags in Personalize's shape (`[{"tagKey", "tagValue"}]`) from a JSON property."""
-        value = self.json_prop(name, [])
-        if not isinstance(value, list):
-            raise DeployError(f"{self.logical_id}: property {name} must be a JSON list of tagKey/tagValue")
-        return [{"tagKey": str(t["tagKey"]), "tagValue": str(t["tagValue"])} for t in value]
+            return contract.from_properties(props)
+        except ContractError as exc:
+            raise DeployError(f"{self.logical_id} ({self.resource_type}): {exc}") from exc
 
 
 def respond(physical_id: str, data: Mapping[str, str] | None = None) -> OnEventResponse:

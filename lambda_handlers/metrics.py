@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from lambda_handlers import constants
-from lambda_handlers.errors import DeployError
 
 EMF_MAX_METRICS: Final = 100  # CloudWatch's limit per metric directive
 
@@ -20,19 +19,6 @@ class GateFailure:
     def __str__(self) -> str:
         shown = "missing" if self.value is None else f"{self.value:g}"
         return f"{self.metric} = {shown} < {self.minimum:g}"
-
-
-def parse_gates(text: str) -> dict[str, float]:
-    """`{"metric": minimum}` JSON ("" or "{}" = no gates)."""
-    if not text.strip():
-        return {}
-    try:
-        raw = json.loads(text)
-        if not isinstance(raw, dict):
-            raise TypeError("not an object")
-        return {str(name): float(minimum) for name, minimum in raw.items()}
-    except (ValueError, TypeError) as exc:
-        raise DeployError(f"Gates must be a JSON object of metric name to minimum number: {exc}") from exc
 
 
 def failed_gates(metrics: Mapping[str, float], gates: Mapping[str, float]) -> list[GateFailure]:

@@ -10,45 +10,35 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lambda_handlers import arns, constants, errors, metrics, names, training_status
-from lambda_handlers.constants import Attr, SolutionVersionProps
-from lambda_handlers.errors import ALREADY_EXISTS, IN_USE, NOT_FOUND, DeployError, is_code
+from lambda_handlers import arns, constants, contract, errors, names, training_status
+from lambda_handlers.constants import Attr
+from lambda_handlers.errors import ALREADY_EXISTS, IN_USE, NOT_FOUND, DeployError
 from lambda_handlers.events import DELETE, Event, IsCompleteResponse, OnEventResponse, complete, respond
+from lambda_handlers.kernel import deletion
+from lambda_handlers.kernel.client_errors import ignoring, raising
+from lambda_handlers.kernel.ownership import tags_of
 
 if TYPE_CHECKING:
-    from mypy_boto3_personalize.literals import TrainingModeType
     from mypy_boto3_personalize.type_defs import TagTypeDef
 
     from lambda_handlers.deps import Deps
 
 MANUAL = "MANUAL"
 AUTOMATIC = "AUTOMATIC"
-TRAINING_MODES = ("FULL", "UPDATE")
-
-
-def training_mode(text: str) -> TrainingModeType:
-    """FULL (the default) or UPDATE."""
-    mode = text.strip().upper() or "FULL"
-    if mode == "FULL":
-        return "FULL"
-    if mode == "UPDATE":
-        return "UPDATE"
-    raise DeployError(f"TrainingMode must be one of {', '.join(TRAINING_MODES)}, not {text!r}")
 
 
 def on_event(event: Event, deps: Deps) -> OnEventResponse:
     if event.request_type == DELETE:
         return _delete(event, deps)
-    solution_arn = event.prop(SolutionVersionProps.SOLUTION_ARN)
-    trigger = event.prop(SolutionVersionProps.TRIGGER)
-    mode = training_mode(event.props.get(SolutionVersionProps.TRAINING_MODE, ""))
-    metrics.parse_gates(event.props.get(SolutionVersionProps.GATES, ""))  # refuse bad gates early
-    name = names.version_name(trigger, mode)
+    spec = event.spec(contract.SolutionVersion)
+    solution_arn = contract.resolved(spec.solution_arn)
+    name = names.version_name(spec.trigger, spec.training_mode)
     arn = find_version(deps, solution_arn, name)
     if arn is None:
         # None from start_training: the name exists. A concurrent delivery of this same event
         # may have just created it (then it is found now); else it failed or was stopped.
-        arn = start_training(deps, solution_arn, name, mode, event.tags(SolutionVersionProps.TAGS))
+        tags: list[TagTypeDef] = [{"tagKey": k, "tagValue": v} for k, v in spec.tags.items()]
+        arn = start_training(deps, solution_arn, name, spec.training_mode, tags)
         arn = arn or find_version(deps, solution_arn, name)
     if arn is None:
         raise DeployError(
@@ -61,17 +51,9 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
     if event.request_type == DELETE:
         return complete()
-    arn = event.data.get(Attr.SOLUTION_VERSION_ARN) or event.physical_id
-    link = training_status.Link(
-        version_arn=arn,
-        trigger=event.prop(SolutionVersionProps.TRIGGER),
-        training_mode=event.props.get(SolutionVersionProps.TRAINING_MODE) or "FULL",
-        solution_name=event.props.get(SolutionVersionProps.SOLUTION_NAME) or arns.solution_name(arn),
-        started_at=float(event.data.get(Attr.STARTED_AT) or deps.now()),
-        link_seconds=float(event.props.get(SolutionVersionProps.LINK_SECONDS) or constants.LINK_SECONDS),
-        gates=metrics.parse_gates(event.props.get(SolutionVersionProps.GATES, "")),
-    )
-    return training_status.evaluate(link, deps)
+    spec = event.spec(contract.SolutionVersion)
+    version_arn = event.data.get(Attr.SOLUTION_VERSION_ARN) or event.physical_id
+    return training_status.evaluate(training_status.Link.of(spec, event, deps, version_arn=version_arn), deps)
 
 
 def list_versions(deps: Deps, solution_arn: str) -> list[dict[str, Any]]:
@@ -106,12 +88,13 @@ def find_version(deps: Deps, solution_arn: str, name: str) -> str | None:
         if summary.get("trainingType") == AUTOMATIC:
             continue
         arn = str(summary["solutionVersionArn"])
-        try:
-            version = deps.personalize.describe_solution_version(solutionVersionArn=arn)["solutionVersion"]
-        except Exception as exc:
-            if is_code(exc, NOT_FOUND):
-                continue
-            raise
+        version: dict[str, Any] | None = None
+        with ignoring(NOT_FOUND):  # gone since the listing
+            version = dict(
+                deps.personalize.describe_solution_version(solutionVersionArn=arn)["solutionVersion"]
+            )
+        if version is None:
+            continue
         version_name = version.get("name")
         usable = _usable(version.get("status"))
         if version_name == name and usable:
@@ -137,16 +120,7 @@ def find_version(deps: Deps, solution_arn: str, name: str) -> str | None:
 
 def adopted_name(deps: Deps, version_arn: str) -> str | None:
     """The version name a notebook version was adopted for (its `ADOPTED_VERSION_TAG`), or None."""
-    try:
-        tags = deps.personalize.list_tags_for_resource(resourceArn=version_arn).get("tags", [])
-    except Exception as exc:
-        if is_code(exc, NOT_FOUND):
-            return None
-        raise
-    for tag in tags:
-        if tag.get("tagKey") == constants.ADOPTED_VERSION_TAG:
-            return str(tag.get("tagValue", ""))
-    return None
+    return tags_of(deps, version_arn).get(constants.ADOPTED_VERSION_TAG)
 
 
 def tag_adopted(deps: Deps, version_arn: str, name: str) -> None:
@@ -158,34 +132,28 @@ def tag_adopted(deps: Deps, version_arn: str, name: str) -> None:
 
 
 def start_training(
-    deps: Deps, solution_arn: str, name: str, mode: TrainingModeType, tags: list[TagTypeDef]
+    deps: Deps, solution_arn: str, name: str, mode: contract.TrainingMode, tags: list[TagTypeDef]
 ) -> str | None:
     """CreateSolutionVersion; None when a version of that name already exists."""
     client = deps.personalize
-    try:
+    busy = raising(
+        IN_USE,
+        lambda exc: (
+            f"solution {arns.solution_name(solution_arn)} is busy training another version "
+            f"({errors.describe(exc)}); it trains one at a time: redeploy once that version has "
+            "finished, or deploy with the trigger it was made for"
+        ),
+    )
+    created = None
+    with ignoring(ALREADY_EXISTS), busy:
         if tags:
             created = client.create_solution_version(
-                solutionArn=solution_arn,
-                trainingMode=mode,
-                name=name,
-                tags=tags,
+                solutionArn=solution_arn, trainingMode=mode, name=name, tags=tags
             )
         else:
-            created = client.create_solution_version(
-                solutionArn=solution_arn,
-                trainingMode=mode,
-                name=name,
-            )
-    except Exception as exc:
-        if is_code(exc, ALREADY_EXISTS):
-            return None
-        if is_code(exc, IN_USE):
-            raise DeployError(
-                f"solution {arns.solution_name(solution_arn)} is busy training another version "
-                f"({errors.describe(exc)}); it trains one at a time: redeploy once that version has "
-                "finished, or deploy with the trigger it was made for"
-            ) from exc
-        raise
+            created = client.create_solution_version(solutionArn=solution_arn, trainingMode=mode, name=name)
+    if created is None:
+        return None
     arn = created["solutionVersionArn"]
     deps.log(f"started training {arn} ({name}, {mode})")
     return arn
@@ -198,11 +166,9 @@ def _delete(event: Event, deps: Deps) -> OnEventResponse:
     arn = event.physical_id
     if not arns.is_arn(arn):
         return respond(arn)
-    try:
-        status = deps.personalize.describe_solution_version(solutionVersionArn=arn)["solutionVersion"].get(
-            "status"
-        )
-        if training_status.is_training(status):
+    with deletion.gone_or_busy():
+        version = deps.personalize.describe_solution_version(solutionVersionArn=arn)["solutionVersion"]
+        if training_status.is_training(version.get("status")):
             if training_status.kept_training(arn, deps):
                 deps.log(f"left {arn} training: a deploy gave up waiting; the same trigger picks it up")
             elif adopted_name(deps, arn) is not None:
@@ -210,7 +176,4 @@ def _delete(event: Event, deps: Deps) -> OnEventResponse:
             else:
                 deps.personalize.stop_solution_version_creation(solutionVersionArn=arn)
                 deps.log(f"stopped training of {arn}")
-    except Exception as exc:
-        if not (is_code(exc, NOT_FOUND) or is_code(exc, IN_USE)):
-            raise
     return respond(arn)

@@ -11,10 +11,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lambda_handlers import constants, metrics
+from botocore.exceptions import BotoCoreError, ClientError
+
+from lambda_handlers import arns, constants, contract, metrics
 from lambda_handlers.constants import Attr
-from lambda_handlers.errors import NOT_FOUND, DeployError, describe, is_code
-from lambda_handlers.events import IsCompleteResponse, complete, not_complete
+from lambda_handlers.errors import DeployError, describe
+from lambda_handlers.events import Event, IsCompleteResponse, complete, not_complete
+from lambda_handlers.kernel.client_errors import not_found
+from lambda_handlers.kernel.ownership import tags_of
+from lambda_handlers.kernel.wait import Budget
 
 if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
@@ -26,11 +31,33 @@ class Link:
     trigger: str
     training_mode: str
     solution_name: str
-    started_at: float  # epoch seconds of this link's onEvent
-    link_seconds: float
+    budget: Budget  # from this link's onEvent
     gates: dict[str, float] = field(default_factory=dict)
     is_last: bool = False
     max_wait_minutes: int = 0
+
+    @classmethod
+    def of(
+        cls,
+        spec: contract.SolutionVersion | contract.TrainingWait,
+        event: Event,
+        deps: Deps,
+        *,
+        version_arn: str,
+        is_last: bool = False,
+        max_wait_minutes: int = 0,
+    ) -> Link:
+        """The link an isComplete event describes; its budget counts from its onEvent's StartedAt."""
+        return cls(
+            version_arn=version_arn,
+            trigger=spec.trigger,
+            training_mode=spec.training_mode,
+            solution_name=spec.solution_name or arns.solution_name(version_arn),
+            budget=Budget(float(event.data.get(Attr.STARTED_AT) or deps.now()), spec.link_seconds),
+            gates=dict(spec.gates),
+            is_last=is_last,
+            max_wait_minutes=max_wait_minutes,
+        )
 
 
 def is_training(status: str | None) -> bool:
@@ -55,14 +82,10 @@ def epoch(value: Any, default: float) -> float:
 
 
 def evaluate(link: Link, deps: Deps) -> IsCompleteResponse:
-    try:
+    with not_found(f"solution version {link.version_arn}"):
         version = deps.personalize.describe_solution_version(solutionVersionArn=link.version_arn)[
             "solutionVersion"
         ]
-    except Exception as exc:
-        if is_code(exc, NOT_FOUND):
-            raise DeployError(f"solution version {link.version_arn} not found") from exc
-        raise
     status = str(version.get("status", ""))
     if status == constants.Status.ACTIVE:
         return _active(link, dict(version), deps)
@@ -74,12 +97,12 @@ def evaluate(link: Link, deps: Deps) -> IsCompleteResponse:
             f"solution version {link.version_arn} was stopped ({status}) before it finished training; "
             "change the trigger to train a new one"
         )
-    if deps.now() - link.started_at < link.link_seconds:
+    if not link.budget.spent(deps.now()):
         return not_complete()
     if not link.is_last:
         deps.log(f"hand-over: {link.version_arn} is {status}, the next link continues")
         return complete({Attr.SOLUTION_VERSION_ARN: link.version_arn, Attr.STATUS: status, Attr.SUMMARY: ""})
-    created = epoch(version.get("creationDateTime"), link.started_at)
+    created = epoch(version.get("creationDateTime"), link.budget.started_at)
     elapsed = int(max(0.0, deps.now() - created) // 60)
     keep_training(link.version_arn, deps)
     raise DeployError(
@@ -120,11 +143,10 @@ def keep_training(version_arn: str, deps: Deps) -> None:
         deps.personalize.tag_resource(
             resourceArn=version_arn, tags=[{"tagKey": constants.KEEP_TRAINING_TAG, "tagValue": "true"}]
         )
-    except Exception as exc:
+    except (ClientError, BotoCoreError) as exc:
         deps.log(f"could not tag {version_arn} {constants.KEEP_TRAINING_TAG}: {describe(exc)}")
 
 
 def kept_training(version_arn: str, deps: Deps) -> bool:
     """Whether a wait link tagged the version to keep training (see `keep_training`)."""
-    tags = deps.personalize.list_tags_for_resource(resourceArn=version_arn).get("tags", [])
-    return any(tag.get("tagKey") == constants.KEEP_TRAINING_TAG for tag in tags)
+    return constants.KEEP_TRAINING_TAG in tags_of(deps, version_arn)

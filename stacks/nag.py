@@ -4,10 +4,10 @@ cdk-nag 3 finding ids embed logical ids, so the ids are computed from the constr
 concern rather than typed out: a rename changes both sides together.
 """
 
-from aws_cdk import Acknowledgment, CfnResource, Stack, Token, Validations
+from aws_cdk import CfnResource, Stack, Token
 from aws_cdk import aws_lambda as lambda_
-from constructs import IConstruct
 
+from stacks.acknowledgment import acknowledge as _ack
 from stacks.data_layer import DataLayer
 from stacks.provider import PersonalizeProvider
 
@@ -21,10 +21,6 @@ def _pseudo(stack: Stack) -> dict[str, str]:
     environment-agnostic stack, the literal value (`eu-west-1`) in a stack with a concrete env."""
     values = {"Partition": stack.partition, "Region": stack.region, "AccountId": stack.account}
     return {k: f"<AWS::{k}>" if Token.is_unresolved(v) else v for k, v in values.items()}
-
-
-def _ack(scope: IConstruct, finding: str, reason: str) -> None:
-    Validations.of(scope).acknowledge(Acknowledgment(id=f"AwsSolutions::{finding}", reason=reason))
 
 
 def _arn_ref(fn: lambda_.IFunction) -> str:

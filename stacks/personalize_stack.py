@@ -5,6 +5,7 @@ from typing import Any
 from aws_cdk import Environment, RemovalPolicy, Stack, Tags
 from constructs import Construct
 
+from lambda_handlers import contract
 from stacks.config_model import AppConfig
 from stacks.config_model.model import Campaign, Solution
 from stacks.config_model.recipes import recipe_named
@@ -15,7 +16,7 @@ from stacks.nag import acknowledge_data_layer, acknowledge_provider
 from stacks.naming import pascal
 from stacks.permissions import grant_handlers
 from stacks.provider import personalize_provider
-from stacks.serving import Filters, PersonalizeCampaign, campaign_config, latest_version_arn
+from stacks.serving import Filters, PersonalizeCampaign, latest_version_arn
 from stacks.training import PersonalizeSolution, SolutionTraining
 
 
@@ -102,27 +103,31 @@ class PersonalizeStack(Stack):
         solution = PersonalizeSolution(
             self,
             f"Solution-{sol.name}",
-            name=self.config.physical_name(sol.name, sol.physical_name),
-            dataset_group_arn=self.data.dataset_group_arn,
-            recipe_arn=recipe.arn,
-            event_type=sol.event_type,
-            solution_config=solution_config,
-            perform_hpo=sol.perform_hpo,
-            auto_training_schedule=sol.auto_training.schedule if sol.auto_training else None,
-            tags=self.config.tags,
+            spec=contract.Solution(
+                name=self.config.physical_name(sol.name, sol.physical_name),
+                dataset_group_arn=self.data.dataset_group_arn,
+                recipe_arn=recipe.arn,
+                event_type=sol.event_type,
+                solution_config=solution_config,
+                perform_hpo=sol.perform_hpo,
+                auto_training_schedule=sol.auto_training.schedule if sol.auto_training else None,
+                tags=self.config.tags,
+            ),
             depends_on=self.data.datasets,
             logical_id=f"Solution{pascal(sol.name)}",
         )
         training = SolutionTraining(
             self,
             f"Training-{sol.name}",
-            solution=solution,
-            solution_name=sol.name,
-            trigger=sol.training.trigger,
-            training_mode=sol.training.mode,
-            gates=sol.training.gates,
+            version=contract.SolutionVersion(
+                solution_arn=solution.solution_arn,
+                trigger=sol.training.trigger,
+                training_mode=sol.training.mode,
+                gates=sol.training.gates,
+                solution_name=sol.name,
+                tags=self.config.tags,
+            ),
             max_wait_minutes=sol.training.max_wait_minutes,
-            tags=self.config.tags,
         )
         self.solutions[sol.name] = solution
         self.trainings[sol.name] = training
@@ -133,23 +138,16 @@ class PersonalizeStack(Stack):
         version_arn = training.solution_version_arn
         if camp.sync_with_latest_solution_version:
             version_arn = latest_version_arn(self.solutions[camp.solution].solution_arn)
-        exploration = camp.item_exploration
         campaign = PersonalizeCampaign(
             self,
             f"Campaign-{camp.name}",
-            name=self.config.physical_name(camp.name, camp.physical_name),
-            solution_version_arn=version_arn,
-            min_provisioned_tps=camp.min_provisioned_tps,
-            config=campaign_config(
-                enable_metadata_with_recommendations=camp.enable_metadata_with_recommendations,
-                exploration_weight=exploration.exploration_weight if exploration else None,
-                exploration_item_age_cut_off=exploration.exploration_item_age_cut_off
-                if exploration
-                else None,
-                ranking_influence=camp.ranking_influence,
-                sync_with_latest_solution_version=camp.sync_with_latest_solution_version,
+            spec=contract.Campaign.from_settings(
+                camp,
+                name=self.config.physical_name(camp.name, camp.physical_name),
+                solution_version_arn=version_arn,
+                campaign_config=contract.CampaignConfig.of(camp),
+                tags=self.config.tags,
             ),
-            tags=self.config.tags,
             depends_on=[training.last_link],
             logical_id=f"Campaign{pascal(camp.name)}",
         )

@@ -3,18 +3,16 @@ construct of aws-cdk-lib's CDK Pipelines and why it stands. Ids are computed fro
 constructs (cdk-nag 3 ids embed logical ids), so a rename moves both sides together.
 """
 
-from aws_cdk import Acknowledgment, CfnResource, Stack, Validations, pipelines
+from aws_cdk import CfnResource, Stack, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
+from stacks.acknowledgment import acknowledge as _ack
+
 ARTIFACT_READ = ("s3:GetObject*", "s3:GetBucket*", "s3:List*")
 ARTIFACT_WRITE = (*ARTIFACT_READ, "s3:Abort*", "s3:DeleteObject*")
 ARTIFACT_KEY = ("kms:GenerateDataKey*", "kms:ReEncrypt*")
-
-
-def _ack(scope: IConstruct, finding: str, reason: str) -> None:
-    Validations.of(scope).acknowledge(Acknowledgment(id=f"AwsSolutions::{finding}", reason=reason))
 
 
 def _logical(construct: IConstruct) -> str:

@@ -6,51 +6,25 @@ releases (never deletes) an adopted campaign on rollback, so a failed deploy can
 down what an application already calls.
 """
 
-import json
 from collections.abc import Mapping, Sequence
 
 from aws_cdk import Fn
 from aws_cdk import aws_personalize as personalize
 from constructs import Construct, IDependable
 
-from lambda_handlers import constants
-from lambda_handlers.constants import Attr, CampaignProps
-from stacks.custom_resource import api_tags, custom_resource
+from lambda_handlers import contract
+from lambda_handlers.constants import Attr
+from stacks.custom_resource import custom_resource
 from stacks.naming import content_hash, pascal
-
-
-def campaign_config(
-    *,
-    enable_metadata_with_recommendations: bool = False,
-    exploration_weight: float | None = None,
-    exploration_item_age_cut_off: int | None = None,
-    ranking_influence: Mapping[str, float] | None = None,
-    sync_with_latest_solution_version: bool = False,
-) -> dict[str, object]:
-    """`campaignConfig` in the API's own shape (item exploration values are strings there)."""
-    config: dict[str, object] = {
-        "enableMetadataWithRecommendations": enable_metadata_with_recommendations,
-        "syncWithLatestSolutionVersion": sync_with_latest_solution_version,
-    }
-    if exploration_weight is not None or exploration_item_age_cut_off is not None:
-        config["itemExplorationConfig"] = {
-            "explorationWeight": str(exploration_weight if exploration_weight is not None else 0.3),
-            "explorationItemAgeCutOff": str(exploration_item_age_cut_off or 30),
-        }
-    if ranking_influence:
-        config["rankingInfluence"] = dict(sorted(ranking_influence.items()))
-    return config
 
 
 class PersonalizeCampaign(Construct):
     """A campaign serving a trained, gated solution version.
 
     Props (keyword-only):
-    - name: physical name (adopted if a campaign of that name exists).
-    - solution_version_arn: the last training link's `SolutionVersionArn`.
-    - min_provisioned_tps: billing floor, integer ≥ 1 (default 1).
-    - config: `campaignConfig` from `campaign_config()` (default: metadata off).
-    - tags: (default {}).
+    - spec: the campaign's properties, in CreateCampaign's terms (defaults: `contract.Campaign`);
+      its `solution_version_arn` is the last training link's `SolutionVersionArn`, and a campaign
+      of that name that already exists is adopted.
     - depends_on: extra dependencies (default none).
     - logical_id: template logical id (default from the name).
     """
@@ -60,29 +34,18 @@ class PersonalizeCampaign(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        name: str,
-        solution_version_arn: str,
-        min_provisioned_tps: int = 1,
-        config: Mapping[str, object] | None = None,
-        tags: Mapping[str, str] | None = None,
+        spec: contract.Campaign,
         depends_on: Sequence[IDependable] = (),
         logical_id: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.physical_name = name
-        self.min_provisioned_tps = min_provisioned_tps
+        self.physical_name = spec.name
+        self.min_provisioned_tps = spec.min_provisioned_tps
         self.resource = custom_resource(
             self,
             "Resource",
-            resource_type=constants.CAMPAIGN_TYPE,
-            logical_id=logical_id or f"Campaign{pascal(name)}",
-            properties={
-                CampaignProps.NAME: name,
-                CampaignProps.SOLUTION_VERSION_ARN: solution_version_arn,
-                CampaignProps.MIN_PROVISIONED_TPS: str(min_provisioned_tps),
-                CampaignProps.CAMPAIGN_CONFIG: json.dumps(dict(config or campaign_config()), sort_keys=True),
-                CampaignProps.TAGS: api_tags(tags or {}),
-            },
+            spec=spec,
+            logical_id=logical_id or f"Campaign{pascal(spec.name)}",
             depends_on=depends_on,
         )
         self.campaign_arn = self.resource.get_att_string(Attr.CAMPAIGN_ARN)

@@ -7,17 +7,19 @@ once `max_wait_minutes` is spent. Every link returns `SolutionVersionArn`; consu
 last link's, so they move only after the version is ACTIVE and passed its gates.
 """
 
-import json
+import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from aws_cdk import CustomResource
 from constructs import Construct, IDependable
 
-from lambda_handlers import constants
-from lambda_handlers.constants import Attr, SolutionProps, SolutionVersionProps, TrainingWaitProps
-from stacks.custom_resource import api_tags, custom_resource
+from lambda_handlers import constants, contract
+from lambda_handlers.constants import Attr
+from stacks.custom_resource import custom_resource
 from stacks.naming import pascal
+
+MAX_WAIT_MINUTES = contract.default_of(contract.TrainingWait, "max_wait_minutes")
 
 
 def link_budgets(max_wait_minutes: int, link_seconds: int = constants.LINK_SECONDS) -> list[int]:
@@ -31,14 +33,9 @@ def link_budgets(max_wait_minutes: int, link_seconds: int = constants.LINK_SECON
 class PersonalizeSolution(Construct):
     """A Personalize solution (custom resource: CloudFormation's own cannot turn auto-training off).
 
-    Props (keyword-only, Personalize's terms):
-    - name: the solution's physical name (adopted if it already exists with the same recipe).
-    - dataset_group_arn, recipe_arn: create-only, as in CreateSolution.
-    - event_type: train on this event type only (default None: all events).
-    - solution_config: CreateSolution's `solutionConfig` (default {}).
-    - perform_hpo: hyperparameter optimisation (default False).
-    - auto_training_schedule: `rate(N days)` to let Personalize retrain; None (default) = off.
-    - tags: tags of the solution (default {}).
+    Props (keyword-only):
+    - spec: the solution's properties, in CreateSolution's terms (defaults: `contract.Solution`);
+      an existing solution of that name with the same recipe is adopted.
     - depends_on: what must exist first (the datasets and their import jobs).
     - logical_id: template logical id (default from the name).
     """
@@ -48,34 +45,17 @@ class PersonalizeSolution(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        name: str,
-        dataset_group_arn: str,
-        recipe_arn: str,
-        event_type: str | None = None,
-        solution_config: Mapping[str, object] | None = None,
-        perform_hpo: bool = False,
-        auto_training_schedule: str | None = None,
-        tags: Mapping[str, str] | None = None,
+        spec: contract.Solution,
         depends_on: Sequence[IDependable] = (),
         logical_id: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.physical_name = name
+        self.physical_name = spec.name
         self.resource = custom_resource(
             self,
             "Resource",
-            resource_type=constants.SOLUTION_TYPE,
-            logical_id=logical_id or f"Solution{pascal(name)}",
-            properties={
-                SolutionProps.NAME: name,
-                SolutionProps.DATASET_GROUP_ARN: dataset_group_arn,
-                SolutionProps.RECIPE_ARN: recipe_arn,
-                SolutionProps.EVENT_TYPE: event_type or "",
-                SolutionProps.SOLUTION_CONFIG: json.dumps(dict(solution_config or {}), sort_keys=True),
-                SolutionProps.PERFORM_HPO: "true" if perform_hpo else "false",
-                SolutionProps.AUTO_TRAINING_SCHEDULE: auto_training_schedule or "",
-                SolutionProps.TAGS: api_tags(tags or {}),
-            },
+            spec=spec,
+            logical_id=logical_id or f"Solution{pascal(spec.name)}",
             depends_on=depends_on,
         )
         self.solution_arn = self.resource.get_att_string(Attr.SOLUTION_ARN)
@@ -85,14 +65,9 @@ class SolutionTraining(Construct):
     """Train (or find) the solution version for a trigger and wait for it, past the one-hour wall.
 
     Props (keyword-only):
-    - solution: the PersonalizeSolution to train.
-    - solution_name: config name, used in log metrics and messages.
-    - trigger: any text; a new trigger trains a new version, the same one finds the old.
-    - training_mode: FULL (default) | UPDATE.
-    - gates: minimum metric values (default none).
-    - max_wait_minutes: how long the deploy waits for training (default 240).
-    - tags: tags of the version (default {}).
-    - logical_prefix: start of every logical id (default `Training` + solution name).
+    - version: what to train (defaults: `contract.SolutionVersion`); its `link_seconds` is set here.
+    - max_wait_minutes: how long the deploy waits for training (default: `contract.TrainingWait`).
+    - logical_prefix: start of every logical id (default `Training` + the solution name).
     """
 
     def __init__(
@@ -100,59 +75,35 @@ class SolutionTraining(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        solution: PersonalizeSolution,
-        solution_name: str,
-        trigger: str,
-        training_mode: str = "FULL",
-        gates: Mapping[str, float] | None = None,
-        max_wait_minutes: int = 240,
-        tags: Mapping[str, str] | None = None,
+        version: contract.SolutionVersion,
+        max_wait_minutes: int = MAX_WAIT_MINUTES,
         logical_prefix: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        prefix = logical_prefix or f"Training{pascal(solution_name)}"
-        gates_json = json.dumps(dict(gates or {}), sort_keys=True)
+        prefix = logical_prefix or f"Training{pascal(version.solution_name or '')}"
         budgets = link_budgets(max_wait_minutes)
-        version = custom_resource(
+        self.version = custom_resource(
             self,
             "Version",
-            resource_type=constants.SOLUTION_VERSION_TYPE,
+            spec=dataclasses.replace(version, link_seconds=budgets[0]),
             logical_id=f"{prefix}Version",
-            properties={
-                SolutionVersionProps.SOLUTION_ARN: solution.solution_arn,
-                SolutionVersionProps.TRIGGER: trigger,
-                SolutionVersionProps.TRAINING_MODE: training_mode,
-                SolutionVersionProps.GATES: gates_json,
-                SolutionVersionProps.LINK_SECONDS: str(budgets[0]),
-                SolutionVersionProps.SOLUTION_NAME: solution_name,
-                SolutionVersionProps.TAGS: api_tags(tags or {}),
-            },
         )
-        self.version = version
         self.links: list[CustomResource] = []
-        previous = version
+        previous = self.version
         for index, budget in enumerate(budgets[1:], start=1):
-            link = custom_resource(
-                self,
-                f"Wait{index}",
-                resource_type=constants.TRAINING_WAIT_TYPE,
-                logical_id=f"{prefix}Wait{index}",
-                properties={
-                    TrainingWaitProps.SOLUTION_VERSION_ARN: previous.get_att_string(
-                        Attr.SOLUTION_VERSION_ARN
-                    ),
-                    TrainingWaitProps.TRIGGER: trigger,
-                    TrainingWaitProps.TRAINING_MODE: training_mode,
-                    TrainingWaitProps.GATES: gates_json,
-                    TrainingWaitProps.LINK_SECONDS: str(budget),
-                    TrainingWaitProps.LINK_INDEX: str(index),
-                    TrainingWaitProps.IS_LAST: "true" if index == len(budgets) - 1 else "false",
-                    TrainingWaitProps.MAX_WAIT_MINUTES: str(max_wait_minutes),
-                    TrainingWaitProps.SOLUTION_NAME: solution_name,
-                },
+            link = contract.TrainingWait(
+                solution_version_arn=previous.get_att_string(Attr.SOLUTION_VERSION_ARN),
+                trigger=version.trigger,
+                training_mode=version.training_mode,
+                gates=version.gates,
+                link_seconds=budget,
+                link_index=index,
+                is_last=index == len(budgets) - 1,
+                max_wait_minutes=max_wait_minutes,
+                solution_name=version.solution_name,
             )
-            self.links.append(link)
-            previous = link
+            previous = custom_resource(self, f"Wait{index}", spec=link, logical_id=f"{prefix}Wait{index}")
+            self.links.append(previous)
         self.last_link = previous
         self.solution_version_arn = previous.get_att_string(Attr.SOLUTION_VERSION_ARN)
         self.summary = previous.get_att_string(Attr.SUMMARY)

@@ -6,13 +6,24 @@ move to when its solution retrains.
 """
 
 import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from lambda_handlers import constants
-from lambda_handlers.constants import CampaignProps, SolutionProps, SolutionVersionProps, TrainingWaitProps
+from lambda_handlers import constants, contract
 from ops.impact.model import CREATE, DELETE, NO_CHANGE, REPLACE, RETRAIN, UPDATE, Change
 from ops.impact.template import props, refs, short_name
+
+C = TypeVar("C", bound=contract.Contract)
+
+
+def spec(kind: type[C], resource: dict[str, Any]) -> C:
+    """A custom resource's properties as its handler reads them (ARNs may still be intrinsics)."""
+    return kind.from_properties(props(resource))
+
+
+def _refs(value: str | contract.Intrinsic) -> Iterator[str]:
+    return refs(value.value if isinstance(value, contract.Intrinsic) else value)
 
 
 @dataclass(frozen=True)
@@ -32,7 +43,7 @@ def trainings(resources: dict[str, Any]) -> dict[str, Training]:
     links = _of_type(resources, constants.TRAINING_WAIT_TYPE)
     out: dict[str, Training] = {}
     for vid, version in versions.items():
-        solution = next(iter(refs(props(version).get(SolutionVersionProps.SOLUTION_ARN))), None)
+        solution = next(_refs(spec(contract.SolutionVersion, version).solution_arn), None)
         if solution is None:
             continue
         chain: list[str] = []
@@ -42,7 +53,7 @@ def trainings(resources: dict[str, Any]) -> dict[str, Training]:
                 (
                     lid
                     for lid, link in links.items()
-                    if previous in refs(props(link).get(TrainingWaitProps.SOLUTION_VERSION_ARN))
+                    if previous in _refs(spec(contract.TrainingWait, link).solution_version_arn)
                 ),
                 None,
             )
@@ -50,7 +61,7 @@ def trainings(resources: dict[str, Any]) -> dict[str, Training]:
                 break
             chain.append(nxt)
             previous = nxt
-        max_wait = str(props(links[chain[-1]]).get(TrainingWaitProps.MAX_WAIT_MINUTES, "")) if chain else ""
+        max_wait = str(spec(contract.TrainingWait, links[chain[-1]]).max_wait_minutes) if chain else ""
         out[solution] = Training(version=vid, links=tuple(chain), max_wait=max_wait)
     return out
 
@@ -64,21 +75,23 @@ def solution_of_chain_member(resources: dict[str, Any], lid: str) -> str | None:
 
 
 def _trains(version: dict[str, Any], max_wait: str) -> str:
-    p = props(version)
     wait = f"; the deploy may wait up to {max_wait} min" if max_wait else ""
-    return f"{p.get(SolutionVersionProps.TRAINING_MODE)}{wait}"
+    return f"{spec(contract.SolutionVersion, version).training_mode}{wait}"
 
 
 def _solution_name(resources: dict[str, Any], lid: str, project: str | None) -> str:
     """The config's name (carried by the training resources), else the physical name unprefixed."""
     training = trainings(resources).get(lid)
     if training:
-        for member in (training.version, *training.links):
-            p = props(resources.get(member or ""))
-            name = p.get(SolutionVersionProps.SOLUTION_NAME) or p.get(TrainingWaitProps.SOLUTION_NAME)
-            if name:
-                return str(name)
-    return short_name(props(resources.get(lid)).get(SolutionProps.NAME, lid), project)
+        members: list[contract.SolutionVersion | contract.TrainingWait] = []
+        if training.version:
+            members.append(spec(contract.SolutionVersion, resources[training.version]))
+        members += [spec(contract.TrainingWait, resources[link]) for link in training.links]
+        for member in members:
+            if member.solution_name:
+                return member.solution_name
+    solution = resources.get(lid)
+    return short_name(spec(contract.Solution, solution).name if solution else lid, project)
 
 
 def classify_solutions(base: dict[str, Any], head: dict[str, Any], project: str | None) -> list[Change]:
@@ -96,7 +109,7 @@ def classify_solutions(base: dict[str, Any], head: dict[str, Any], project: str 
         if lid not in base_sol:
             text = f"solution {name} created"
             if new_version and new_tr:
-                trigger = props(new_version).get(SolutionVersionProps.TRIGGER)
+                trigger = spec(contract.SolutionVersion, new_version).trigger
                 text += f": trains trigger {trigger}, {_trains(new_version, new_tr.max_wait)}"
             changes.append(Change(CREATE, text))
             continue
@@ -110,27 +123,27 @@ def classify_solutions(base: dict[str, Any], head: dict[str, Any], project: str 
 
 
 def _solution_changes(name: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
-    po, pn = props(old), props(new)
+    po, pn = spec(contract.Solution, old), spec(contract.Solution, new)
     out: list[Change] = []
-    if po.get(SolutionProps.NAME) != pn.get(SolutionProps.NAME):
+    if po.name != pn.name:
         out.append(
             Change(REPLACE, f"solution {name} replaced: name changed; the new solution trains from scratch")
         )
         return out
-    for key in SolutionProps.IMMUTABLE:
-        if po.get(key) != pn.get(key):
+    for field in contract.Solution.IMMUTABLE:
+        if getattr(po, field) != getattr(pn, field):
             out.append(
                 Change(
                     REPLACE,
-                    f"solution {name}: {key} cannot change on an existing solution, so this deploy will "
-                    "fail; give the solution a new name to create a new one",
+                    f"solution {name}: {contract.Solution.prop_name(field)} cannot change on an existing "
+                    "solution, so this deploy will fail; give the solution a new name to create a new one",
                 )
             )
-    old_auto = po.get(SolutionProps.AUTO_TRAINING_SCHEDULE) or "off"
-    new_auto = pn.get(SolutionProps.AUTO_TRAINING_SCHEDULE) or "off"
+    old_auto = po.auto_training_schedule or "off"
+    new_auto = pn.auto_training_schedule or "off"
     if old_auto != new_auto:
         out.append(Change(UPDATE, f"solution {name}: auto-training {old_auto} → {new_auto} (UpdateSolution)"))
-    if po.get(SolutionProps.TAGS) != pn.get(SolutionProps.TAGS):
+    if po.tags != pn.tags:
         out.append(Change(UPDATE, f"solution {name}: tags changed"))
     return out
 
@@ -138,24 +151,22 @@ def _solution_changes(name: str, old: dict[str, Any], new: dict[str, Any]) -> li
 def _training_changes(
     name: str, old_tr: Training, new_tr: Training, old: dict[str, Any], new: dict[str, Any]
 ) -> list[Change]:
-    po, pn = props(old), props(new)
+    po, pn = spec(contract.SolutionVersion, old), spec(contract.SolutionVersion, new)
     out: list[Change] = []
-    trigger_key, mode_key = SolutionVersionProps.TRIGGER, SolutionVersionProps.TRAINING_MODE
-    if po.get(trigger_key) != pn.get(trigger_key) or po.get(mode_key) != pn.get(mode_key):
+    if po.trigger != pn.trigger or po.training_mode != pn.training_mode:
         what = []
-        if po.get(trigger_key) != pn.get(trigger_key):
-            what.append(f"trigger {po.get(trigger_key)} → {pn.get(trigger_key)}")
+        if po.trigger != pn.trigger:
+            what.append(f"trigger {po.trigger} → {pn.trigger}")
         else:
-            what.append(f"training mode {po.get(mode_key)} → {pn.get(mode_key)}")
+            what.append(f"training mode {po.training_mode} → {pn.training_mode}")
         out.append(
             Change(RETRAIN, f"solution {name} retrains: {', '.join(what)}, {_trains(new, new_tr.max_wait)}")
         )
-    gates_key = SolutionVersionProps.GATES
-    if po.get(gates_key) != pn.get(gates_key):
+    if po.gates != pn.gates:
         out.append(
             Change(
                 UPDATE,
-                f"solution {name}: gates {_gates(po.get(gates_key))} → {_gates(pn.get(gates_key))} "
+                f"solution {name}: gates {_gates(po.gates)} → {_gates(pn.gates)} "
                 "(checked on the trained version)",
             )
         )
@@ -164,11 +175,7 @@ def _training_changes(
     return out
 
 
-def _gates(value: Any) -> str:
-    try:
-        gates = json.loads(str(value or "{}"))
-    except ValueError:
-        return str(value)
+def _gates(gates: Mapping[str, float]) -> str:
     return ", ".join(f"{k} ≥ {v}" for k, v in sorted(gates.items())) or "none"
 
 
@@ -178,9 +185,10 @@ def retrained_solutions(base: dict[str, Any], head: dict[str, Any]) -> set[str]:
     base_tr, head_tr = trainings(base), trainings(head)
     for lid in set(base_tr) & set(head_tr):
         old_v, new_v = base_tr[lid].version, head_tr[lid].version
-        po, pn = props(base.get(old_v or "")), props(head.get(new_v or ""))
-        keys = (SolutionVersionProps.TRIGGER, SolutionVersionProps.TRAINING_MODE)
-        if any(po.get(k) != pn.get(k) for k in keys):
+        if old_v is None or new_v is None:
+            continue
+        po, pn = spec(contract.SolutionVersion, base[old_v]), spec(contract.SolutionVersion, head[new_v])
+        if (po.trigger, po.training_mode) != (pn.trigger, pn.training_mode):
             out.add(lid)
     return out
 
@@ -194,28 +202,29 @@ def classify_campaigns(
     changes: list[Change] = []
     for lid in list(dict.fromkeys([*base_c, *head_c])):
         source = head_c.get(lid) or base_c[lid]
-        name = short_name(props(source).get(CampaignProps.NAME, lid), project)
+        name = short_name(spec(contract.Campaign, source).name, project)
         if lid not in head_c:
             changes.append(Change(DELETE, f"campaign {name} deleted"))
             continue
         if lid not in base_c:
             changes.append(Change(CREATE, f"campaign {name} created"))
             continue
-        po, pn = props(base_c[lid]), props(head_c[lid])
+        po, pn = spec(contract.Campaign, base_c[lid]), spec(contract.Campaign, head_c[lid])
         found: list[Change] = []
-        if po.get(CampaignProps.NAME) != pn.get(CampaignProps.NAME):
+        if po.name != pn.name:
             found.append(
                 Change(REPLACE, f"campaign {name} replaced: name changed; the old campaign is deleted")
             )
-        tps = CampaignProps.MIN_PROVISIONED_TPS
-        if po.get(tps) != pn.get(tps):
+        if po.min_provisioned_tps != pn.min_provisioned_tps:
             found.append(
-                Change(UPDATE, f"campaign {name}: min TPS {po.get(tps)} → {pn.get(tps)} (billing floor)")
+                Change(
+                    UPDATE,
+                    f"campaign {name}: min TPS {po.min_provisioned_tps} → {pn.min_provisioned_tps} "
+                    "(billing floor)",
+                )
             )
-        found += _config_changes(
-            name, po.get(CampaignProps.CAMPAIGN_CONFIG), pn.get(CampaignProps.CAMPAIGN_CONFIG)
-        )
-        serves = next(iter(refs(pn.get(CampaignProps.SOLUTION_VERSION_ARN))), None)
+        found += _config_changes(name, po.campaign_config.to_api(), pn.campaign_config.to_api())
+        serves = next(_refs(pn.solution_version_arn), None)
         solution = solution_of_chain_member(head, serves) if serves else None
         if solution in retrained:
             solution_name = _solution_name(head, solution, project) if solution else ""
@@ -226,17 +235,13 @@ def classify_campaigns(
                     "trained and passes its gates (UpdateCampaign)",
                 )
             )
-        if po.get(CampaignProps.TAGS) != pn.get(CampaignProps.TAGS):
+        if po.tags != pn.tags:
             found.append(Change(UPDATE, f"campaign {name}: tags changed"))
         changes += found or [Change(NO_CHANGE, f"campaign {name}")]
     return changes
 
 
-def _config_changes(name: str, old: Any, new: Any) -> list[Change]:
-    try:
-        po, pn = json.loads(str(old or "{}")), json.loads(str(new or "{}"))
-    except ValueError:
-        return [] if old == new else [Change(UPDATE, f"campaign {name}: campaignConfig changed")]
+def _config_changes(name: str, po: Mapping[str, Any], pn: Mapping[str, Any]) -> list[Change]:
     return [
         Change(UPDATE, f"campaign {name}: {key} {json.dumps(po.get(key))} → {json.dumps(pn.get(key))}")
         for key in sorted({*po, *pn})

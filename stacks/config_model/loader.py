@@ -18,7 +18,8 @@ from stacks.config_model.merge import MergeError, deep_merge
 from stacks.config_model.model import AppConfig
 
 
-def _path_of(loc: tuple[int | str, ...]) -> str:
+def field_path(loc: tuple[int | str, ...]) -> str:
+    """pydantic's error location as the config's field path: `solutions[0].training.gates`."""
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -96,7 +97,7 @@ def validate(raw: dict[str, Any], source: str) -> AppConfig:
     try:
         cfg = AppConfig.model_validate(raw)
     except ValidationError as exc:
-        problems = [Problem(_path_of(e["loc"]), _message(e)) for e in exc.errors()]
+        problems = [Problem(field_path(e["loc"]), _message(e)) for e in exc.errors()]
         raise ConfigError(source, problems) from None
     problems = rules.check(cfg)
     if problems:

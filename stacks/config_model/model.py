@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from lambda_handlers import contract
 from stacks.config_model.recipes import METRIC_NAMES, RECIPES, recipe_named
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-_]*$")
@@ -18,6 +19,17 @@ TAG_PATTERN = re.compile(r"^[\w\s.:/=+\-@]*$")
 SCHEDULE_PATTERN = re.compile(r"^rate\((\d+) days?\)$")
 
 Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX, pattern=NAME_PATTERN.pattern)]
+Account = Annotated[str, Field(pattern=r"^\d{12}$")]
+Region = Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")]
+
+
+def _as_in(owner: type[Any], name: str) -> Any:
+    """A field whose default and description are the resource contract's (stated once, there)."""
+    default = contract.default_of(owner, name)
+    description = contract.doc_of(owner, name)
+    if isinstance(default, dict):
+        return Field(default_factory=dict, description=description)
+    return Field(default=default, description=description)
 
 
 class _Strict(BaseModel):
@@ -28,8 +40,8 @@ class _Strict(BaseModel):
 class Env(_Strict):
     """Target account and region; omitted = an environment-agnostic stack."""
 
-    account: Annotated[str, Field(pattern=r"^\d{12}$")]
-    region: Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")]
+    account: Account
+    region: Region
 
 
 class DatasetGroup(_Strict):
@@ -82,14 +94,10 @@ class AutoTraining(_Strict):
 class Training(_Strict):
     """How the deploy trains a solution version and waits for it."""
 
-    mode: Literal["FULL", "UPDATE"] = "FULL"
-    """FULL retrains from all data; UPDATE (user-personalization recipes only) adds new items."""
-    trigger: Annotated[str, Field(min_length=1, max_length=100)] = "initial"
-    """Any text; changing it trains a new version. Same trigger = no training."""
-    max_wait_minutes: Annotated[int, Field(ge=30, le=720)] = 240
-    """How long a deploy waits for training (default 240, at most 720)."""
-    gates: dict[str, float] = Field(default_factory=dict)
-    """Minimum metric values; a version below any of them never reaches a campaign."""
+    mode: contract.TrainingMode = _as_in(contract.SolutionVersion, "training_mode")
+    trigger: Annotated[str, Field(min_length=1, max_length=100)] = _as_in(contract.SolutionVersion, "trigger")
+    max_wait_minutes: Annotated[int, Field(ge=30, le=720)] = _as_in(contract.TrainingWait, "max_wait_minutes")
+    gates: dict[str, float] = _as_in(contract.SolutionVersion, "gates")
 
     @field_validator("gates")
     @classmethod
@@ -106,9 +114,8 @@ class Solution(_Strict):
     """Take over a solution made by hand under this exact name; default `{project}-{name}`."""
     recipe: str
     """Short name (aws-user-personalization) or full recipe ARN."""
-    event_type: str | None = None
-    """Train only on interactions of this EVENT_TYPE; null = all."""
-    perform_hpo: bool = False
+    event_type: str | None = _as_in(contract.Solution, "event_type")
+    perform_hpo: bool = _as_in(contract.Solution, "perform_hpo")
     hyperparameters: dict[str, str] = Field(default_factory=dict)
     """`solutionConfig.algorithmHyperParameters`."""
     solution_config: dict[str, Any] = Field(default_factory=dict)
@@ -126,8 +133,12 @@ class Solution(_Strict):
 
 
 class ItemExploration(_Strict):
-    exploration_weight: Annotated[float, Field(ge=0, le=1)] = 0.3
-    exploration_item_age_cut_off: Annotated[int, Field(ge=1)] = 30
+    exploration_weight: Annotated[float, Field(ge=0, le=1)] = _as_in(
+        contract.ItemExploration, "exploration_weight"
+    )
+    exploration_item_age_cut_off: Annotated[int, Field(ge=1)] = _as_in(
+        contract.ItemExploration, "exploration_item_age_cut_off"
+    )
 
 
 class Campaign(_Strict):
@@ -136,13 +147,18 @@ class Campaign(_Strict):
     """Take over a campaign made by hand under this exact name; default `{project}-{name}`."""
     solution: str
     """`name` of the solution whose trained version this campaign serves."""
-    min_provisioned_tps: Annotated[int, Field(strict=True, ge=1)] = 1
-    """Billing floor: requests per second you pay for even when idle (integer ≥ 1)."""
-    enable_metadata_with_recommendations: bool = False
-    item_exploration: ItemExploration | None = None
-    ranking_influence: dict[str, float] | None = None
-    sync_with_latest_solution_version: bool = False
-    """Serve every new version at once, bypassing gates (refused together with gates)."""
+    min_provisioned_tps: Annotated[int, Field(strict=True, ge=1)] = _as_in(
+        contract.Campaign, "min_provisioned_tps"
+    )
+    # The keys of `campaignConfig`: same names as `contract.CampaignConfig`, which reads them.
+    enable_metadata_with_recommendations: bool = _as_in(
+        contract.CampaignConfig, "enable_metadata_with_recommendations"
+    )
+    item_exploration: ItemExploration | None = _as_in(contract.CampaignConfig, "item_exploration")
+    ranking_influence: dict[str, float] | None = _as_in(contract.CampaignConfig, "ranking_influence")
+    sync_with_latest_solution_version: bool = _as_in(
+        contract.CampaignConfig, "sync_with_latest_solution_version"
+    )
 
 
 class Filter(_Strict):

@@ -13,11 +13,10 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from stacks.config_model import AppConfig, ConfigError, Problem, load_config
-from stacks.config_model.loader import _path_of, read_yaml
+from stacks.config_model.loader import field_path, read_yaml
+from stacks.config_model.model import Account, Region
 
 CONNECTION_ARN = r"^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/.+$"
-ACCOUNT = Annotated[str, Field(pattern=r"^\d{12}$")]
-REGION = Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")]
 STAGE_NAME = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z][A-Za-z0-9-]*$")]
 
 
@@ -46,8 +45,8 @@ class StageRef(_Strict):
 class PipelineFile(_Strict):
     name: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9.@_-]+$")]
     """CodePipeline name; also the pipeline stack's name."""
-    account: ACCOUNT
-    region: REGION
+    account: Account
+    region: Region
     source: Source
     stages: Annotated[list[StageRef], Field(min_length=1)]
 
@@ -106,7 +105,9 @@ def parse_pipeline(raw: dict[str, object], source: str) -> PipelineFile:
     try:
         return PipelineFile.model_validate(raw)
     except ValidationError as exc:
-        problems = [Problem(_path_of(e["loc"]), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
+        problems = [
+            Problem(field_path(e["loc"]), e["msg"].removeprefix("Value error, ")) for e in exc.errors()
+        ]
         raise ConfigError(source, problems) from None
 
 

@@ -1,7 +1,9 @@
-"""Unit tests of the Lambda handlers, and their small fakes.
+"""Unit tests of the Lambda handlers.
 
-Every Personalize call goes to a real boto3 client wrapped in botocore's `Stubber`, so the
-request and response shapes are checked against botocore's own service model.
+Lifecycle tests run the handlers against the stateful fake Personalize (`simulation/`), served
+over HTTP to a real boto3 client, and assert what exists afterwards and how many calls of each
+kind were made, never their order. A few request-shape tests keep botocore's `Stubber` (its
+model validates every request and response) for states the fake cannot reach.
 """
 
 from __future__ import annotations
@@ -9,85 +11,117 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Final
 
 import boto3
 from botocore.stub import Stubber
 
-from lambda_handlers import constants, entry
+from lambda_handlers import entry
 from lambda_handlers.deps import Deps
+from simulation.clock import VirtualClock
+from simulation.personalize_server import FakePersonalizeServer
+from simulation.personalize_state import FakePersonalize
 
-PREFIX = "arn:aws:personalize:us-east-1:123456789012"
-DATASET_GROUP_ARN = f"{PREFIX}:dataset-group/shop"
-RECIPE_ARN = "arn:aws:personalize:::recipe/aws-user-personalization"
-OTHER_RECIPE_ARN = "arn:aws:personalize:::recipe/aws-personalized-ranking"
-SOLUTION_ARN = f"{PREFIX}:solution/shop-up"
-VERSION_ARN = f"{SOLUTION_ARN}/v-new"
-OLD_VERSION_ARN = f"{SOLUTION_ARN}/v-old"
-CAMPAIGN_ARN = f"{PREFIX}:campaign/shop-up"
-STACK_ID = f"arn:aws:cloudformation:us-east-1:123456789012:stack/app/{'0' * 8}"
-LOGICAL_ID = "Resource"
-# What CreateSolution/CreateCampaign add to the declared tags for `event(...)`'s resource.
-OWNER_TAG = {"tagKey": constants.OWNER_TAG, "tagValue": f"{STACK_ID}/{LOGICAL_ID}"}
-T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC).timestamp()
-
-
-def at(seconds_after_t0: float) -> dt.datetime:
-    """A botocore-style timestamp `seconds_after_t0` after the fake clock's start."""
-    return dt.datetime.fromtimestamp(T0 + seconds_after_t0, tz=dt.UTC)
+PREFIX: Final = "arn:aws:personalize:us-east-1:111111111111"
+SOLUTION_ARN: Final = f"{PREFIX}:solution/shop-up"
+CAMPAIGN_ARN: Final = f"{PREFIX}:campaign/shop-up"
+RECIPE_ARN: Final = "arn:aws:personalize:::recipe/aws-user-personalization"
+OTHER_RECIPE_ARN: Final = "arn:aws:personalize:::recipe/aws-personalized-ranking"
+STACK_ID: Final = f"arn:aws:cloudformation:us-east-1:111111111111:stack/app/{'0' * 8}"
+LOGICAL_ID: Final = "Resource"
+OWNER: Final = f"{STACK_ID}/{LOGICAL_ID}"  # the owner tag value of `event(...)`'s resource
+OWNER_TAG: Final = {"tagKey": "personalize-cdk:owner", "tagValue": OWNER}
+POLL_SECONDS: Final = 30  # the Provider's query interval
+MAX_POLLS: Final = 500
 
 
-class FakeClock:
-    def __init__(self, start: float = T0) -> None:
-        self.value = start
+class World:
+    """One account: a virtual clock, the fake Personalize over HTTP, the handlers' Deps."""
 
-    def now(self) -> float:
-        return self.value
-
-    def advance(self, seconds: float) -> None:
-        self.value += seconds
-
-
-class Harness:
-    """A stubbed Personalize client, a fake clock and the collected log lines, as `Deps`."""
-
-    def __init__(self) -> None:
-        self.client = boto3.client(
-            "personalize", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-        )
-        self.stubber = Stubber(self.client)
-        self.clock = FakeClock()
+    def __init__(self, server: FakePersonalizeServer, clock: VirtualClock) -> None:
+        self.fake: FakePersonalize = server.fake
+        self.clock = clock
         self.logs: list[str] = []
-        self.deps = Deps(personalize=self.client, now=self.clock.now, log=self.logs.append)
+        self.deps = Deps(personalize=server.client(), now=clock.now, log=self.logs.append)
+        self.dataset_group = self.fake.seed_dataset_group("shop")
 
-    def expect(self, operation: str, params: dict[str, Any], response: dict[str, Any] | None = None) -> None:
-        """The next call must be `operation` with exactly `params`; it answers `response`."""
-        self.stubber.add_response(operation, response or {}, params)
+    def on_event(self, raw: dict[str, Any]) -> Any:
+        return entry.handle_on_event(raw, self.deps)
 
-    def fail(
-        self, operation: str, code: str, params: dict[str, Any] | None = None, status: int = 400
-    ) -> None:
-        self.stubber.add_client_error(
-            operation,
-            service_error_code=code,
-            service_message=f"{code} (stub)",
-            http_status_code=status,
-            expected_params=params,
-        )
+    def is_complete(self, raw: dict[str, Any]) -> Any:
+        return entry.handle_is_complete(raw, self.deps)
 
-    def on_event(self, event: dict[str, Any]) -> Any:
-        return entry.handle_on_event(event, self.deps)
+    def run(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """onEvent, then isComplete every 30 virtual seconds until complete, as the Provider does:
+        the onEvent result with the final Data."""
+        result = self.on_event(raw)
+        poll = then_complete(result, raw)
+        for _ in range(MAX_POLLS):
+            answer = self.is_complete(poll)
+            if answer["IsComplete"]:
+                return {**result, "Data": {**result["Data"], **answer.get("Data", {})}}
+            self.clock.advance(POLL_SECONDS)
+        raise AssertionError(f"not complete after {MAX_POLLS} polls")
 
-    def is_complete(self, event: dict[str, Any]) -> Any:
-        return entry.handle_is_complete(event, self.deps)
+    def count(self, operation: str) -> int:
+        """Successful calls of `operation` so far."""
+        return len(self.fake.calls_named(operation, only_ok=True))
+
+    def counts(self) -> dict[str, int]:
+        """Successful mutating calls by operation (Create/Update/Delete/Stop/Tag)."""
+        found: dict[str, int] = {}
+        for call in self.fake.mutating_calls():
+            found[call.operation] = found.get(call.operation, 0) + 1
+        return found
+
+    def describe(self, operation: str, **params: Any) -> dict[str, Any]:
+        return self.fake.call(operation, params)
+
+    def tags(self, arn: str) -> dict[str, str]:
+        answer = self.fake.call("ListTagsForResource", {"resourceArn": arn})
+        return {t["tagKey"]: t["tagValue"] for t in answer["tags"]}
 
 
 @contextmanager
-def harness() -> Iterator[Harness]:
-    h = Harness()
-    with h.stubber:
-        yield h
-        h.stubber.assert_no_pending_responses()
+def world() -> Iterator[World]:
+    clock = VirtualClock()
+    with FakePersonalizeServer(FakePersonalize(clock)) as server:
+        yield World(server, clock)
+
+
+class Stubbed:
+    """A `Stubber`-backed client: for request/response shapes only, never for lifecycles."""
+
+    def __init__(self) -> None:
+        client = boto3.client(
+            "personalize", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+        )
+        self.stubber = Stubber(client)
+        self.clock = VirtualClock()
+        self.logs: list[str] = []
+        self.deps = Deps(personalize=client, now=self.clock.now, log=self.logs.append)
+
+    def answer(self, operation: str, response: dict[str, Any], params: dict[str, Any] | None = None) -> None:
+        self.stubber.add_response(operation, response, params)
+
+    def fail(self, operation: str, code: str, status: int = 400) -> None:
+        self.stubber.add_client_error(
+            operation, service_error_code=code, service_message=f"{code} (stub)", http_status_code=status
+        )
+
+    def on_event(self, raw: dict[str, Any]) -> Any:
+        return entry.handle_on_event(raw, self.deps)
+
+    def is_complete(self, raw: dict[str, Any]) -> Any:
+        return entry.handle_is_complete(raw, self.deps)
+
+
+@contextmanager
+def stubbed() -> Iterator[Stubbed]:
+    stub = Stubbed()
+    with stub.stubber:
+        yield stub
+        stub.stubber.assert_no_pending_responses()
 
 
 def event(
@@ -108,7 +142,7 @@ def event(
         "LogicalResourceId": logical_id,
         "StackId": stack_id,
         "RequestId": "request-1",
-        "ResourceProperties": {"ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:f", **props},
+        "ResourceProperties": {"ServiceToken": "arn:aws:lambda:us-east-1:111111111111:function:f", **props},
     }
     if physical_id is not None:
         raw["PhysicalResourceId"] = physical_id
@@ -122,3 +156,8 @@ def event(
 def then_complete(on_event_response: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
     """isComplete's event: the onEvent event plus onEvent's result, as the framework builds it."""
     return {**raw, **on_event_response}
+
+
+def at(seconds_after_start: float) -> dt.datetime:
+    """A botocore-style timestamp `seconds_after_start` after the virtual clock's start."""
+    return dt.datetime.fromtimestamp(VirtualClock().now() + seconds_after_start, tz=dt.UTC)

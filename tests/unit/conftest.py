@@ -1,13 +1,19 @@
-"""The `h` fixture: a Stubber-backed harness around one handler call (see tests/unit/__init__.py)."""
+"""Fixtures: `w`, a World over the fake Personalize; `stub`, a Stubber client (tests/unit/__init__.py)."""
 
 from collections.abc import Iterator
 
 import pytest
 
-from tests.unit import Harness, harness
+from tests.unit import Stubbed, World, stubbed, world
 
 
 @pytest.fixture
-def h() -> Iterator[Harness]:
-    with harness() as stubbed:
-        yield stubbed
+def w() -> Iterator[World]:
+    with world() as account:
+        yield account
+
+
+@pytest.fixture
+def stub() -> Iterator[Stubbed]:
+    with stubbed() as client:
+        yield client

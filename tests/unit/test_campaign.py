@@ -5,125 +5,83 @@ import pytest
 
 from lambda_handlers import campaign, constants
 from lambda_handlers.errors import DeployError
-from lambda_handlers.events import Event
-from tests.unit import (
-    CAMPAIGN_ARN,
-    OLD_VERSION_ARN,
-    OWNER_TAG,
-    SOLUTION_ARN,
-    STACK_ID,
-    VERSION_ARN,
-    Harness,
-    then_complete,
-)
-from tests.unit import event as make_event
+from tests.unit import CAMPAIGN_ARN, OWNER, PREFIX, SOLUTION_ARN, STACK_ID, World, event
 
+GROUP_ARN = f"{PREFIX}:dataset-group/shop"
 CONFIG = {
     "enableMetadataWithRecommendations": True,
     "syncWithLatestSolutionVersion": False,
-    "itemExplorationConfig": {"explorationWeight": "0.3", "explorationItemAgeCutOff": "30"},
-}
-PROPS = {
-    "Name": "shop-up",
-    "SolutionVersionArn": VERSION_ARN,
-    "MinProvisionedTPS": "1",
-    "CampaignConfig": json.dumps(CONFIG, sort_keys=True),
-    "Tags": "[]",
+    "itemExplorationConfig": {"explorationItemAgeCutOff": "30", "explorationWeight": "0.3"},
 }
 ADOPTED_ID = f"adopted:{CAMPAIGN_ARN}"
 DATA = {"CampaignArn": CAMPAIGN_ARN}
-UPDATE_PARAMS = {
-    "campaignArn": CAMPAIGN_ARN,
-    "solutionVersionArn": VERSION_ARN,
-    "minProvisionedTPS": 1,
-    "campaignConfig": CONFIG,
-}
 
 
-def event(request_type: str, props: dict[str, str] | None = None, **kwargs: Any) -> dict[str, Any]:
-    return make_event(request_type, constants.CAMPAIGN_TYPE, props or PROPS, **kwargs)
-
-
-def described(
-    status: str = "ACTIVE",
-    version: str = VERSION_ARN,
-    tps: int = 1,
-    config: dict[str, Any] | None = None,
-    update: dict[str, Any] | None = None,
-    **extra: Any,
-) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "name": "shop-up",
-        "campaignArn": CAMPAIGN_ARN,
-        "solutionVersionArn": version,
-        "minProvisionedTPS": tps,
-        # the API fills defaults and returns exploration values as strings
-        "campaignConfig": config
-        or {
-            "enableMetadataWithRecommendations": True,
-            "syncWithLatestSolutionVersion": False,
-            "itemExplorationConfig": {"explorationWeight": "0.30", "explorationItemAgeCutOff": "30"},
-            "rankingInfluence": {"POPULARITY": 0.0},
-        },
-        "status": status,
-        **extra,
+def props(version_arn: str, **changes: str) -> dict[str, str]:
+    return {
+        "Name": "shop-up",
+        "SolutionVersionArn": version_arn,
+        "MinProvisionedTPS": "1",
+        "CampaignConfig": json.dumps(CONFIG, sort_keys=True),
+        "Tags": "[]",
+        **changes,
     }
-    if update:
-        body["latestCampaignUpdate"] = update
-    return {"campaign": body}
 
 
-CREATE_PARAMS = {
-    "name": "shop-up",
-    "solutionVersionArn": VERSION_ARN,
-    "minProvisionedTPS": 1,
-    "campaignConfig": CONFIG,
-    "tags": [OWNER_TAG],
-}
+def campaign_event(request_type: str, props: dict[str, str], **kwargs: Any) -> dict[str, Any]:
+    return event(request_type, constants.CAMPAIGN_TYPE, props, **kwargs)
 
 
-def expect_describe(h: Harness, response: dict[str, Any]) -> None:
-    h.expect("describe_campaign", {"campaignArn": CAMPAIGN_ARN}, response)
+def trained(w: World) -> tuple[str, str]:
+    """A solution with two ACTIVE versions: (old, new)."""
+    w.fake.seed_solution(GROUP_ARN, "shop-up")
+    old = w.fake.seed_solution_version(SOLUTION_ARN)
+    return old, w.fake.seed_solution_version(SOLUTION_ARN)
 
 
-def expect_tags(h: Harness, *tags: dict[str, str]) -> None:
-    """ListTagsForResource of the campaign: an unrelated tag plus `tags`."""
-    found = [{"tagKey": "team", "tagValue": "data-science"}, *tags]
-    h.expect("list_tags_for_resource", {"resourceArn": CAMPAIGN_ARN}, {"tags": found})
+def served(w: World) -> dict[str, Any]:
+    return w.describe("DescribeCampaign", campaignArn=CAMPAIGN_ARN)["campaign"]
 
 
-def test_create_makes_the_campaign_with_tps_config_and_owner_tag(h):
-    h.expect("create_campaign", CREATE_PARAMS, {"campaignArn": CAMPAIGN_ARN})
-    assert h.on_event(event("Create")) == {"PhysicalResourceId": CAMPAIGN_ARN, "Data": DATA}
-
-
-def test_create_sends_the_declared_tags_and_the_owner_tag(h):
-    props = {**PROPS, "Tags": '[{"tagKey": "team", "tagValue": "recs"}]'}
-    params = {**CREATE_PARAMS, "tags": [{"tagKey": "team", "tagValue": "recs"}, OWNER_TAG]}
-    h.expect("create_campaign", params, {"campaignArn": CAMPAIGN_ARN})
-    assert h.on_event(event("Create", props))["PhysicalResourceId"] == CAMPAIGN_ARN
-
-
-def test_a_duplicated_create_continues_with_its_own_creating_campaign(h):
-    # GIVEN the campaign an earlier delivery of this Create made, still being created
-    h.fail("create_campaign", "ResourceAlreadyExistsException", CREATE_PARAMS)
-    expect_tags(h, OWNER_TAG)
-    expect_describe(h, described("CREATE IN_PROGRESS"))
-    # WHEN the Create comes again THEN the plain ARN, no write: the stack deletes it later
-    result = h.on_event(event("Create"))
+def test_create_makes_the_campaign_with_tps_config_and_owner_tag(w):
+    _, new = trained(w)
+    # WHEN created and polled until ACTIVE
+    result = w.run(campaign_event("Create", props(new, Tags='[{"tagKey": "team", "tagValue": "recs"}]')))
+    # THEN one campaign serving the version with the declared TPS and config, tagged with its owner
     assert result == {"PhysicalResourceId": CAMPAIGN_ARN, "Data": DATA}
-    h.expect("delete_campaign", {"campaignArn": CAMPAIGN_ARN})
-    h.on_event(event("Delete", physical_id=result["PhysicalResourceId"]))
+    live = served(w)
+    assert (live["status"], live["solutionVersionArn"], live["minProvisionedTPS"]) == ("ACTIVE", new, 1)
+    assert live["campaignConfig"]["enableMetadataWithRecommendations"] is True
+    assert live["campaignConfig"]["itemExplorationConfig"] == {
+        "explorationWeight": "0.3",
+        "explorationItemAgeCutOff": "30",
+    }
+    assert w.tags(CAMPAIGN_ARN) == {"team": "recs", "personalize-cdk:owner": OWNER}
+    assert w.counts() == {"CreateCampaign": 1}
 
 
-def test_a_retried_create_reconciles_its_own_campaign_like_an_update(h):
-    # GIVEN our own campaign (a deploy that failed before recording it) serving an older version
-    h.fail("create_campaign", "ResourceAlreadyExistsException")
-    expect_tags(h, OWNER_TAG)
-    expect_describe(h, described(version=OLD_VERSION_ARN))
-    h.expect("update_campaign", UPDATE_PARAMS, {"campaignArn": CAMPAIGN_ARN})
-    # WHEN created again THEN updated to the desired state and kept as ours (plain ARN)
-    assert h.on_event(event("Create")) == {"PhysicalResourceId": CAMPAIGN_ARN, "Data": DATA}
+def test_a_duplicated_create_continues_with_its_own_creating_campaign(w):
+    # GIVEN the campaign an earlier delivery of this Create made, still being created
+    _, new = trained(w)
+    w.on_event(campaign_event("Create", props(new)))
+    # WHEN the Create comes again THEN the plain ARN, no second campaign, no update
+    result = w.run(campaign_event("Create", props(new)))
+    assert result == {"PhysicalResourceId": CAMPAIGN_ARN, "Data": DATA}
+    assert w.counts() == {"CreateCampaign": 1}
+    # AND the stack's delete deletes it
+    w.run(campaign_event("Delete", {}, physical_id=CAMPAIGN_ARN))
+    assert not w.fake.exists(CAMPAIGN_ARN)
+
+
+def test_a_retried_create_moves_its_own_campaign_to_the_desired_version(w):
+    # GIVEN our own campaign (a deploy that failed before recording it) serving the older version
+    old, new = trained(w)
+    w.run(campaign_event("Create", props(old)))
+    # WHEN created again for the new version THEN updated to it and kept as ours (plain ARN)
+    result = w.run(campaign_event("Create", props(new)))
+    assert result == {"PhysicalResourceId": CAMPAIGN_ARN, "Data": DATA}
+    assert served(w)["solutionVersionArn"] == new
+    assert w.counts() == {"CreateCampaign": 1, "UpdateCampaign": 1}
 
 
 @pytest.mark.parametrize(
@@ -131,176 +89,134 @@ def test_a_retried_create_reconciles_its_own_campaign_like_an_update(h):
     [(STACK_ID.replace("/app/", "/other-app/"), "Resource"), (STACK_ID, "OtherCampaign")],
     ids=["another-stack", "another-logical-id"],
 )
-def test_a_campaign_owned_by_another_resource_is_adopted_and_released(h, stack_id, logical_id):
+def test_a_campaign_owned_by_another_resource_is_adopted_and_released(w, stack_id, logical_id):
     # GIVEN a same-named campaign made by another stack, or another resource of this stack
-    h.fail("create_campaign", "ResourceAlreadyExistsException")
-    expect_tags(h, {"tagKey": constants.OWNER_TAG, "tagValue": f"{stack_id}/{logical_id}"})
-    expect_describe(h, described())
-    # WHEN created THEN adopted: the stack's delete releases it without a call
-    result = h.on_event(event("Create"))
+    _, new = trained(w)
+    w.run(campaign_event("Create", props(new), stack_id=stack_id, logical_id=logical_id))
+    # WHEN created THEN adopted; the stack's delete releases it: it still serves
+    assert w.run(campaign_event("Create", props(new)))["PhysicalResourceId"] == ADOPTED_ID
+    w.run(campaign_event("Delete", {}, physical_id=ADOPTED_ID))
+    assert served(w)["status"] == "ACTIVE"
+    assert w.count("DeleteCampaign") == 0
+    assert any("releasing adopted campaign" in line for line in w.logs)
+
+
+def test_create_adopts_the_notebooks_campaign_and_moves_it_to_the_desired_version(w):
+    # GIVEN the notebook's campaign serving the older version
+    old, new = trained(w)
+    w.fake.call("CreateCampaign", {"name": "shop-up", "solutionVersionArn": old, "minProvisionedTPS": 1})
+    w.clock.advance(600)
+    # WHEN created THEN adopted (released on delete) and serving the desired version
+    result = w.run(campaign_event("Create", props(new)))
     assert result == {"PhysicalResourceId": ADOPTED_ID, "Data": DATA}
-    h.on_event(event("Delete", physical_id=result["PhysicalResourceId"]))
-    assert any("releasing adopted campaign" in line for line in h.logs)
+    assert served(w)["solutionVersionArn"] == new
+    assert w.count("UpdateCampaign") == 1
 
 
-def test_fails_when_a_campaign_is_gone_between_create_and_tag_lookup(h):
-    # GIVEN ResourceAlreadyExists, then ResourceNotFound from ListTagsForResource (deleted meanwhile)
-    h.fail("create_campaign", "ResourceAlreadyExistsException")
-    h.fail("list_tags_for_resource", "ResourceNotFoundException", {"resourceArn": CAMPAIGN_ARN})
-    h.fail("describe_campaign", "ResourceNotFoundException", {"campaignArn": CAMPAIGN_ARN})
-    # WHEN created THEN a clear failure (the next deploy creates it afresh), never a silent adoption
-    with pytest.raises(DeployError, match="not found"):
-        h.on_event(event("Create"))
-
-
-def test_create_adopts_an_existing_campaign_and_updates_it_to_the_desired_version(h):
-    # GIVEN the notebook's campaign serving an older version
-    h.fail("create_campaign", "ResourceAlreadyExistsException")
-    expect_tags(h)
-    expect_describe(h, described(version=OLD_VERSION_ARN))
-    h.expect("update_campaign", UPDATE_PARAMS, {"campaignArn": CAMPAIGN_ARN})
-    # WHEN created THEN adopted (released on delete) and updated to the desired version
-    assert h.on_event(event("Create")) == {"PhysicalResourceId": ADOPTED_ID, "Data": DATA}
-
-
-def test_create_adopts_a_busy_campaign_without_updating_it(h):
-    h.fail("create_campaign", "ResourceAlreadyExistsException")
-    expect_tags(h)
-    expect_describe(h, described(version=OLD_VERSION_ARN, update={"status": "CREATE IN_PROGRESS"}))
-    assert h.on_event(event("Create"))["PhysicalResourceId"] == ADOPTED_ID
-
-
-def test_is_complete_waits_for_creation_then_compares_declared_keys_only(h):
-    raw = then_complete({"PhysicalResourceId": CAMPAIGN_ARN, "Data": DATA}, event("Create"))
-    expect_describe(h, described("CREATE IN_PROGRESS"))
-    expect_describe(h, described())
-    assert h.is_complete(raw) == {"IsComplete": False}
-    assert h.is_complete(raw) == {"IsComplete": True, "Data": DATA}
-
-
-def test_fails_when_the_campaign_is_create_failed_with_its_reason(h):
-    raw = then_complete({"PhysicalResourceId": CAMPAIGN_ARN, "Data": DATA}, event("Create"))
-    expect_describe(h, described("CREATE FAILED", failureReason="version not ACTIVE"))
-    with pytest.raises(DeployError, match=r"^campaign shop-up failed: version not ACTIVE$"):
-        h.is_complete(raw)
-
-
-def test_update_in_use_is_waited_out_by_is_complete(h):
-    # GIVEN a new version while another update runs (ResourceInUse)
-    old = {**PROPS, "SolutionVersionArn": OLD_VERSION_ARN}
-    raw = event("Update", physical_id=CAMPAIGN_ARN, old_props=old)
-    expect_describe(h, described(version=OLD_VERSION_ARN))
-    h.fail("update_campaign", "ResourceInUseException", UPDATE_PARAMS)
-    result = h.on_event(raw)
-    assert result == {"PhysicalResourceId": CAMPAIGN_ARN, "Data": DATA}
-    # WHEN polled THEN the update is issued again until accepted, then awaited
-    poll = then_complete(result, raw)
-    expect_describe(h, described(version=OLD_VERSION_ARN))
-    h.fail("update_campaign", "ResourceInUseException", UPDATE_PARAMS)
-    assert h.is_complete(poll) == {"IsComplete": False}
-    expect_describe(h, described(version=OLD_VERSION_ARN))
-    h.expect("update_campaign", UPDATE_PARAMS, {"campaignArn": CAMPAIGN_ARN})
-    assert h.is_complete(poll) == {"IsComplete": False}
-    expect_describe(h, described(version=OLD_VERSION_ARN, update={"status": "CREATE IN_PROGRESS"}))
-    assert h.is_complete(poll) == {"IsComplete": False}
-    # THEN complete once the campaign serves the new version
-    expect_describe(h, described(update={"status": "ACTIVE", "solutionVersionArn": VERSION_ARN}))
-    assert h.is_complete(poll) == {"IsComplete": True, "Data": DATA}
-
-
-def test_fails_when_the_update_to_the_desired_state_failed_with_its_reason(h):
-    # GIVEN the latest update, for exactly the desired state, FAILED
-    failed = {
-        "status": "CREATE FAILED",
-        "failureReason": "solution version is not ACTIVE",
-        "solutionVersionArn": VERSION_ARN,
-        "minProvisionedTPS": 1,
-        "campaignConfig": CONFIG,
-    }
-    raw = then_complete(
-        {"PhysicalResourceId": ADOPTED_ID, "Data": DATA},
-        event("Update", physical_id=ADOPTED_ID, old_props=PROPS),
-    )
-    expect_describe(h, described(version=OLD_VERSION_ARN, update=failed))
-    # WHEN polled THEN fail with the reason, saying what it still serves
-    with pytest.raises(DeployError) as failure:
-        h.is_complete(raw)
-    assert failure.value.message == (
-        f"campaign shop-up: update failed: solution version is not ACTIVE; it still serves {OLD_VERSION_ARN}"
-    )
-
-
-def test_update_with_a_new_name_creates_the_new_campaign(h):
-    new = {**PROPS, "Name": "shop-up-2"}
-    h.expect(
-        "create_campaign",
-        {
-            "name": "shop-up-2",
-            "solutionVersionArn": VERSION_ARN,
-            "minProvisionedTPS": 1,
-            "campaignConfig": CONFIG,
-            "tags": [OWNER_TAG],
-        },
-        {"campaignArn": CAMPAIGN_ARN + "-2"},
-    )
-    result = h.on_event(event("Update", new, physical_id=CAMPAIGN_ARN, old_props=PROPS))
-    assert result["PhysicalResourceId"] == CAMPAIGN_ARN + "-2"
-
-
-def test_delete_deletes_and_waits_until_gone(h):
-    raw = event("Delete", physical_id=CAMPAIGN_ARN)
-    h.expect("delete_campaign", {"campaignArn": CAMPAIGN_ARN})
-    result = h.on_event(raw)
-    assert result["PhysicalResourceId"] == CAMPAIGN_ARN
-    expect_describe(h, described("DELETE IN_PROGRESS"))
-    h.fail("describe_campaign", "ResourceNotFoundException", {"campaignArn": CAMPAIGN_ARN})
-    assert h.is_complete(then_complete(result, raw)) == {"IsComplete": False}
-    assert h.is_complete(then_complete(result, raw)) == {"IsComplete": True}
-
-
-def test_delete_in_use_is_tried_again(h):
-    raw = event("Delete", physical_id=CAMPAIGN_ARN)
-    h.fail("delete_campaign", "ResourceInUseException", {"campaignArn": CAMPAIGN_ARN})
-    result = h.on_event(raw)
-    expect_describe(h, described("ACTIVE", update={"status": "CREATE IN_PROGRESS"}))
-    h.expect("delete_campaign", {"campaignArn": CAMPAIGN_ARN})
-    assert h.is_complete(then_complete(result, raw)) == {"IsComplete": False}
-
-
-def test_delete_of_a_missing_campaign_succeeds(h):
-    raw = event("Delete", physical_id=CAMPAIGN_ARN)
-    h.fail("delete_campaign", "ResourceNotFoundException", {"campaignArn": CAMPAIGN_ARN})
-    result = h.on_event(raw)
-    h.fail("describe_campaign", "ResourceNotFoundException", {"campaignArn": CAMPAIGN_ARN})
-    assert h.is_complete(then_complete(result, raw)) == {"IsComplete": True}
-
-
-def test_delete_of_an_adopted_campaign_releases_it_without_a_call(h):
-    raw = event("Delete", physical_id=ADOPTED_ID)
-    result = h.on_event(raw)
+def test_create_adopts_a_campaign_being_updated_and_updates_it_once_idle(w):
+    # GIVEN the notebook's campaign in the middle of an update
+    old, new = trained(w)
+    w.fake.call("CreateCampaign", {"name": "shop-up", "solutionVersionArn": old, "minProvisionedTPS": 1})
+    w.clock.advance(600)
+    w.fake.call("UpdateCampaign", {"campaignArn": CAMPAIGN_ARN, "minProvisionedTPS": 2})
+    # WHEN created THEN onEvent writes nothing; isComplete updates it once idle
+    raw = campaign_event("Create", props(new))
+    result = w.on_event(raw)
     assert result["PhysicalResourceId"] == ADOPTED_ID
-    assert h.is_complete(then_complete(result, raw)) == {"IsComplete": True}
+    assert w.count("UpdateCampaign") == 1
+    w.run(raw)
+    assert (served(w)["solutionVersionArn"], served(w)["minProvisionedTPS"]) == (new, 1)
+    assert w.count("UpdateCampaign") == 2
+
+
+def test_fails_when_the_campaign_is_create_failed_with_its_reason(w):
+    _, new = trained(w)
+    w.fake.fail_next_campaign_create("version not ACTIVE")
+    with pytest.raises(DeployError) as failure:
+        w.run(campaign_event("Create", props(new)))
+    assert failure.value.message == "campaign shop-up failed: version not ACTIVE"
+
+
+def test_an_update_waits_out_another_update_then_serves_the_new_version(w):
+    # GIVEN our campaign on the old version, busy with another update (ResourceInUse)
+    old, new = trained(w)
+    w.run(campaign_event("Create", props(old)))
+    w.fake.call("UpdateCampaign", {"campaignArn": CAMPAIGN_ARN, "minProvisionedTPS": 3})
+    # WHEN updated to the new version and polled
+    raw = campaign_event("Update", props(new), physical_id=CAMPAIGN_ARN, old_props=props(old))
+    result = w.run(raw)
+    # THEN it serves the new version with the declared TPS
+    assert result == {"PhysicalResourceId": CAMPAIGN_ARN, "Data": DATA}
+    assert (served(w)["solutionVersionArn"], served(w)["minProvisionedTPS"]) == (new, 1)
+    assert w.counts() == {"CreateCampaign": 1, "UpdateCampaign": 2}
+
+
+def test_fails_when_the_update_to_the_desired_state_failed_with_its_reason(w):
+    # GIVEN our campaign on the old version, and an update to the new one that Personalize fails
+    old, new = trained(w)
+    w.run(campaign_event("Create", props(old)))
+    w.fake.fail_next_campaign_update("solution version is not ACTIVE")
+    # WHEN updated and polled THEN fail with the reason, saying what it still serves
+    with pytest.raises(DeployError) as failure:
+        w.run(campaign_event("Update", props(new), physical_id=CAMPAIGN_ARN, old_props=props(old)))
+    assert failure.value.message == (
+        f"campaign shop-up: update failed: solution version is not ACTIVE; it still serves {old}"
+    )
+    assert served(w)["solutionVersionArn"] == old
+
+
+def test_update_with_a_new_name_creates_the_new_campaign(w):
+    _, new = trained(w)
+    w.run(campaign_event("Create", props(new)))
+    raw = campaign_event(
+        "Update", props(new, Name="shop-up-2"), physical_id=CAMPAIGN_ARN, old_props=props(new)
+    )
+    assert w.run(raw)["PhysicalResourceId"] == f"{CAMPAIGN_ARN}-2"
+    assert w.counts() == {"CreateCampaign": 2}
+
+
+def test_delete_deletes_and_waits_until_gone(w):
+    _, new = trained(w)
+    w.run(campaign_event("Create", props(new)))
+    w.run(campaign_event("Delete", {}, physical_id=CAMPAIGN_ARN))
+    assert not w.fake.exists(CAMPAIGN_ARN)
+    assert w.count("DeleteCampaign") == 1
+
+
+def test_delete_of_a_campaign_being_updated_is_retried_until_gone(w):
+    # GIVEN our campaign in the middle of an update (DeleteCampaign answers ResourceInUse)
+    _, new = trained(w)
+    w.run(campaign_event("Create", props(new)))
+    w.fake.call("UpdateCampaign", {"campaignArn": CAMPAIGN_ARN, "minProvisionedTPS": 2})
+    # WHEN deleted and polled THEN gone
+    w.run(campaign_event("Delete", {}, physical_id=CAMPAIGN_ARN))
+    assert not w.fake.exists(CAMPAIGN_ARN)
+    assert len(w.fake.calls_named("DeleteCampaign")) > w.count("DeleteCampaign") == 1
+
+
+def test_delete_of_a_missing_campaign_succeeds(w):
+    assert w.run(campaign_event("Delete", {}, physical_id=CAMPAIGN_ARN))["PhysicalResourceId"] == CAMPAIGN_ARN
+    assert w.counts() == {}
 
 
 def test_differences_normalise_values_and_use_api_defaults():
     # GIVEN declared values in other spellings than the API's WHEN compared THEN equal
+    version = f"{SOLUTION_ARN}/v1"
     desired = campaign.Desired(
-        VERSION_ARN,
+        version,
         2,
-        campaign.api_config(
-            {
-                "syncWithLatestSolutionVersion": False,
-                "itemExplorationConfig": {"explorationWeight": 0.3},
-                "rankingInfluence": {"FRESHNESS": 1},
-            }
-        ),
+        {
+            "syncWithLatestSolutionVersion": False,
+            "itemExplorationConfig": {"explorationWeight": "0.3"},
+            "rankingInfluence": {"FRESHNESS": 1.0},
+        },
     )
     state = {
-        "solutionVersionArn": VERSION_ARN,
+        "solutionVersionArn": version,
         "minProvisionedTPS": 2,
         "campaignConfig": {
             "itemExplorationConfig": {"explorationWeight": "0.30", "explorationItemAgeCutOff": "30"},
-            "rankingInfluence": {"FRESHNESS": 1.0, "POPULARITY": 0.0},
+            "rankingInfluence": {"FRESHNESS": 1, "POPULARITY": 0.0},
         },
     }
     assert campaign.differences(desired, state) == []
@@ -314,24 +230,13 @@ def test_differences_normalise_values_and_use_api_defaults():
     ]
 
 
-def test_sync_with_latest_matches_any_version_of_the_same_solution(h):
+def test_sync_with_latest_matches_any_version_of_the_same_solution_only():
     # GIVEN syncWithLatestSolutionVersion: the desired SolutionVersionArn is {solution}/$LATEST
-    latest_config = {**CONFIG, "syncWithLatestSolutionVersion": True}
-    props = {
-        **PROPS,
-        "SolutionVersionArn": f"{SOLUTION_ARN}/$LATEST",
-        "CampaignConfig": json.dumps(latest_config, sort_keys=True),
-    }
-    raw = then_complete({"PhysicalResourceId": CAMPAIGN_ARN, "Data": DATA}, event("Update", props))
-    served = {
-        **latest_config,
-        "itemExplorationConfig": {"explorationWeight": "0.30", "explorationItemAgeCutOff": "30"},
-    }
-    # WHEN the campaign reports the concrete version it serves THEN complete, no UpdateCampaign
-    expect_describe(h, described(version=OLD_VERSION_ARN, config=served))
-    assert h.is_complete(raw) == {"IsComplete": True, "Data": DATA}
-    # and a version of another solution (even one whose name extends this one's) still differs
-    desired = campaign.Desired.of(Event.from_raw(raw))
-    other = {"solutionVersionArn": f"{SOLUTION_ARN}-2/v1", "minProvisionedTPS": 1, "campaignConfig": served}
+    desired = campaign.Desired(f"{SOLUTION_ARN}/$LATEST", 1, {})
+    # THEN any version of that solution matches, a version of another solution does not
+    assert (
+        campaign.differences(desired, {"solutionVersionArn": f"{SOLUTION_ARN}/v9", "minProvisionedTPS": 1})
+        == []
+    )
+    other = {"solutionVersionArn": f"{SOLUTION_ARN}-2/v1", "minProvisionedTPS": 1}
     assert campaign.differences(desired, other) == ["solutionVersionArn"]
-    assert campaign.differences(desired, {**other, "solutionVersionArn": VERSION_ARN}) == []

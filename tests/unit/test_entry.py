@@ -6,37 +6,50 @@ from tests.unit import CAMPAIGN_ARN
 from tests.unit import event as make_event
 
 
-def test_fails_when_the_resource_type_is_unknown(h):
+def test_fails_when_the_resource_type_is_unknown(stub):
     with pytest.raises(DeployError, match="unknown ResourceType 'Custom::Nope'"):
-        h.on_event(make_event("Create", "Custom::Nope", {}))
+        stub.on_event(make_event("Create", "Custom::Nope", {}))
 
 
 def test_every_resource_type_has_a_module():
     assert set(entry.MODULES) == set(constants.RESOURCE_TYPES)
 
 
-def test_fails_when_on_event_hits_an_api_error_with_one_line_leading_with_the_cause(h):
+def test_fails_when_on_event_hits_an_api_error_with_one_line_leading_with_the_cause(stub):
     # GIVEN Personalize throttling in onEvent WHEN called THEN the operation fails, cause first
-    h.fail("delete_campaign", "ThrottlingException", {"campaignArn": CAMPAIGN_ARN})
+    stub.fail("delete_campaign", "ThrottlingException")
     with pytest.raises(DeployError) as failure:
-        h.on_event(make_event("Delete", constants.CAMPAIGN_TYPE, {}, physical_id=CAMPAIGN_ARN))
+        stub.on_event(make_event("Delete", constants.CAMPAIGN_TYPE, {}, physical_id=CAMPAIGN_ARN))
     assert failure.value.message == "ThrottlingException from DeleteCampaign: ThrottlingException (stub)"
 
 
-def test_fails_when_is_complete_hits_a_terminal_api_error(h):
-    h.fail("describe_campaign", "AccessDeniedException", {"campaignArn": CAMPAIGN_ARN})
+def test_fails_when_is_complete_hits_a_terminal_api_error(stub):
+    stub.fail("describe_campaign", "AccessDeniedException")
     raw = make_event("Delete", constants.CAMPAIGN_TYPE, {}, physical_id=CAMPAIGN_ARN)
     with pytest.raises(DeployError, match=r"^AccessDeniedException from DescribeCampaign"):
-        h.is_complete(raw)
+        stub.is_complete(raw)
 
 
-def test_lambda_entry_points_build_deps_lazily(h, monkeypatch):
+def test_fails_when_a_property_cannot_be_decoded_naming_resource_and_property(stub):
+    raw = make_event(
+        "Create",
+        constants.CAMPAIGN_TYPE,
+        {"Name": "c", "SolutionVersionArn": "arn", "MinProvisionedTPS": "x"},
+    )
+    with pytest.raises(DeployError) as failure:
+        stub.on_event(raw)
+    assert failure.value.message == (
+        "Resource (Custom::PersonalizeCampaign): property MinProvisionedTPS must be an integer, not 'x'"
+    )
+
+
+def test_lambda_entry_points_build_deps_lazily(stub, monkeypatch):
     # GIVEN the module imported WHEN nothing was invoked THEN no client exists; on invoke it is built
     built = []
 
     def fake_default_deps():
         built.append(True)
-        return h.deps
+        return stub.deps
 
     monkeypatch.setattr(entry, "default_deps", fake_default_deps)
     raw = make_event("Delete", constants.CAMPAIGN_TYPE, {}, physical_id=f"adopted:{CAMPAIGN_ARN}")

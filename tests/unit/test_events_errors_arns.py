@@ -3,7 +3,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
-from lambda_handlers import arns, constants, errors
+from lambda_handlers import arns, constants, contract, errors
 from lambda_handlers.errors import DeployError
 from lambda_handlers.events import Event
 from tests.unit import SOLUTION_ARN, event
@@ -32,7 +32,7 @@ def test_event_reads_properties_old_properties_and_is_complete_data():
         "pid",
     )
     assert ev.props["Count"] == "3" and ev.props["Flag"] == "true" and ev.props["Obj"] == '{"k": 1}'
-    assert ev.old("Name") == "b" and ev.changed("Name") and ev.data == {"SolutionArn": "arn"}
+    assert ev.old_props == {"Name": "b"} and ev.data == {"SolutionArn": "arn"}
 
 
 def test_fails_when_the_request_type_is_unknown():
@@ -42,13 +42,9 @@ def test_fails_when_the_request_type_is_unknown():
 
 def test_fails_when_a_required_property_is_missing():
     ev = Event.from_raw(event("Create", constants.SOLUTION_TYPE, {}))
-    with pytest.raises(DeployError, match="property Name is missing"):
-        ev.prop("Name")
-
-
-def test_tags_are_read_in_personalize_shape():
-    ev = Event.from_raw(event("Create", constants.SOLUTION_TYPE, {"Tags": '[{"tagKey":"a","tagValue":"b"}]'}))
-    assert ev.tags() == [{"tagKey": "a", "tagValue": "b"}]
+    with pytest.raises(DeployError) as failure:
+        ev.spec(contract.Solution)
+    assert failure.value.message == "Resource (Custom::PersonalizeSolution): property Name is missing"
 
 
 @pytest.mark.parametrize(

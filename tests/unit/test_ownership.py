@@ -1,14 +1,11 @@
 import hashlib
 import re
-from typing import TYPE_CHECKING
 
-from lambda_handlers import constants, ownership
+from lambda_handlers import constants
 from lambda_handlers.events import Event
-from tests.unit import OWNER_TAG, SOLUTION_ARN, STACK_ID, harness
+from lambda_handlers.kernel import ownership
+from tests.unit import OWNER, PREFIX, SOLUTION_ARN, STACK_ID
 from tests.unit import event as make_event
-
-if TYPE_CHECKING:
-    from mypy_boto3_personalize.type_defs import TagTypeDef
 
 # Personalize's TagValue pattern `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$` for ASCII (Python's re has no
 # \p classes, so the fake server cannot check it: this test does).
@@ -21,12 +18,14 @@ def owner_event(*, stack_id: str = STACK_ID, logical_id: str = "Resource") -> Ev
 
 
 def test_the_owner_is_the_stack_id_and_logical_id_in_a_valid_tag_value():
-    # GIVEN CloudFormation's StackId and LogicalResourceId WHEN the owner tag is built
-    tag = ownership.owner_tag(owner_event())
-    # THEN both, joined by a character Personalize allows in tag values
-    assert tag == OWNER_TAG
-    assert tag is not None and tag["tagValue"] == f"{STACK_ID}/Resource"
-    assert TAG_VALUE.fullmatch(tag["tagValue"])
+    # GIVEN CloudFormation's StackId and LogicalResourceId WHEN the tags are built
+    tags = ownership.api_tags({"team": "recs"}, owner_event())
+    # THEN the declared ones, then the owner: both ids joined by a character tag values allow
+    assert tags == [
+        {"tagKey": "team", "tagValue": "recs"},
+        {"tagKey": "personalize-cdk:owner", "tagValue": f"{STACK_ID}/Resource"},
+    ]
+    assert TAG_VALUE.fullmatch(OWNER)
 
 
 def test_an_owner_longer_than_a_tag_value_is_sent_as_its_sha256():
@@ -34,27 +33,36 @@ def test_an_owner_longer_than_a_tag_value_is_sent_as_its_sha256():
     stack_id = f"arn:aws:cloudformation:us-east-1:123456789012:stack/{'n' * 128}/{'0' * 36}"
     logical_id = "Campaign" + "X" * 100
     full = f"{stack_id}/{logical_id}"
-    assert len(full) > ownership.MAX_TAG_VALUE
+    assert len(full) > 256
     # WHEN the owner is built THEN the short, deterministic, valid form
     value = ownership.owner_value(owner_event(stack_id=stack_id, logical_id=logical_id))
     assert value == "sha256:" + hashlib.sha256(full.encode()).hexdigest()
-    assert len(value) <= ownership.MAX_TAG_VALUE and TAG_VALUE.fullmatch(value)
+    assert value is not None and len(value) == 71 and TAG_VALUE.fullmatch(value)
 
 
-def test_without_a_stack_id_nothing_is_tagged_and_nothing_is_ours():
+def test_without_a_stack_id_nothing_is_tagged_and_nothing_is_ours(w):
     # GIVEN an event without StackId (CloudFormation always sends one; a hand-made event may not)
     event = owner_event(stack_id="")
     # THEN no owner tag, declared tags unchanged, and no existing resource counts as ours (no call)
-    declared: list[TagTypeDef] = [{"tagKey": "team", "tagValue": "recs"}]
-    assert ownership.owner_tag(event) is None
-    assert ownership.with_owner_tag(declared, event) == declared
-    with harness() as h:
-        assert not ownership.is_ours(h.deps, SOLUTION_ARN, event)
+    assert ownership.api_tags({"team": "recs"}, event) == [{"tagKey": "team", "tagValue": "recs"}]
+    assert not ownership.is_ours(w.deps, SOLUTION_ARN, event)
+    assert w.fake.calls == []
 
 
-def test_is_ours_compares_the_owner_tag_of_the_resource():
+def test_is_ours_compares_the_owner_tag_of_the_resource(w):
+    # GIVEN solutions with our owner tag, without one, with another value, and none at all
+    group = f"{PREFIX}:dataset-group/shop"
+    for name, tags in (("ours", {OWNER}), ("plain", set()), ("other", {"x"})):
+        arn = w.fake.seed_solution(group, name)
+        for value in tags:
+            w.fake.call(
+                "TagResource",
+                {"resourceArn": arn, "tags": [{"tagKey": constants.OWNER_TAG, "tagValue": value}]},
+            )
+    # THEN only the first is ours; a missing one is not
     event = owner_event()
-    with harness() as h:
-        for tags, ours in (([OWNER_TAG], True), ([], False), ([{**OWNER_TAG, "tagValue": "x"}], False)):
-            h.expect("list_tags_for_resource", {"resourceArn": SOLUTION_ARN}, {"tags": tags})
-            assert ownership.is_ours(h.deps, SOLUTION_ARN, event) is ours
+    found = {
+        name: ownership.is_ours(w.deps, f"{PREFIX}:solution/{name}", event)
+        for name in ("ours", "plain", "other", "gone")
+    }
+    assert found == {"ours": True, "plain": False, "other": False, "gone": False}

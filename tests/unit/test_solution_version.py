@@ -3,11 +3,11 @@ from typing import Any
 
 import pytest
 
-from lambda_handlers import constants, names
+from lambda_handlers import constants
 from lambda_handlers.errors import DeployError
-from tests.unit import OLD_VERSION_ARN, SOLUTION_ARN, T0, VERSION_ARN, Harness, at, then_complete
-from tests.unit import event as make_event
+from tests.unit import PREFIX, SOLUTION_ARN, World, event, stubbed
 
+GROUP_ARN = f"{PREFIX}:dataset-group/shop"
 NDCG = "normalized_discounted_cumulative_gain_at_10"
 PROPS = {
     "SolutionArn": SOLUTION_ARN,
@@ -15,407 +15,288 @@ PROPS = {
     "TrainingMode": "FULL",
     "Gates": json.dumps({NDCG: 0.05}),
     "LinkSeconds": "3300",
+    "SolutionName": "shop-up",
     "Tags": "[]",
 }
-NAME = names.version_name("import 2026-01", "FULL")
-STARTED = {"SolutionVersionArn": VERSION_ARN, "StartedAt": str(int(T0))}
-
-
-def event(request_type: str, props: dict[str, str] | None = None, **kwargs: Any) -> dict[str, Any]:
-    return make_event(request_type, constants.SOLUTION_VERSION_TYPE, props or PROPS, **kwargs)
-
-
-def summary(
-    arn: str, status: str = "ACTIVE", training_type: str = "MANUAL", created: float = 0
-) -> dict[str, Any]:
-    return {
-        "solutionVersionArn": arn,
-        "status": status,
-        "trainingType": training_type,
-        "creationDateTime": at(created),
-    }
-
-
-def version(
-    arn: str = VERSION_ARN,
-    status: str = "ACTIVE",
-    name: str = NAME,
-    training_type: str = "MANUAL",
-    **extra: Any,
-) -> dict[str, Any]:
-    body = {
-        "solutionVersionArn": arn,
-        "name": name,
-        "status": status,
-        "trainingType": training_type,
-        "trainingMode": "FULL",
-        "creationDateTime": at(-600),
-        "lastUpdatedDateTime": at(0),
-        **extra,
-    }
-    return {"solutionVersion": body}
-
-
-def expect_list(h: Harness, *summaries: dict[str, Any]) -> None:
-    h.expect("list_solution_versions", {"solutionArn": SOLUTION_ARN}, {"solutionVersions": list(summaries)})
-
-
-def expect_describe(h: Harness, arn: str, response: dict[str, Any]) -> None:
-    h.expect("describe_solution_version", {"solutionVersionArn": arn}, response)
-
-
-def expect_tags(h: Harness, arn: str, adopted_for: str | None = None) -> None:
-    """ListTagsForResource of `arn`: an unrelated tag, plus ours when `adopted_for` is given."""
-    tags = [{"tagKey": "team", "tagValue": "data-science"}]
-    if adopted_for is not None:
-        tags.append({"tagKey": constants.ADOPTED_VERSION_TAG, "tagValue": adopted_for})
-    h.expect("list_tags_for_resource", {"resourceArn": arn}, {"tags": tags})
-
-
-def expect_tag_adopted(h: Harness, arn: str, name: str = NAME) -> None:
-    h.expect(
-        "tag_resource",
-        {"resourceArn": arn, "tags": [{"tagKey": constants.ADOPTED_VERSION_TAG, "tagValue": name}]},
-    )
-
-
-def test_create_starts_training_named_for_the_trigger(h):
-    # GIVEN a solution without versions WHEN created THEN CreateSolutionVersion with the trigger's name
-    expect_list(h)
-    h.expect(
-        "create_solution_version",
-        {"solutionArn": SOLUTION_ARN, "trainingMode": "FULL", "name": NAME},
-        {"solutionVersionArn": VERSION_ARN},
-    )
-    assert h.on_event(event("Create")) == {"PhysicalResourceId": VERSION_ARN, "Data": STARTED}
-
-
-def test_create_passes_update_mode_and_tags(h):
-    props = {**PROPS, "TrainingMode": "UPDATE", "Tags": '[{"tagKey": "k", "tagValue": "v"}]'}
-    expect_list(h)
-    h.expect(
-        "create_solution_version",
-        {
-            "solutionArn": SOLUTION_ARN,
-            "trainingMode": "UPDATE",
-            "name": names.version_name("import 2026-01", "UPDATE"),
-            "tags": [{"tagKey": "k", "tagValue": "v"}],
-        },
-        {"solutionVersionArn": VERSION_ARN},
-    )
-    assert h.on_event(event("Create", props))["PhysicalResourceId"] == VERSION_ARN
-
-
-def test_finds_the_version_named_for_the_trigger_instead_of_training(h):
-    # GIVEN an auto-trained version, an older cdk version and the one named for this trigger
-    expect_list(
-        h,
-        summary(OLD_VERSION_ARN, created=-900),
-        summary(VERSION_ARN, "CREATE IN_PROGRESS", created=-100),
-        summary(SOLUTION_ARN + "/auto", training_type="AUTOMATIC", created=-50),
-    )
-    # WHEN created THEN only MANUAL ones are described, newest first, and the named one is reused
-    expect_describe(h, VERSION_ARN, version(status="CREATE IN_PROGRESS"))
-    result = h.on_event(event("Create"))
-    assert result["PhysicalResourceId"] == VERSION_ARN
-
-
-def test_rollback_to_the_old_trigger_finds_the_old_version_without_training(h):
-    # GIVEN an Update back to the old trigger (CloudFormation's rollback)
-    old_props = {**PROPS, "Trigger": "import 2026-02"}
-    expect_list(h, summary(VERSION_ARN, created=-10), summary(OLD_VERSION_ARN, created=-900))
-    expect_describe(h, VERSION_ARN, version(name=names.version_name("import 2026-02", "FULL")))
-    expect_describe(h, OLD_VERSION_ARN, version(OLD_VERSION_ARN))
-    # WHEN updated THEN the old version is the physical id again, no CreateSolutionVersion
-    result = h.on_event(event("Update", physical_id=VERSION_ARN, old_props=old_props))
-    assert result["PhysicalResourceId"] == OLD_VERSION_ARN
-
-
-def test_adopts_the_newest_manual_notebook_version_never_an_automatic_one(h):
-    # GIVEN a newer AUTOMATIC version and two MANUAL (notebook) versions, none named cdk-
-    notebook = SOLUTION_ARN + "/notebook"
-    expect_list(
-        h,
-        summary(SOLUTION_ARN + "/auto", training_type="AUTOMATIC", created=-10),
-        summary(notebook, created=-500),
-        summary(OLD_VERSION_ARN, created=-900),
-    )
-    expect_describe(h, notebook, version(notebook, name="notebook-version"))
-    expect_describe(h, OLD_VERSION_ARN, version(OLD_VERSION_ARN, name="first-try"))
-    expect_tags(h, notebook)
-    expect_tags(h, OLD_VERSION_ARN)
-    # WHEN created THEN the newest MANUAL one is tagged for this trigger and adopted
-    expect_tag_adopted(h, notebook)
-    assert h.on_event(event("Create"))["PhysicalResourceId"] == notebook
-    assert any("adopting the existing manual version" in line for line in h.logs)
-
-
-NOTEBOOK_ARN = SOLUTION_ARN + "/notebook"
 V2_PROPS = {**PROPS, "Trigger": "import 2026-02"}
-V2_NAME = names.version_name("import 2026-02", "FULL")
+# names.version_name("import 2026-01" / "import 2026-02", mode): cdk-{mode}-{slug}-{sha256(trigger)[:8]}
+NAME = "cdk-full-import-2026-01-f0fb0168"
+V2_NAME = "cdk-full-import-2026-02-e306ff35"
+UPDATE_NAME = "cdk-update-import-2026-01-f0fb0168"
+START = "1767225600"  # the virtual clock's start, 2026-01-01T00:00:00Z, in epoch seconds
 
 
-def test_first_adoption_tags_the_notebook_version_with_the_version_name(h):
-    # GIVEN only the notebook's version (not named cdk-, not tagged)
-    expect_list(h, summary(NOTEBOOK_ARN, created=-500))
-    expect_describe(h, NOTEBOOK_ARN, version(NOTEBOOK_ARN, name="notebook-version"))
-    expect_tags(h, NOTEBOOK_ARN)
-    # WHEN created THEN it is tagged personalize-cdk:version-name = the trigger's name, no training
-    expect_tag_adopted(h, NOTEBOOK_ARN)
-    result = h.on_event(event("Create"))
-    assert result == {
-        "PhysicalResourceId": NOTEBOOK_ARN,
-        "Data": {"SolutionVersionArn": NOTEBOOK_ARN, "StartedAt": str(int(T0))},
-    }
-    assert constants.ADOPTED_VERSION_TAG == "personalize-cdk:version-name"
+def version_event(request_type: str, props: dict[str, str] | None = None, **kwargs: Any) -> dict[str, Any]:
+    return event(request_type, constants.SOLUTION_VERSION_TYPE, props or PROPS, **kwargs)
 
 
-def test_a_repeated_event_finds_the_tagged_notebook_version_without_tagging_again(h):
-    # GIVEN the notebook version already adopted (tagged) for this trigger
-    expect_list(h, summary(NOTEBOOK_ARN, created=-500))
-    expect_describe(h, NOTEBOOK_ARN, version(NOTEBOOK_ARN, name="notebook-version"))
-    expect_tags(h, NOTEBOOK_ARN, adopted_for=NAME)
-    # WHEN the same event comes again THEN the same version, no TagResource, no training
-    assert h.on_event(event("Create"))["PhysicalResourceId"] == NOTEBOOK_ARN
+def solution(w: World) -> str:
+    return w.fake.seed_solution(GROUP_ARN, "shop-up")
 
 
-def test_trigger_change_after_adoption_trains_instead_of_adopting_again(h):
-    # GIVEN the notebook version adopted (tagged) for trigger v1, and no cdk- version yet
-    expect_list(h, summary(NOTEBOOK_ARN, created=-500))
-    expect_describe(h, NOTEBOOK_ARN, version(NOTEBOOK_ARN, name="notebook-version"))
-    expect_tags(h, NOTEBOOK_ARN, adopted_for=NAME)
-    # WHEN updated to trigger v2 THEN the tag counts as ours: CreateSolutionVersion for v2
-    h.expect(
-        "create_solution_version",
-        {"solutionArn": SOLUTION_ARN, "trainingMode": "FULL", "name": V2_NAME},
-        {"solutionVersionArn": VERSION_ARN},
-    )
-    result = h.on_event(event("Update", V2_PROPS, physical_id=NOTEBOOK_ARN, old_props=PROPS))
-    assert result["PhysicalResourceId"] == VERSION_ARN
-    assert not any("adopting" in line for line in h.logs)
+def version(w: World, arn: str) -> dict[str, Any]:
+    return w.describe("DescribeSolutionVersion", solutionVersionArn=arn)["solutionVersion"]
 
 
-def test_rollback_to_v1_after_a_v2_version_finds_the_tagged_notebook_version(h):
-    # GIVEN v2's cdk- version, a failed manual try and the notebook version tagged for v1
-    failed = SOLUTION_ARN + "/failed-try"
-    expect_list(
-        h,
-        summary(VERSION_ARN, created=-10),
-        summary(failed, "CREATE FAILED", created=-300),
-        summary(NOTEBOOK_ARN, created=-500),
-    )
-    expect_describe(h, VERSION_ARN, version(name=V2_NAME))
-    expect_describe(h, failed, version(failed, status="CREATE FAILED", name="retry"))
-    expect_describe(h, NOTEBOOK_ARN, version(NOTEBOOK_ARN, name="notebook-version"))
-    # THEN tags are read only for the usable MANUAL version not named cdk-
-    expect_tags(h, NOTEBOOK_ARN, adopted_for=NAME)
-    # WHEN rolled back to v1 THEN the notebook version again, no training, no tagging
-    result = h.on_event(event("Update", physical_id=VERSION_ARN, old_props=V2_PROPS))
-    assert result["PhysicalResourceId"] == NOTEBOOK_ARN
+def test_create_starts_training_named_for_the_trigger(w):
+    # GIVEN a solution without versions WHEN created
+    solution(w)
+    result = w.on_event(version_event("Create"))
+    # THEN one training, named for the trigger, is the physical id; Data starts the link's clock
+    arn = result["PhysicalResourceId"]
+    assert result["Data"] == {"SolutionVersionArn": arn, "StartedAt": START}
+    assert (version(w, arn)["name"], version(w, arn)["trainingMode"]) == (NAME, "FULL")
+    assert w.counts() == {"CreateSolutionVersion": 1}
 
 
-def test_automatic_versions_are_never_adopted_nor_tagged(h):
-    # GIVEN ACTIVE and training AUTOMATIC versions newer than the notebook's
-    expect_list(
-        h,
-        summary(SOLUTION_ARN + "/auto-2", "CREATE IN_PROGRESS", training_type="AUTOMATIC", created=-5),
-        summary(SOLUTION_ARN + "/auto-1", training_type="AUTOMATIC", created=-50),
-        summary(NOTEBOOK_ARN, created=-500),
-    )
-    # WHEN created THEN they are neither described, nor read for tags, nor tagged
-    expect_describe(h, NOTEBOOK_ARN, version(NOTEBOOK_ARN, name="notebook-version"))
-    expect_tags(h, NOTEBOOK_ARN)
-    expect_tag_adopted(h, NOTEBOOK_ARN)
-    assert h.on_event(event("Create"))["PhysicalResourceId"] == NOTEBOOK_ARN
+def test_create_passes_update_mode_and_tags(w):
+    # GIVEN a solution with an ACTIVE version (UPDATE needs one)
+    solution(w)
+    w.fake.seed_solution_version(SOLUTION_ARN, name="cdk-full-other-12345678")
+    props = {**PROPS, "TrainingMode": "UPDATE", "Tags": '[{"tagKey": "k", "tagValue": "v"}]'}
+    # WHEN created in UPDATE mode THEN the version is named for it and carries the tags
+    arn = w.on_event(version_event("Create", props))["PhysicalResourceId"]
+    assert (version(w, arn)["name"], version(w, arn)["trainingMode"]) == (UPDATE_NAME, "UPDATE")
+    assert w.tags(arn) == {"k": "v"}
 
 
-def test_trains_when_only_automatic_versions_exist(h):
-    expect_list(h, summary(SOLUTION_ARN + "/auto", training_type="AUTOMATIC"))
-    h.expect(
-        "create_solution_version",
-        {"solutionArn": SOLUTION_ARN, "trainingMode": "FULL", "name": NAME},
-        {"solutionVersionArn": VERSION_ARN},
-    )
-    assert h.on_event(event("Create"))["PhysicalResourceId"] == VERSION_ARN
+def test_finds_the_version_named_for_the_trigger_instead_of_training(w):
+    # GIVEN an older cdk version, the one named for this trigger (training) and an automatic one
+    solution(w)
+    w.fake.seed_solution_version(SOLUTION_ARN, name="cdk-full-other-12345678")
+    ours = w.fake.seed_solution_version(SOLUTION_ARN, name=NAME, status="CREATE IN_PROGRESS")
+    w.fake.seed_solution_version(SOLUTION_ARN, training_type="AUTOMATIC", training_mode="AUTOTRAIN")
+    # WHEN created THEN the named one, no training
+    assert w.on_event(version_event("Create"))["PhysicalResourceId"] == ours
+    assert w.counts() == {}
 
 
-def test_trains_when_a_cdk_version_exists_but_none_for_this_trigger(h):
+def test_rollback_to_the_old_trigger_finds_the_old_version_without_training(w):
+    # GIVEN the versions of trigger v1 and of trigger v2
+    solution(w)
+    v1 = w.fake.seed_solution_version(SOLUTION_ARN, name=NAME)
+    v2 = w.fake.seed_solution_version(SOLUTION_ARN, name=V2_NAME)
+    # WHEN CloudFormation's rollback updates back to v1 THEN v1 is the physical id again
+    raw = version_event("Update", PROPS, physical_id=v2, old_props=V2_PROPS)
+    assert w.on_event(raw)["PhysicalResourceId"] == v1
+    assert w.counts() == {}
+
+
+def notebook(w: World) -> tuple[str, str]:
+    """The notebook's two MANUAL versions (older, newer) and a newer AUTOMATIC one."""
+    solution(w)
+    older = w.fake.seed_solution_version(SOLUTION_ARN, name="first-try")
+    newer = w.fake.seed_solution_version(SOLUTION_ARN, name="notebook-version")
+    w.fake.seed_solution_version(SOLUTION_ARN, training_type="AUTOMATIC", training_mode="AUTOTRAIN")
+    return older, newer
+
+
+def test_the_first_deploy_adopts_the_newest_manual_notebook_version_never_an_automatic_one(w):
+    # GIVEN the notebook's versions WHEN created
+    _, newer = notebook(w)
+    result = w.on_event(version_event("Create"))
+    # THEN the newest MANUAL one, tagged with the trigger's version name, no training
+    assert result["PhysicalResourceId"] == newer
+    assert w.tags(newer) == {"personalize-cdk:version-name": NAME}
+    assert w.counts() == {"TagResource": 1}
+
+
+def test_a_repeated_event_finds_the_adopted_notebook_version_without_tagging_again(w):
+    _, newer = notebook(w)
+    w.on_event(version_event("Create"))
+    assert w.on_event(version_event("Create"))["PhysicalResourceId"] == newer
+    assert w.counts() == {"TagResource": 1}
+
+
+def test_trigger_change_after_adoption_trains_and_a_rollback_finds_the_notebook_version(w):
+    # GIVEN the notebook version adopted for v1
+    _, newer = notebook(w)
+    w.on_event(version_event("Create"))
+    # WHEN updated to v2 THEN it trains (the tag counts as ours: no second adoption)
+    trained = w.on_event(version_event("Update", V2_PROPS, physical_id=newer, old_props=PROPS))
+    assert trained["PhysicalResourceId"] not in (newer, "")
+    assert w.counts() == {"TagResource": 1, "CreateSolutionVersion": 1}
+    # WHEN v2's training is stopped and the stack rolls back to v1 THEN the notebook version again
+    w.fake.call("StopSolutionVersionCreation", {"solutionVersionArn": trained["PhysicalResourceId"]})
+    rollback = version_event("Update", PROPS, physical_id=trained["PhysicalResourceId"], old_props=V2_PROPS)
+    assert w.on_event(rollback)["PhysicalResourceId"] == newer
+    assert w.counts() == {"TagResource": 1, "CreateSolutionVersion": 1, "StopSolutionVersionCreation": 1}
+
+
+def test_trains_when_only_automatic_versions_exist(w):
+    solution(w)
+    w.fake.seed_solution_version(SOLUTION_ARN, training_type="AUTOMATIC", training_mode="AUTOTRAIN")
+    w.on_event(version_event("Create"))
+    assert w.counts() == {"CreateSolutionVersion": 1}
+
+
+def test_trains_when_a_cdk_version_exists_but_none_for_this_trigger(w):
     # GIVEN a version this app trained for another trigger WHEN created THEN no notebook adoption
-    expect_list(h, summary(OLD_VERSION_ARN))
-    expect_describe(h, OLD_VERSION_ARN, version(OLD_VERSION_ARN, name="cdk-full-other-12345678"))
-    h.expect(
-        "create_solution_version",
-        {"solutionArn": SOLUTION_ARN, "trainingMode": "FULL", "name": NAME},
-        {"solutionVersionArn": VERSION_ARN},
+    solution(w)
+    w.fake.seed_solution_version(SOLUTION_ARN, name="cdk-full-other-12345678")
+    w.on_event(version_event("Create"))
+    assert w.counts() == {"CreateSolutionVersion": 1}
+
+
+def test_fails_when_the_version_for_the_trigger_exists_but_failed(w):
+    solution(w)
+    w.fake.seed_solution_version(SOLUTION_ARN, name=NAME, status="CREATE FAILED")
+    with pytest.raises(DeployError) as failure:
+        w.on_event(version_event("Create"))
+    assert failure.value.message == (
+        f"solution version {NAME} of {SOLUTION_ARN} already exists but failed or was stopped; "
+        "change the trigger to train a new version"
     )
-    assert h.on_event(event("Create"))["PhysicalResourceId"] == VERSION_ARN
 
 
-def test_fails_when_the_version_name_exists_but_failed(h):
-    # GIVEN the version for this trigger exists but failed (looked up before and after the create)
-    expect_list(h, summary(OLD_VERSION_ARN, "CREATE FAILED"))
-    expect_describe(h, OLD_VERSION_ARN, version(OLD_VERSION_ARN, status="CREATE FAILED"))
-    h.fail("create_solution_version", "ResourceAlreadyExistsException")
-    expect_list(h, summary(OLD_VERSION_ARN, "CREATE FAILED"))
-    expect_describe(h, OLD_VERSION_ARN, version(OLD_VERSION_ARN, status="CREATE FAILED"))
-    # WHEN the create is attempted THEN the deploy fails asking for a new trigger
-    with pytest.raises(DeployError, match="already exists but failed or was stopped; change the trigger"):
-        h.on_event(event("Create"))
+def test_fails_when_the_solution_is_busy_training_another_version(w):
+    # GIVEN no version for this trigger, while another version of the solution still trains
+    solution(w)
+    w.fake.seed_solution_version(SOLUTION_ARN, name="cdk-full-other-12345678", status="CREATE IN_PROGRESS")
+    # WHEN the deploy asks for training THEN it fails saying why and what to do
+    with pytest.raises(
+        DeployError, match=r"^solution shop-up is busy training another version .*redeploy once"
+    ):
+        w.on_event(version_event("Create"))
+    assert w.counts() == {}
 
 
-def test_a_concurrent_duplicate_create_adopts_the_version_the_other_delivery_started(h):
-    # GIVEN no version yet when this delivery looks, but the other delivery of the same event
-    # creates it before this one's CreateSolutionVersion (which then says it exists)
-    expect_list(h)
-    h.fail("create_solution_version", "ResourceAlreadyExistsException")
-    expect_list(h, summary(VERSION_ARN, "CREATE PENDING"))
-    expect_describe(h, VERSION_ARN, version(VERSION_ARN, status="CREATE PENDING"))
-    # WHEN this delivery's onEvent finishes THEN it answers with that version: one training
-    assert h.on_event(event("Create"))["PhysicalResourceId"] == VERSION_ARN
-
-
-def test_fails_when_the_training_mode_is_unknown(h):
-    with pytest.raises(DeployError, match="TrainingMode must be one of FULL, UPDATE"):
-        h.on_event(event("Create", {**PROPS, "TrainingMode": "AUTOTRAIN"}))
-
-
-def is_complete_event() -> dict[str, Any]:
-    return then_complete({"PhysicalResourceId": VERSION_ARN, "Data": STARTED}, event("Create"))
-
-
-def test_is_complete_when_active_reads_metrics_logs_emf_and_returns_the_summary(h):
-    # GIVEN an ACTIVE version above its gate
-    expect_describe(h, VERSION_ARN, version())
-    h.expect(
-        "get_solution_metrics",
-        {"solutionVersionArn": VERSION_ARN},
-        {"solutionVersionArn": VERSION_ARN, "metrics": {NDCG: 0.2, "coverage": 0.4}},
+def test_fails_when_the_training_mode_is_unknown(w):
+    with pytest.raises(DeployError) as failure:
+        w.on_event(version_event("Create", {**PROPS, "TrainingMode": "AUTOTRAIN"}))
+    assert failure.value.message == (
+        "Resource (Custom::PersonalizeSolutionVersion): property TrainingMode must be one of FULL, UPDATE, "
+        "not 'AUTOTRAIN'"
     )
-    # WHEN polled THEN complete with Status ACTIVE and the Summary, one EMF line logged
-    result = h.is_complete(is_complete_event())
-    assert result["IsComplete"] is True
-    data = result["Data"]
-    assert data["SolutionVersionArn"] == VERSION_ARN and data["Status"] == "ACTIVE"
-    assert json.loads(data["Summary"]) == {
-        "solutionVersionArn": VERSION_ARN,
+
+
+def test_a_concurrent_duplicate_create_answers_with_the_version_the_other_delivery_started():
+    """The race (the other delivery creates between this one's lookup and its create) cannot be
+    staged on the fake, so its answers are stubbed."""
+    arn = f"{SOLUTION_ARN}/abcd1234"
+    summary = {"solutionVersionArn": arn, "status": "CREATE PENDING", "trainingType": "MANUAL"}
+    described = {**summary, "name": NAME}
+    with stubbed() as stub:
+        stub.answer("list_solution_versions", {"solutionVersions": []})
+        stub.fail("create_solution_version", "ResourceAlreadyExistsException")
+        stub.answer("list_solution_versions", {"solutionVersions": [summary]})
+        stub.answer("describe_solution_version", {"solutionVersion": described})
+        assert stub.on_event(version_event("Create"))["PhysicalResourceId"] == arn
+
+
+# ---- isComplete: link 0 of the wait chain ------------------------------------------------
+
+
+def test_complete_when_active_with_metrics_emf_line_and_summary(w):
+    # GIVEN a training started by onEvent, above its gate
+    solution(w)
+    w.fake.metrics_for_next_versions = {NDCG: 0.2, "coverage": 0.4}
+    result = w.run(version_event("Create"))
+    # THEN complete with Status ACTIVE and the Summary, one EMF line logged
+    arn = result["PhysicalResourceId"]
+    assert result["Data"]["Status"] == "ACTIVE"
+    assert json.loads(result["Data"]["Summary"]) == {
+        "solutionVersionArn": arn,
         "trainingMode": "FULL",
         "trigger": "import 2026-01",
         "metrics": {"coverage": 0.4, NDCG: 0.2},
-        "trainedAt": "2026-01-01T00:00:00+00:00",
+        "trainedAt": "2026-01-01T00:35:00+00:00",
     }
-    emf = [json.loads(line) for line in h.logs if line.startswith('{"_aws"')]
+    emf = [json.loads(line) for line in w.logs if line.startswith('{"_aws"')]
     assert len(emf) == 1 and emf[0]["Solution"] == "shop-up" and emf[0][NDCG] == 0.2
 
 
-def test_fails_when_a_gate_is_not_met_naming_value_and_threshold(h):
-    expect_describe(h, VERSION_ARN, version())
-    h.expect(
-        "get_solution_metrics",
-        {"solutionVersionArn": VERSION_ARN},
-        {"solutionVersionArn": VERSION_ARN, "metrics": {NDCG: 0.0312}},
-    )
+def test_fails_when_a_gate_is_not_met_naming_value_and_threshold(w):
+    solution(w)
+    w.fake.metrics_for_next_versions = {NDCG: 0.0312}
     with pytest.raises(DeployError) as failure:
-        h.is_complete(is_complete_event())
-    assert (
-        failure.value.message == f"gate failed for solution shop-up: {NDCG} = 0.0312 < 0.05 ({VERSION_ARN})"
-    )
+        w.run(version_event("Create"))
+    assert failure.value.message.startswith(f"gate failed for solution shop-up: {NDCG} = 0.0312 < 0.05 (")
 
 
-def test_fails_when_a_gated_metric_is_missing_from_empty_metrics(h):
-    expect_describe(h, VERSION_ARN, version())
-    h.expect("get_solution_metrics", {"solutionVersionArn": VERSION_ARN}, {"solutionVersionArn": VERSION_ARN})
+def test_fails_when_a_gated_metric_is_missing_from_empty_metrics(w):
+    solution(w)
+    w.fake.metrics_for_next_versions = {}
     with pytest.raises(DeployError, match=f"{NDCG} = missing < 0.05"):
-        h.is_complete(is_complete_event())
+        w.run(version_event("Create"))
 
 
-def test_fails_when_training_is_create_failed_with_its_reason(h):
-    expect_describe(h, VERSION_ARN, version(status="CREATE FAILED", failureReason="Not enough interactions"))
-    with pytest.raises(DeployError) as failure:
-        h.is_complete(is_complete_event())
-    assert failure.value.message == f"solution version {VERSION_ARN} failed: Not enough interactions"
+def test_fails_when_training_is_create_failed_with_its_reason(w):
+    solution(w)
+    w.fake.fail_next_training("Not enough interactions")
+    with pytest.raises(DeployError, match=r"^solution version \S+ failed: Not enough interactions$"):
+        w.run(version_event("Create"))
 
 
-def test_fails_when_training_was_stopped(h):
-    expect_describe(h, VERSION_ARN, version(status="CREATE STOPPED"))
+def test_fails_when_training_was_stopped(w):
+    solution(w)
+    raw = version_event("Create")
+    result = w.on_event(raw)
+    w.fake.call("StopSolutionVersionCreation", {"solutionVersionArn": result["PhysicalResourceId"]})
     with pytest.raises(DeployError, match="was stopped"):
-        h.is_complete(is_complete_event())
+        w.run(raw)
 
 
-def test_training_waits_then_hands_over_at_the_link_deadline(h):
-    # GIVEN a version still training
-    expect_describe(h, VERSION_ARN, version(status="CREATE IN_PROGRESS"))
-    assert h.is_complete(is_complete_event()) == {"IsComplete": False}
-    # WHEN the link's LinkSeconds have passed THEN complete with the training status, no summary
-    h.clock.advance(3300)
-    expect_describe(h, VERSION_ARN, version(status="CREATE IN_PROGRESS"))
-    assert h.is_complete(is_complete_event()) == {
-        "IsComplete": True,
-        "Data": {"SolutionVersionArn": VERSION_ARN, "Status": "CREATE IN_PROGRESS", "Summary": ""},
-    }
+def test_training_hands_over_to_the_next_link_at_its_deadline(w):
+    # GIVEN a link budget of 10 minutes and a 35-minute training
+    solution(w)
+    result = w.run(version_event("Create", {**PROPS, "LinkSeconds": "600"}))
+    # THEN complete at the deadline with the training status and no summary: the next link waits
+    assert result["Data"]["Status"] == "CREATE IN_PROGRESS"
+    assert result["Data"]["Summary"] == ""
+    assert w.clock.now() == 1767225600 + 600
 
 
 @pytest.mark.parametrize(("code", "status"), [("ThrottlingException", 400), ("InternalServerError", 500)])
-def test_transient_errors_in_is_complete_mean_not_complete(h, code, status):
+def test_transient_errors_in_is_complete_mean_not_complete(w, code, status):
     # GIVEN Personalize throttling or failing with 5xx WHEN polled THEN simply not complete yet
-    h.fail("describe_solution_version", code, {"solutionVersionArn": VERSION_ARN}, status=status)
-    assert h.is_complete(is_complete_event()) == {"IsComplete": False}
+    solution(w)
+    raw = version_event("Create")
+    poll = {**raw, **w.on_event(raw)}
+    w.fake.inject_error("DescribeSolutionVersion", code, status=status)
+    assert w.is_complete(poll) == {"IsComplete": False}
 
 
-def test_delete_stops_a_version_still_training(h):
-    expect_describe(h, VERSION_ARN, version(status="CREATE PENDING"))
-    expect_tags(h, VERSION_ARN)  # not kept training
-    expect_tags(h, VERSION_ARN)  # not an adopted notebook version
-    h.expect("stop_solution_version_creation", {"solutionVersionArn": VERSION_ARN})
-    raw = event("Delete", physical_id=VERSION_ARN)
-    result = h.on_event(raw)
-    assert result["PhysicalResourceId"] == VERSION_ARN
-    assert h.is_complete(then_complete(result, raw)) == {"IsComplete": True}
+# ---- Delete -------------------------------------------------------------------------------
 
 
-def test_delete_leaves_training_a_version_the_last_link_gave_up_on(h):
+def test_delete_stops_a_version_still_training(w):
+    solution(w)
+    arn = w.on_event(version_event("Create"))["PhysicalResourceId"]
+    w.run(version_event("Delete", physical_id=arn))
+    assert version(w, arn)["status"] in ("CREATE STOPPING", "CREATE STOPPED")
+    assert w.count("StopSolutionVersionCreation") == 1
+
+
+def test_delete_leaves_training_a_version_the_last_link_gave_up_on(w):
     # GIVEN a version still training that the last wait link tagged at max_wait_minutes
-    expect_describe(h, VERSION_ARN, version(status="CREATE IN_PROGRESS"))
-    h.expect(
-        "list_tags_for_resource",
-        {"resourceArn": VERSION_ARN},
-        {"tags": [{"tagKey": constants.KEEP_TRAINING_TAG, "tagValue": "true"}]},
+    solution(w)
+    arn = w.on_event(version_event("Create"))["PhysicalResourceId"]
+    w.fake.call(
+        "TagResource",
+        {"resourceArn": arn, "tags": [{"tagKey": constants.KEEP_TRAINING_TAG, "tagValue": "true"}]},
     )
-    # WHEN deleted (rollback cleanup) THEN it is not stopped: the next deploy picks it up
-    raw = event("Delete", physical_id=VERSION_ARN)
-    assert h.on_event(raw)["PhysicalResourceId"] == VERSION_ARN
-    h.stubber.assert_no_pending_responses()
+    # WHEN deleted (rollback cleanup) THEN not stopped: the next deploy picks it up
+    w.run(version_event("Delete", physical_id=arn))
+    assert version(w, arn)["status"] == "CREATE PENDING"
+    assert w.count("StopSolutionVersionCreation") == 0
 
 
-def test_delete_releases_an_adopted_notebook_version_still_training(h):
-    # GIVEN the notebook's version, adopted (tagged) by a first deploy, still training
-    expect_describe(h, VERSION_ARN, version(status="CREATE IN_PROGRESS"))
-    expect_tags(h, VERSION_ARN)
-    h.expect(
-        "list_tags_for_resource",
-        {"resourceArn": VERSION_ARN},
-        {"tags": [{"tagKey": constants.ADOPTED_VERSION_TAG, "tagValue": "cdk-full-v1-12345678"}]},
-    )
-    # WHEN the failed first deploy deletes the version resource
-    raw = event("Delete", physical_id=VERSION_ARN)
-    assert h.on_event(raw)["PhysicalResourceId"] == VERSION_ARN
-    # THEN it is released, not stopped: it was training before the stack existed
-    h.stubber.assert_no_pending_responses()
+def test_delete_releases_an_adopted_notebook_version_still_training(w):
+    # GIVEN the notebook's version, adopted by a failed first deploy, still training
+    solution(w)
+    arn = w.fake.seed_solution_version(SOLUTION_ARN, name="notebook-version", status="CREATE IN_PROGRESS")
+    assert w.on_event(version_event("Create"))["PhysicalResourceId"] == arn
+    # WHEN the rollback deletes the version resource THEN it keeps training, as before the stack
+    w.run(version_event("Delete", physical_id=arn))
+    assert version(w, arn)["status"] == "CREATE IN_PROGRESS"
+    assert w.count("StopSolutionVersionCreation") == 0
 
 
-def test_delete_leaves_a_finished_version_alone(h):
-    expect_describe(h, VERSION_ARN, version())
-    assert h.on_event(event("Delete", physical_id=VERSION_ARN))["PhysicalResourceId"] == VERSION_ARN
-
-
-def test_delete_of_a_missing_version_succeeds(h):
-    h.fail("describe_solution_version", "ResourceNotFoundException", {"solutionVersionArn": VERSION_ARN})
-    assert h.on_event(event("Delete", physical_id=VERSION_ARN))["PhysicalResourceId"] == VERSION_ARN
-
-
-def test_fails_when_the_solution_is_busy_training_another_version(h):
-    # GIVEN no version for this trigger, while another version of the solution is still training
-    expect_list(h)
-    h.fail("create_solution_version", "ResourceInUseException")
-    # WHEN the deploy asks for training THEN it fails saying why and what to do
-    with pytest.raises(DeployError, match=r"is busy training another version .*redeploy once that version"):
-        h.on_event(event("Create"))
+def test_delete_leaves_a_finished_version_alone_and_a_missing_one_is_done(w):
+    solution(w)
+    active = w.fake.seed_solution_version(SOLUTION_ARN, name=NAME)
+    w.run(version_event("Delete", physical_id=active))
+    w.run(version_event("Delete", physical_id=f"{SOLUTION_ARN}/gone"))
+    assert version(w, active)["status"] == "ACTIVE"
+    assert w.counts() == {}

@@ -5,99 +5,84 @@ import pytest
 
 from lambda_handlers import constants
 from lambda_handlers.errors import DeployError
-from tests.unit import T0, VERSION_ARN, Harness, at, then_complete
-from tests.unit import event as make_event
+from tests.unit import PREFIX, SOLUTION_ARN, World, event
 
-PROPS = {
-    "SolutionVersionArn": VERSION_ARN,
-    "Trigger": "import 2026-01",
-    "TrainingMode": "FULL",
-    "Gates": "{}",
-    "LinkSeconds": "3300",
-    "LinkIndex": "2",
-    "IsLast": "false",
-    "MaxWaitMinutes": "180",
-    "SolutionName": "up",
-}
-WAIT_ID = f"{VERSION_ARN}/wait-2"
+GROUP_ARN = f"{PREFIX}:dataset-group/shop"
+START = "1767225600"  # the virtual clock's start in epoch seconds
 
 
-def event(request_type: str, props: dict[str, str] | None = None, **kwargs: Any) -> dict[str, Any]:
-    return make_event(request_type, constants.TRAINING_WAIT_TYPE, props or PROPS, **kwargs)
-
-
-def version(status: str, created: float = -6000) -> dict[str, Any]:
+def props(version_arn: str, **changes: str) -> dict[str, str]:
     return {
-        "solutionVersion": {
-            "solutionVersionArn": VERSION_ARN,
-            "status": status,
-            "trainingMode": "FULL",
-            "creationDateTime": at(created),
-            "lastUpdatedDateTime": at(0),
-        }
+        "SolutionVersionArn": version_arn,
+        "Trigger": "import 2026-01",
+        "TrainingMode": "FULL",
+        "Gates": "{}",
+        "LinkSeconds": "3300",
+        "LinkIndex": "2",
+        "IsLast": "false",
+        "MaxWaitMinutes": "180",
+        "SolutionName": "up",
+        **changes,
     }
 
 
-def started(h: Harness, props: dict[str, str] | None = None) -> dict[str, Any]:
-    raw = event("Create", props)
-    return then_complete(h.on_event(raw), raw)
+def wait_event(request_type: str, props: dict[str, str], **kwargs: Any) -> dict[str, Any]:
+    return event(request_type, constants.TRAINING_WAIT_TYPE, props, **kwargs)
 
 
-def test_on_event_makes_no_call_and_names_the_link(h):
+def training(w: World) -> str:
+    """A version created 2 minutes ago, training for another 35 minutes."""
+    w.fake.seed_solution(GROUP_ARN, "shop-up")
+    return w.fake.seed_solution_version(SOLUTION_ARN, status="CREATE IN_PROGRESS")
+
+
+def test_on_event_makes_no_call_and_names_the_link(w):
     # GIVEN a wait link WHEN created THEN its id is {version}/wait-{index}, Data starts its clock
-    result = h.on_event(event("Create"))
+    arn = f"{SOLUTION_ARN}/abcd1234"
+    result = w.on_event(wait_event("Create", props(arn)))
     assert result == {
-        "PhysicalResourceId": WAIT_ID,
-        "Data": {"SolutionVersionArn": VERSION_ARN, "StartedAt": str(int(T0))},
+        "PhysicalResourceId": f"{arn}/wait-2",
+        "Data": {"SolutionVersionArn": arn, "StartedAt": START},
     }
+    assert w.fake.calls == []
 
 
-def test_is_complete_when_active_uses_the_solution_name_for_metrics(h):
-    raw = started(h)
-    h.expect("describe_solution_version", {"solutionVersionArn": VERSION_ARN}, version("ACTIVE"))
-    h.expect(
-        "get_solution_metrics",
-        {"solutionVersionArn": VERSION_ARN},
-        {"solutionVersionArn": VERSION_ARN, "metrics": {"coverage": 0.3}},
-    )
-    result = h.is_complete(raw)
+def test_complete_once_active_with_the_config_name_as_metric_dimension(w):
+    arn = training(w)
+    result = w.run(wait_event("Create", props(arn)))
     assert result["Data"]["Status"] == "ACTIVE"
-    assert json.loads(h.logs[-2])["Solution"] == "up"
+    emf = [json.loads(line) for line in w.logs if line.startswith('{"_aws"')]
+    assert [line["Solution"] for line in emf] == ["up"]
 
 
-def test_a_link_that_is_not_last_hands_over_at_its_deadline(h):
-    raw = started(h)
-    h.clock.advance(3300)
-    h.expect("describe_solution_version", {"solutionVersionArn": VERSION_ARN}, version("CREATE IN_PROGRESS"))
-    assert h.is_complete(raw)["Data"] == {
-        "SolutionVersionArn": VERSION_ARN,
+def test_a_link_that_is_not_last_hands_over_at_its_deadline(w):
+    arn = training(w)
+    result = w.run(wait_event("Create", props(arn, LinkSeconds="600")))
+    assert result["Data"] == {
+        "SolutionVersionArn": arn,
+        "StartedAt": START,
         "Status": "CREATE IN_PROGRESS",
         "Summary": "",
     }
 
 
-def test_fails_when_the_last_link_reaches_its_deadline_with_elapsed_minutes(h):
-    # GIVEN the last link, and a version created 100 min before this link started
-    raw = started(h, {**PROPS, "IsLast": "true"})
-    h.clock.advance(3300)
-    h.expect("describe_solution_version", {"solutionVersionArn": VERSION_ARN}, version("CREATE IN_PROGRESS"))
-    h.expect(
-        "tag_resource",
-        {"resourceArn": VERSION_ARN, "tags": [{"tagKey": constants.KEEP_TRAINING_TAG, "tagValue": "true"}]},
-    )
+def test_fails_when_the_last_link_reaches_its_deadline_and_keeps_the_version_training(w):
+    # GIVEN the last link, 10 minutes of budget, a version created 2 minutes before it started
+    arn = training(w)
     # WHEN its deadline passes THEN the deploy fails, counting minutes from the version's creation
-    # (and tags the version so the rollback leaves it training)
     with pytest.raises(DeployError) as failure:
-        h.is_complete(raw)
+        w.run(wait_event("Create", props(arn, LinkSeconds="600", IsLast="true")))
     assert failure.value.message == (
-        f"training of solution up not finished after 155 min (max_wait_minutes 180): version {VERSION_ARN} "
+        f"training of solution up not finished after 12 min (max_wait_minutes 180): version {arn} "
         "is CREATE IN_PROGRESS; raise training.max_wait_minutes or redeploy later: the next deploy picks "
         "the same version up without retraining"
     )
+    # AND the version carries the tag that makes the rollback leave it training
+    assert w.tags(arn) == {constants.KEEP_TRAINING_TAG: "true"}
 
 
-def test_delete_makes_no_call(h):
-    raw = event("Delete", physical_id=WAIT_ID)
-    result = h.on_event(raw)
-    assert result["PhysicalResourceId"] == WAIT_ID
-    assert h.is_complete(then_complete(result, raw)) == {"IsComplete": True}
+def test_delete_makes_no_call(w):
+    arn = f"{SOLUTION_ARN}/abcd1234"
+    result = w.run(wait_event("Delete", props(arn), physical_id=f"{arn}/wait-2"))
+    assert result["PhysicalResourceId"] == f"{arn}/wait-2"
+    assert w.fake.calls == []

@@ -7,12 +7,14 @@ again while the resource is busy (ResourceInUse right after a version stopped or
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from lambda_handlers import arns
 from lambda_handlers.constants import Status
-from lambda_handlers.errors import NOT_FOUND, is_code
+from lambda_handlers.errors import IN_USE, NOT_FOUND
 from lambda_handlers.events import Event, IsCompleteResponse, OnEventResponse, complete, not_complete, respond
+from lambda_handlers.kernel.client_errors import ignoring
 
 if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
@@ -37,12 +39,13 @@ def delete_progress(
     """Complete once the resource is gone; re-start a delete that Personalize refused as busy."""
     if arns.is_adopted(event.physical_id) or not arns.is_arn(event.physical_id):
         return complete()
-    try:
-        status = status_of(deps, event.physical_id)
-    except Exception as exc:
-        if is_code(exc, NOT_FOUND):
-            return complete()
-        raise
-    if status not in Status.DELETING:
-        start(deps, event.physical_id)
-    return not_complete()
+    with ignoring(NOT_FOUND):
+        if status_of(deps, event.physical_id) not in Status.DELETING:
+            start(deps, event.physical_id)
+        return not_complete()
+    return complete()
+
+
+def gone_or_busy() -> AbstractContextManager[None]:
+    """Around a delete step: already gone (NotFound) is done, busy (InUse) is retried by isComplete."""
+    return ignoring(NOT_FOUND, IN_USE)

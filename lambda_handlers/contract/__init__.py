@@ -1,0 +1,30 @@
+"""The typed properties of each custom resource: written by the constructs, read by the handlers.
+
+One frozen dataclass per resource type; `to_properties()` / `from_properties()` encode and
+decode through `codec.py`, the only place values are turned into strings and back. Each
+default and docstring is stated once, on its field; the config model reads them from here.
+"""
+
+from lambda_handlers.contract.base import Contract, default_of, doc_of
+from lambda_handlers.contract.campaign import Campaign, CampaignConfig, ItemExploration
+from lambda_handlers.contract.codec import ContractError, Intrinsic, resolved
+from lambda_handlers.contract.solution import API_DEFAULT_SCHEDULE, Solution
+from lambda_handlers.contract.training import TRAINING_MODES, SolutionVersion, TrainingMode, TrainingWait
+
+__all__ = [
+    "API_DEFAULT_SCHEDULE",
+    "TRAINING_MODES",
+    "Campaign",
+    "CampaignConfig",
+    "Contract",
+    "ContractError",
+    "Intrinsic",
+    "ItemExploration",
+    "Solution",
+    "SolutionVersion",
+    "TrainingMode",
+    "TrainingWait",
+    "default_of",
+    "doc_of",
+    "resolved",
+]

@@ -1,0 +1,55 @@
+"""Custom::PersonalizeSolution's properties: CreateSolution's inputs, auto-training apart."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Final
+
+from lambda_handlers.constants import SOLUTION_TYPE, SolutionProps
+from lambda_handlers.contract.base import Contract, prop
+from lambda_handlers.contract.codec import ARN, BOOL, OBJECT, OPTIONAL_TEXT, TAGS, TEXT, Intrinsic
+
+
+@dataclass(frozen=True, kw_only=True)
+class Solution(Contract):
+    RESOURCE_TYPE: ClassVar[str] = SOLUTION_TYPE
+    # Everything but auto-training is immutable: a change needs a new name.
+    IMMUTABLE: ClassVar[tuple[str, ...]] = (
+        "dataset_group_arn",
+        "recipe_arn",
+        "event_type",
+        "solution_config",
+        "perform_hpo",
+    )
+
+    name: str = prop(SolutionProps.NAME, TEXT, "The solution's physical name.")
+    dataset_group_arn: str | Intrinsic = prop(SolutionProps.DATASET_GROUP_ARN, ARN, "Its dataset group.")
+    recipe_arn: str = prop(SolutionProps.RECIPE_ARN, TEXT, "The recipe's ARN.")
+    event_type: str | None = prop(
+        SolutionProps.EVENT_TYPE,
+        OPTIONAL_TEXT,
+        "Train only on interactions of this EVENT_TYPE; null = all.",
+        None,
+    )
+    solution_config: Mapping[str, Any] = prop(
+        SolutionProps.SOLUTION_CONFIG,
+        OBJECT,
+        "CreateSolution's `solutionConfig`, in the API's own shape.",
+        {},
+    )
+    perform_hpo: bool = prop(
+        SolutionProps.PERFORM_HPO, BOOL, "Hyperparameter optimisation while training.", False
+    )
+    auto_training_schedule: str | None = prop(
+        SolutionProps.AUTO_TRAINING_SCHEDULE,
+        OPTIONAL_TEXT,
+        "`rate(N days)` to let Personalize retrain by itself; null = auto-training off.",
+        None,
+    )
+    tags: Mapping[str, str] = prop(SolutionProps.TAGS, TAGS, "Tags of the solution.", {})
+
+
+# What CreateSolution does when performAutoTraining is left out: retrain every 7 days (API reference,
+# CreateSolution `performAutoTraining` and `AutoTrainingConfig.schedulingExpression`).
+API_DEFAULT_SCHEDULE: Final = "rate(7 days)"

@@ -1,0 +1,109 @@
+"""Custom::PersonalizeSolutionVersion (wait link 0) and Custom::PersonalizeTrainingWait properties.
+
+Both describe the same training (trigger, mode, gates): those fields are built by one function
+each, so their defaults and docstrings are stated once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Final, Literal
+
+from lambda_handlers.constants import (
+    LINK_SECONDS,
+    SOLUTION_VERSION_TYPE,
+    TRAINING_WAIT_TYPE,
+    SolutionVersionProps,
+    TrainingWaitProps,
+)
+from lambda_handlers.contract.base import Contract, prop
+from lambda_handlers.contract.codec import (
+    ARN,
+    BOOL,
+    GATES,
+    INT,
+    OPTIONAL_TEXT,
+    TAGS,
+    TEXT,
+    Codec,
+    ContractError,
+    Intrinsic,
+)
+
+TrainingMode = Literal["FULL", "UPDATE"]
+TRAINING_MODES: Final = ("FULL", "UPDATE")
+
+
+def _training_mode(text: str) -> TrainingMode:
+    mode = text.strip().upper() or "FULL"
+    if mode == "FULL":
+        return "FULL"
+    if mode == "UPDATE":
+        return "UPDATE"
+    raise ContractError(f"must be one of {', '.join(TRAINING_MODES)}, not {text!r}")
+
+
+TRAINING_MODE: Codec[TrainingMode] = Codec(str, _training_mode)
+
+
+def _trigger() -> Any:
+    doc = "Any text; changing it trains a new version. Same trigger = no training."
+    return prop(SolutionVersionProps.TRIGGER, TEXT, doc, "initial")
+
+
+def _mode() -> Any:
+    doc = "FULL retrains from all data; UPDATE (user-personalization recipes only) adds new items."
+    return prop(SolutionVersionProps.TRAINING_MODE, TRAINING_MODE, doc, "FULL")
+
+
+def _gates() -> Any:
+    doc = "Minimum metric values; a version below any of them never reaches a campaign."
+    return prop(SolutionVersionProps.GATES, GATES, doc, {})
+
+
+def _link_seconds() -> Any:
+    doc = "How long this link waits before handing over to the next one."
+    return prop(SolutionVersionProps.LINK_SECONDS, INT, doc, LINK_SECONDS)
+
+
+def _solution_name() -> Any:
+    doc = "The config's solution name: metric dimension and messages (default: read from the ARN)."
+    return prop(SolutionVersionProps.SOLUTION_NAME, OPTIONAL_TEXT, doc, None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SolutionVersion(Contract):
+    RESOURCE_TYPE: ClassVar[str] = SOLUTION_VERSION_TYPE
+
+    solution_arn: str | Intrinsic = prop(SolutionVersionProps.SOLUTION_ARN, ARN, "The solution to train.")
+    trigger: str = _trigger()
+    training_mode: TrainingMode = _mode()
+    gates: Mapping[str, float] = _gates()
+    link_seconds: int = _link_seconds()
+    solution_name: str | None = _solution_name()
+    tags: Mapping[str, str] = prop(SolutionVersionProps.TAGS, TAGS, "Tags of the version.", {})
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainingWait(Contract):
+    RESOURCE_TYPE: ClassVar[str] = TRAINING_WAIT_TYPE
+
+    solution_version_arn: str | Intrinsic = prop(
+        TrainingWaitProps.SOLUTION_VERSION_ARN, ARN, "The previous link's SolutionVersionArn."
+    )
+    trigger: str = _trigger()
+    training_mode: TrainingMode = _mode()
+    gates: Mapping[str, float] = _gates()
+    link_seconds: int = _link_seconds()
+    link_index: int = prop(TrainingWaitProps.LINK_INDEX, INT, "1-based; the version resource is link 0.")
+    is_last: bool = prop(
+        TrainingWaitProps.IS_LAST, BOOL, "The last link fails the deploy at its deadline.", False
+    )
+    max_wait_minutes: int = prop(
+        TrainingWaitProps.MAX_WAIT_MINUTES,
+        INT,
+        "How long a deploy waits for training (default 240, at most 720).",
+        240,
+    )
+    solution_name: str | None = _solution_name()

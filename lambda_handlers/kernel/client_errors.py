@@ -1,0 +1,44 @@
+"""The handlers' ways of meeting an expected Personalize error code: the only places a
+ClientError is inspected.
+
+`ignoring(*codes)`: the call may fail with these codes and that is fine (already gone, busy:
+retried later). `raising(code, message)`: that code is a terminal failure, said in one line.
+`not_found(what)`: `raising` for ResourceNotFound. Anything else propagates to `entry.py`
+(transient → poll again, else fail).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+
+from botocore.exceptions import ClientError
+
+from lambda_handlers.errors import NOT_FOUND, DeployError, error_code
+
+
+@contextmanager
+def ignoring(*codes: str) -> Iterator[None]:
+    """Swallow a ClientError whose code is one of `codes`; the block simply ends there."""
+    try:
+        yield
+    except ClientError as exc:
+        if error_code(exc) not in codes:
+            raise
+
+
+@contextmanager
+def raising(code: str, message: Callable[[ClientError], str]) -> Iterator[None]:
+    """A ClientError of `code` inside the block → DeployError(message(error))."""
+    try:
+        yield
+    except ClientError as exc:
+        if error_code(exc) != code:
+            raise
+        raise DeployError(message(exc)) from exc
+
+
+def not_found(what: str, arn: str = "") -> AbstractContextManager[None]:
+    """ResourceNotFound inside the block → DeployError(`{what} not found ({arn})`)."""
+    text = f"{what} not found ({arn})" if arn else f"{what} not found"
+    return raising(NOT_FOUND, lambda _: text)
