@@ -6,61 +6,21 @@ move to when its solution retrains.
 """
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from lambda_handlers import constants
 from lambda_handlers.constants import CampaignProps, SolutionProps, SolutionVersionProps, TrainingWaitProps
+from ops.chain import TrainingChain, chain_holding, chains_by_solution
 from ops.impact.model import CREATE, DELETE, NO_CHANGE, REPLACE, RETRAIN, UPDATE, Change
-from ops.impact.template import props, refs, short_name
+from ops.impact.template import short_name
+from ops.template import of_type, props, refs
 
 
-@dataclass(frozen=True)
-class Training:
-    version: str | None  # logical id of the version resource
-    links: tuple[str, ...]  # logical ids of the wait links, in order
-    max_wait: str  # minutes, "" when unknown
-
-
-def _of_type(resources: dict[str, Any], rtype: str) -> dict[str, Any]:
-    return {lid: r for lid, r in resources.items() if r.get("Type") == rtype}
-
-
-def trainings(resources: dict[str, Any]) -> dict[str, Training]:
-    """Solution logical id → its training chain (version, then links each pointing at the previous)."""
-    versions = _of_type(resources, constants.SOLUTION_VERSION_TYPE)
-    links = _of_type(resources, constants.TRAINING_WAIT_TYPE)
-    out: dict[str, Training] = {}
-    for vid, version in versions.items():
-        solution = next(iter(refs(props(version).get(SolutionVersionProps.SOLUTION_ARN))), None)
-        if solution is None:
-            continue
-        chain: list[str] = []
-        previous = vid
-        while True:
-            nxt = next(
-                (
-                    lid
-                    for lid, link in links.items()
-                    if previous in refs(props(link).get(TrainingWaitProps.SOLUTION_VERSION_ARN))
-                ),
-                None,
-            )
-            if nxt is None or nxt in chain:
-                break
-            chain.append(nxt)
-            previous = nxt
-        max_wait = str(props(links[chain[-1]]).get(TrainingWaitProps.MAX_WAIT_MINUTES, "")) if chain else ""
-        out[solution] = Training(version=vid, links=tuple(chain), max_wait=max_wait)
-    return out
-
-
-def solution_of_chain_member(resources: dict[str, Any], lid: str) -> str | None:
-    """The solution whose training chain holds `lid` (version or link)."""
-    for solution, training in trainings(resources).items():
-        if lid == training.version or lid in training.links:
-            return solution
-    return None
+def _max_wait(resources: dict[str, Any], chain: TrainingChain) -> str:
+    """Minutes the last link may wait ("" when the chain has no link)."""
+    if not chain.links:
+        return ""
+    return str(props(resources.get(chain.last)).get(TrainingWaitProps.MAX_WAIT_MINUTES, ""))
 
 
 def _trains(version: dict[str, Any], max_wait: str) -> str:
@@ -71,9 +31,9 @@ def _trains(version: dict[str, Any], max_wait: str) -> str:
 
 def _solution_name(resources: dict[str, Any], lid: str, project: str | None) -> str:
     """The config's name (carried by the training resources), else the physical name unprefixed."""
-    training = trainings(resources).get(lid)
+    training = chains_by_solution(resources).get(lid)
     if training:
-        for member in (training.version, *training.links):
+        for member in training.members:
             p = props(resources.get(member or ""))
             name = p.get(SolutionVersionProps.SOLUTION_NAME) or p.get(TrainingWaitProps.SOLUTION_NAME)
             if name:
@@ -82,9 +42,9 @@ def _solution_name(resources: dict[str, Any], lid: str, project: str | None) -> 
 
 
 def classify_solutions(base: dict[str, Any], head: dict[str, Any], project: str | None) -> list[Change]:
-    base_sol = _of_type(base, constants.SOLUTION_TYPE)
-    head_sol = _of_type(head, constants.SOLUTION_TYPE)
-    base_tr, head_tr = trainings(base), trainings(head)
+    base_sol = of_type(base, constants.SOLUTION_TYPE)
+    head_sol = of_type(head, constants.SOLUTION_TYPE)
+    base_tr, head_tr = chains_by_solution(base), chains_by_solution(head)
     changes: list[Change] = []
     for lid in list(dict.fromkeys([*base_sol, *head_sol])):
         if lid not in head_sol:
@@ -92,19 +52,21 @@ def classify_solutions(base: dict[str, Any], head: dict[str, Any], project: str 
             continue
         name = _solution_name(head, lid, project)
         new_tr = head_tr.get(lid)
-        new_version = head.get(new_tr.version) if new_tr and new_tr.version else None
+        new_version = head.get(new_tr.version) if new_tr else None
         if lid not in base_sol:
             text = f"solution {name} created"
             if new_version and new_tr:
                 trigger = props(new_version).get(SolutionVersionProps.TRIGGER)
-                text += f": trains trigger {trigger}, {_trains(new_version, new_tr.max_wait)}"
+                text += f": trains trigger {trigger}, {_trains(new_version, _max_wait(head, new_tr))}"
             changes.append(Change(CREATE, text))
             continue
         found = _solution_changes(name, base_sol[lid], head_sol[lid])
         old_tr = base_tr.get(lid)
-        old_version = base.get(old_tr.version) if old_tr and old_tr.version else None
+        old_version = base.get(old_tr.version) if old_tr else None
         if old_tr and new_tr and old_version and new_version:
-            found += _training_changes(name, old_tr, new_tr, old_version, new_version)
+            found += _training_changes(
+                name, _max_wait(base, old_tr), _max_wait(head, new_tr), old_version, new_version
+            )
         changes += found or [Change(NO_CHANGE, f"solution {name}")]
     return changes
 
@@ -136,7 +98,7 @@ def _solution_changes(name: str, old: dict[str, Any], new: dict[str, Any]) -> li
 
 
 def _training_changes(
-    name: str, old_tr: Training, new_tr: Training, old: dict[str, Any], new: dict[str, Any]
+    name: str, old_wait: str, new_wait: str, old: dict[str, Any], new: dict[str, Any]
 ) -> list[Change]:
     po, pn = props(old), props(new)
     out: list[Change] = []
@@ -147,9 +109,7 @@ def _training_changes(
             what.append(f"trigger {po.get(trigger_key)} → {pn.get(trigger_key)}")
         else:
             what.append(f"training mode {po.get(mode_key)} → {pn.get(mode_key)}")
-        out.append(
-            Change(RETRAIN, f"solution {name} retrains: {', '.join(what)}, {_trains(new, new_tr.max_wait)}")
-        )
+        out.append(Change(RETRAIN, f"solution {name} retrains: {', '.join(what)}, {_trains(new, new_wait)}"))
     gates_key = SolutionVersionProps.GATES
     if po.get(gates_key) != pn.get(gates_key):
         out.append(
@@ -159,8 +119,8 @@ def _training_changes(
                 "(checked on the trained version)",
             )
         )
-    if old_tr.max_wait != new_tr.max_wait:
-        out.append(Change(UPDATE, f"solution {name}: max wait {old_tr.max_wait} → {new_tr.max_wait} min"))
+    if old_wait != new_wait:
+        out.append(Change(UPDATE, f"solution {name}: max wait {old_wait} → {new_wait} min"))
     return out
 
 
@@ -175,10 +135,10 @@ def _gates(value: Any) -> str:
 def retrained_solutions(base: dict[str, Any], head: dict[str, Any]) -> set[str]:
     """Logical ids of solutions present on both sides whose trigger or training mode changes."""
     out: set[str] = set()
-    base_tr, head_tr = trainings(base), trainings(head)
+    base_tr, head_tr = chains_by_solution(base), chains_by_solution(head)
     for lid in set(base_tr) & set(head_tr):
         old_v, new_v = base_tr[lid].version, head_tr[lid].version
-        po, pn = props(base.get(old_v or "")), props(head.get(new_v or ""))
+        po, pn = props(base.get(old_v)), props(head.get(new_v))
         keys = (SolutionVersionProps.TRIGGER, SolutionVersionProps.TRAINING_MODE)
         if any(po.get(k) != pn.get(k) for k in keys):
             out.add(lid)
@@ -189,8 +149,8 @@ def classify_campaigns(
     base: dict[str, Any], head: dict[str, Any], project: str | None, retrained: set[str]
 ) -> list[Change]:
     """`retrained`: logical ids of solutions that retrain in this change."""
-    base_c = _of_type(base, constants.CAMPAIGN_TYPE)
-    head_c = _of_type(head, constants.CAMPAIGN_TYPE)
+    base_c = of_type(base, constants.CAMPAIGN_TYPE)
+    head_c = of_type(head, constants.CAMPAIGN_TYPE)
     changes: list[Change] = []
     for lid in list(dict.fromkeys([*base_c, *head_c])):
         source = head_c.get(lid) or base_c[lid]
@@ -216,7 +176,8 @@ def classify_campaigns(
             name, po.get(CampaignProps.CAMPAIGN_CONFIG), pn.get(CampaignProps.CAMPAIGN_CONFIG)
         )
         serves = next(iter(refs(pn.get(CampaignProps.SOLUTION_VERSION_ARN))), None)
-        solution = solution_of_chain_member(head, serves) if serves else None
+        chain = chain_holding(head, serves) if serves else None
+        solution = chain.solution if chain else None
         if solution in retrained:
             solution_name = _solution_name(head, solution, project) if solution else ""
             found.append(
