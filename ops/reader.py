@@ -8,11 +8,14 @@ real protocol to an unmodified boto3 client).
 """
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 ADOPTED_PREFIX = "adopted:"  # lambda_handlers.constants.ADOPTED_PREFIX, as CloudFormation shows it
+# A wait link's physical id is `{SolutionVersionArn}/wait-{N}` (lambda_handlers/training_wait.py).
+LINK_SUFFIX = re.compile(r"/wait-\d+$")
 
 
 class StackNotFoundError(Exception):
@@ -38,6 +41,11 @@ class StackResource:
     def arn(self) -> str:
         """The Personalize ARN behind the physical id (adopted resources carry a prefix)."""
         return self.physical_id.removeprefix(ADOPTED_PREFIX)
+
+    @property
+    def held_version(self) -> str:
+        """For a training chain member (version or wait link): the version ARN it holds."""
+        return LINK_SUFFIX.sub("", self.arn)
 
     @property
     def in_progress(self) -> bool:

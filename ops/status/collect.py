@@ -178,11 +178,10 @@ def collect(stack: DeployedStack) -> Report:
         described = stack.personalize.solution(res.arn) or {}
         training = _training(stack, chain, res.arn, live)
         served = _served(resources, chain, campaigns)
-        metrics = {
-            arn: stack.personalize.metrics(arn)
-            for arn in dict.fromkeys(a for a in (training.version_arn if training else None, served) if a)
-        }
-        newest = training.version_arn if training else served
+        deployed = live[chain.version].held_version if chain.version in live and not training else None
+        newest = training.version_arn if training else deployed or served
+        shown = dict.fromkeys(a for a in (newest, served) if a)
+        metrics = {arn: stack.personalize.metrics(arn) for arn in shown}
         solutions.append(
             SolutionStatus(
                 logical_id=solution_lid,

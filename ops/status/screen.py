@@ -40,7 +40,11 @@ def _training_line(training: Training) -> RenderableType:
     )
     if training.failure_reason:
         text.append(f" — {training.failure_reason}", style="red")
-    return Group(text, progress(training)) if training.in_progress else text
+    if not training.in_progress:
+        return text
+    bar = Table.grid()
+    bar.add_row(progress(training))
+    return Group(text, bar)
 
 
 def _metrics(solution: SolutionStatus) -> Table:
