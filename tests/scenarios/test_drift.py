@@ -78,4 +78,3 @@ def test_fails_when_the_stack_does_not_exist(deployed: World, capsys: pytest.Cap
     assert code == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "does not exist" in err
-
