@@ -21,6 +21,7 @@ class StackTemplate:
     label: str  # stack name and environment, for people
     template_file: Path
     template: dict[str, Any]
+    region: str | None = None  # None: an environment-agnostic stack
 
     @property
     def resources(self) -> dict[str, Any]:
@@ -51,7 +52,8 @@ def read_assembly(directory: Path) -> dict[str, StackTemplate]:
             label = name if not env or "unknown-" in env else f"{name} ({env.removeprefix('aws://')})"
             template_file = directory / props["templateFile"]
             template = json.loads(template_file.read_text(encoding="utf-8"))
+            region = env.rsplit("/", 1)[-1] if env and "unknown-" not in env else None
             stacks[key] = StackTemplate(
-                key=key, name=name, label=label, template_file=template_file, template=template
+                key=key, name=name, label=label, template_file=template_file, template=template, region=region
             )
     return stacks

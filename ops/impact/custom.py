@@ -11,6 +11,7 @@ from typing import Any
 from lambda_handlers import constants
 from lambda_handlers.constants import CampaignProps, SolutionProps, SolutionVersionProps, TrainingWaitProps
 from ops.chain import TrainingChain, chain_holding, chains_by_solution
+from ops.impact import prices
 from ops.impact.model import CREATE, DELETE, NO_CHANGE, REPLACE, RETRAIN, UPDATE, Change
 from ops.impact.template import short_name
 from ops.template import of_type, props, refs
@@ -57,7 +58,8 @@ def classify_solutions(base: dict[str, Any], head: dict[str, Any], project: str 
             text = f"solution {name} created"
             if new_version and new_tr:
                 trigger = props(new_version).get(SolutionVersionProps.TRIGGER)
-                text += f": trains trigger {trigger}, {_trains(new_version, _max_wait(head, new_tr))}"
+                text += f": trains trigger {trigger}, {_trains(new_version, _max_wait(head, new_tr))}; "
+                text += prices.TRAINING_LINE
             changes.append(Change(CREATE, text))
             continue
         found = _solution_changes(name, base_sol[lid], head_sol[lid])
@@ -109,7 +111,13 @@ def _training_changes(
             what.append(f"trigger {po.get(trigger_key)} → {pn.get(trigger_key)}")
         else:
             what.append(f"training mode {po.get(mode_key)} → {pn.get(mode_key)}")
-        out.append(Change(RETRAIN, f"solution {name} retrains: {', '.join(what)}, {_trains(new, new_wait)}"))
+        out.append(
+            Change(
+                RETRAIN,
+                f"solution {name} retrains: {', '.join(what)}, {_trains(new, new_wait)}; "
+                + prices.TRAINING_LINE,
+            )
+        )
     gates_key = SolutionVersionProps.GATES
     if po.get(gates_key) != pn.get(gates_key):
         out.append(
@@ -146,9 +154,13 @@ def retrained_solutions(base: dict[str, Any], head: dict[str, Any]) -> set[str]:
 
 
 def classify_campaigns(
-    base: dict[str, Any], head: dict[str, Any], project: str | None, retrained: set[str]
+    base: dict[str, Any],
+    head: dict[str, Any],
+    project: str | None,
+    retrained: set[str],
+    region: str | None = None,
 ) -> list[Change]:
-    """`retrained`: logical ids of solutions that retrain in this change."""
+    """`retrained`: logical ids of solutions that retrain in this change; `region`: for prices."""
     base_c = of_type(base, constants.CAMPAIGN_TYPE)
     head_c = of_type(head, constants.CAMPAIGN_TYPE)
     changes: list[Change] = []
@@ -170,7 +182,10 @@ def classify_campaigns(
         tps = CampaignProps.MIN_PROVISIONED_TPS
         if po.get(tps) != pn.get(tps):
             found.append(
-                Change(UPDATE, f"campaign {name}: min TPS {po.get(tps)} → {pn.get(tps)} (billing floor)")
+                Change(
+                    UPDATE,
+                    f"campaign {name}: min TPS {po.get(tps)} → {pn.get(tps)}: {_floor(po, pn, region)}",
+                )
             )
         found += _config_changes(
             name, po.get(CampaignProps.CAMPAIGN_CONFIG), pn.get(CampaignProps.CAMPAIGN_CONFIG)
@@ -191,6 +206,14 @@ def classify_campaigns(
             found.append(Change(UPDATE, f"campaign {name}: tags changed"))
         changes += found or [Change(NO_CHANGE, f"campaign {name}")]
     return changes
+
+
+def _floor(old: dict[str, Any], new: dict[str, Any], region: str | None) -> str:
+    tps = CampaignProps.MIN_PROVISIONED_TPS
+    try:
+        return prices.floor_change(region, int(old.get(tps, 0)), int(new.get(tps, 0)))
+    except (TypeError, ValueError):  # an intrinsic (a parameter): nothing to compute
+        return "billing floor changed"
 
 
 def _config_changes(name: str, old: Any, new: Any) -> list[Change]:
