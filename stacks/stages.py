@@ -33,7 +33,12 @@ class PersonalizeStage(cdk.Stage):
     """
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: AppConfig, drift_reader_account: str | None = None
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: AppConfig,
+        drift_reader_account: str | None = None,
     ) -> None:
         if config.env is None:
             raise ValueError(f"stage {construct_id}: the config has no env (account, region)")
