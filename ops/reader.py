@@ -22,6 +22,14 @@ class StackNotFoundError(Exception):
     """No such stack, or no credentials to look: one line for the operator, exit 1."""
 
 
+def read_errors() -> tuple[type[Exception], ...]:
+    """What a read may raise besides StackNotFoundError (access denied, throttled, no network):
+    the CLIs turn these into one line and exit 1 too."""
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+    return (StackNotFoundError, BotoCoreError, ClientError)
+
+
 @dataclass(frozen=True)
 class StackInfo:
     name: str

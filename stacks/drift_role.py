@@ -16,6 +16,7 @@ from stacks.permissions import personalize_arn
 
 STACK_READ_ACTIONS = (
     "cloudformation:DescribeStacks",
+    "cloudformation:DescribeStackEvents",  # the stack's last failure reason
     "cloudformation:DescribeStackResources",
     "cloudformation:GetTemplate",
 )

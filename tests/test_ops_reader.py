@@ -1,17 +1,22 @@
 """`ops.reader.Boto3Stack` against moto's CloudFormation and SSM (the real-account code path)."""
 
+import io
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
+from rich.console import Console
 
 from ops.drift.__main__ import run as drift
 from ops.reader import Boto3Stack, StackNotFoundError
 
 REGION = "us-east-1"
+DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "config" / "default.yaml"  # no CDK import here
 TEMPLATE = {
     "Metadata": {"PersonalizeCdk": {"version": 1, "project": "news"}},
     "Resources": {
@@ -82,7 +87,7 @@ def test_fails_when_there_are_no_credentials(
     from ops.status.__main__ import main  # noqa: PLC0415
 
     # WHEN status runs for the default config
-    code = main(["--config", "config/default.yaml"])
+    code = main(["--config", str(DEFAULT_CONFIG)])
     # THEN one line that says so, exit 1
     assert code == 1
     err = capsys.readouterr().err
@@ -90,3 +95,30 @@ def test_fails_when_there_are_no_credentials(
         err
         == "stack immersion-day-news-personalize: no AWS credentials in this shell (set AWS_PROFILE or keys)\n"
     )
+
+
+def test_fails_when_a_read_is_refused(aws: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN a stack, and credentials whose policy refuses DescribeStackResources
+    aws["cloudformation"].create_stack(StackName="news-personalize", TemplateBody=json.dumps(TEMPLATE))
+    stack = _stack(aws, "news-personalize")
+
+    def refused(**_: Any) -> Any:
+        raise ClientError(
+            {
+                "Error": {
+                    "Code": "AccessDenied",
+                    "Message": "not authorized to perform DescribeStackResources",
+                }
+            },
+            "DescribeStackResources",
+        )
+
+    stack.cloudformation.describe_stack_resources = refused
+    # WHEN drift and status run
+    from ops.status.__main__ import run as status  # noqa: PLC0415
+
+    codes = (drift(stack), status(stack, as_json=True, watching=False, console=Console(file=io.StringIO())))
+    # THEN each prints one line naming the refusal and exits 1
+    assert codes == (1, 1)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2 and all("AccessDenied" in line for line in lines)

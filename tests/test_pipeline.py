@@ -176,6 +176,7 @@ def test_pseudo_joins_become_subs_and_nothing_else():
 DRIFT_ROLE = "immersion-day-news-personalize-drift-reader"
 READ_ONLY = {
     "cloudformation:DescribeStacks",
+    "cloudformation:DescribeStackEvents",
     "cloudformation:DescribeStackResources",
     "cloudformation:GetTemplate",
     "personalize:DescribeSolution",

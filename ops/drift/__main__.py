@@ -5,7 +5,7 @@ import argparse
 import sys
 
 from ops.drift.compare import find_drift
-from ops.reader import DeployedStack, StackNotFoundError
+from ops.reader import DeployedStack, StackNotFoundError, read_errors
 
 IN_SYNC, CANNOT_READ, DRIFTED = 0, 1, 3
 
@@ -13,8 +13,8 @@ IN_SYNC, CANNOT_READ, DRIFTED = 0, 1, 3
 def run(stack: DeployedStack) -> int:
     try:
         drifts = find_drift(stack)
-    except StackNotFoundError as exc:
-        print(exc, file=sys.stderr)
+    except read_errors() as exc:
+        print(str(exc).splitlines()[0], file=sys.stderr)
         return CANNOT_READ
     for drift in drifts:
         print(drift.line())

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.live import Live
 
-from ops.reader import DeployedStack, StackNotFoundError
+from ops.reader import DeployedStack, StackNotFoundError, read_errors
 from ops.status.collect import Report, collect
 from ops.status.screen import render
 
@@ -47,8 +47,8 @@ def run(stack: DeployedStack, *, as_json: bool, watching: bool, console: Console
             console.print_json(json.dumps(collect(stack).to_json()))
         else:
             console.print(render(collect(stack)))
-    except StackNotFoundError as exc:
-        print(exc, file=sys.stderr)
+    except read_errors() as exc:
+        print(str(exc).splitlines()[0], file=sys.stderr)
         return 1
     return 0
 
