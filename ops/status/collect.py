@@ -134,9 +134,9 @@ def _training(
     stack: DeployedStack, chain: TrainingChain, solution_arn: str, live: dict[str, StackResource]
 ) -> Training | None:
     polling = next((lid for lid in chain.members if lid in live and live[lid].in_progress), None)
-    versions = stack.personalize.solution_versions(solution_arn)
     if polling is None:
         return None
+    versions = stack.personalize.solution_versions(solution_arn)
     newest = versions[0] if versions else None
     if newest is None:
         return None
