@@ -12,7 +12,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(shell node -p 'process
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: synth test diff deploy bench impact schema data clean
+.PHONY: synth test diff deploy bench impact status drift integ schema data clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,7 @@ deploy: $(VENV)/.installed node_modules/.installed
 test: $(VENV)/.dev-installed node_modules/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy app.py stacks lambda_handlers ops simulation bench scripts tests
+	$(PY) -m mypy app.py stacks lambda_handlers ops simulation bench scripts tests integ
 	npx --no-install jscpd --config .jscpd.json lambda_handlers stacks
 	$(PY) -m pytest -n 2 --dist loadfile
 
@@ -52,6 +52,21 @@ bench: $(VENV)/.dev-installed node_modules/.installed
 # (exit 2 = a retrain or a Personalize resource replaced/deleted: ask for an extra approval).
 impact: $(VENV)/.installed
 	$(PY) -m ops.impact $(BASE) $(HEAD)
+
+# A deployed stack, read-only (ops/status, ops/drift; docs/operate.md): the config's stack in the
+# account of the shell. WATCH=1 redraws every 30 s until nothing is in progress; JSON=1 prints JSON.
+# ROLE_ARN=... assumes that role first (the pipeline's drift step: the stage's drift reader role).
+status: $(VENV)/.installed
+	$(PY) -m ops.status --config $(CONFIG) $(if $(WATCH),--watch) $(if $(JSON),--json) $(if $(ROLE_ARN),--role-arn $(ROLE_ARN))
+
+# Exit 0 in sync, 3 drifted (a custom resource changed outside CloudFormation), 1 cannot read.
+drift: $(VENV)/.installed
+	$(PY) -m ops.drift --config $(CONFIG) $(if $(ROLE_ARN),--role-arn $(ROLE_ARN))
+
+# Deploys integ/config.yaml to the account of the shell, checks it, destroys it (about an hour;
+# costs money: docs/operate.md). Not part of `make test`, which checks its snapshot offline.
+integ: $(VENV)/.dev-installed node_modules/.installed
+	$(PY) -m pytest -m integ integ
 
 schema: $(VENV)/.installed
 	$(PY) -m stacks.config_model.json_schema > config/config.schema.json

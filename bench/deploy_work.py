@@ -28,6 +28,7 @@ import yaml
 
 from bench.report import Row, spread
 from bench.scale import base_config, synth
+from ops.chain import training_chains
 
 SECTION = "3. Deploy work"
 # Training lengths (seconds): off the 30 s poll grid so the noticing delay is not 0 by accident.
@@ -162,20 +163,15 @@ def training_run(template: dict[str, Any], training_seconds: float, query_interv
             raise RuntimeError(
                 f"training {training_seconds:.0f} s: {result.status}: {failure and failure.reason}"
             )
-        types = {lid: r["Type"] for lid, r in template["Resources"].items()}
-        training_types = ("Custom::PersonalizeSolutionVersion", "Custom::PersonalizeTrainingWait")
-        ops = [
-            op for op in result.stats.operations if op.custom and types.get(op.logical_id) in training_types
-        ]
+        chains = training_chains(template["Resources"])
+        members = {lid for chain in chains for lid in chain.members}
+        ops = [op for op in result.stats.operations if op.custom and op.logical_id in members]
         completed = {e.logical_id: e.time for e in result.events if e.status == "CREATE_COMPLETE"}
         delays: list[float] = []
         hours = 0.0
-        versions = [lid for lid, t in types.items() if t == "Custom::PersonalizeSolutionVersion"]
-        for version_lid in versions:
-            prefix = version_lid.removesuffix("Version")
-            links = [lid for lid, t in types.items() if t in training_types and lid.startswith(prefix)]
-            last = max(links, key=lambda lid: completed[lid])
-            arn = sim.resources[version_lid].physical_id.removeprefix("adopted:")
+        for chain in chains:
+            last = max(chain.members, key=lambda lid: completed[lid])
+            arn = sim.resources[chain.version].physical_id.removeprefix("adopted:")
             described = client.describe_solution_version(solutionVersionArn=arn)["solutionVersion"]
             active_at = described["lastUpdatedDateTime"].timestamp()
             hours += (active_at - described["creationDateTime"].timestamp()) / 3600

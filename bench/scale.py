@@ -21,6 +21,8 @@ from typing import Any
 import yaml
 
 from bench.report import REPO, Row, spread
+from ops.assembly import read_assembly
+from ops.chain import training_chains
 
 SECTION = "2. Scale"
 COUNTS = (1, 5, 10)
@@ -92,8 +94,8 @@ def synth(config_path: Path, outdir: Path) -> dict[str, Any]:
     app = cdk.App(outdir=str(outdir), context=context)
     build_app(str(config_path), app)
     app.synth()
-    (template_file,) = outdir.glob("*.template.json")
-    return {"template": json.loads(template_file.read_text()), "bytes": template_file.stat().st_size}
+    (stack,) = read_assembly(outdir).values()
+    return {"template": stack.template, "bytes": stack.template_file.stat().st_size}
 
 
 def handler_policy_chars(template: dict[str, Any]) -> int:
@@ -139,9 +141,7 @@ def measure_point(count: int, max_wait: int, work: Path) -> Point:
         shutil.rmtree(outdir, ignore_errors=True)
     template = result["template"]
     types = [r["Type"] for r in template["Resources"].values()]
-    custom = sum(
-        t in ("Custom::PersonalizeSolutionVersion", "Custom::PersonalizeTrainingWait") for t in types
-    )
+    custom = sum(len(chain.members) for chain in training_chains(template["Resources"]))
     return Point(
         count=count,
         max_wait=max_wait,

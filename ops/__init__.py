@@ -1,2 +1,4 @@
 """Command-line tools for the people who run this app: what a synth produced (`summary`),
-what a change does (`impact`), and the shared reader of cloud assemblies (`assembly`)."""
+what a change does (`impact`), what a deployed stack is doing (`status`) and what was changed
+outside CloudFormation (`drift`); the shared readers of cloud assemblies (`assembly`),
+training chains (`chain`), template values (`template`) and deployed stacks (`reader`)."""

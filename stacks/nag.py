@@ -9,6 +9,7 @@ from aws_cdk import aws_lambda as lambda_
 
 from stacks.acknowledgment import acknowledge as _ack
 from stacks.data_layer import DataLayer
+from stacks.drift_role import DriftReaderRole
 from stacks.provider import PersonalizeProvider
 
 BASIC_EXECUTION_ROLE = (
@@ -123,3 +124,22 @@ def acknowledge_data_layer(data: DataLayer) -> None:
                 f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/*]",
                 "BucketDeployment writes the CSVs into this stack's own data bucket",
             )
+
+
+def acknowledge_drift_reader(reader: DriftReaderRole, solution_names: list[str]) -> None:
+    stack = Stack.of(reader)
+    env = _pseudo(stack)
+    prefix = f"arn:{env['Partition']}"
+    _ack(
+        reader.role,
+        f"AwsSolutions-IAM5[Resource::{prefix}:cloudformation:{env['Region']}:{env['AccountId']}:"
+        f"stack/{stack.stack_name}/*]",
+        "a stack ARN ends in an id CloudFormation generates; the name before it is this stack's",
+    )
+    for name in solution_names:
+        _ack(
+            reader.role,
+            f"AwsSolutions-IAM5[Resource::{prefix}:personalize:{env['Region']}:{env['AccountId']}:"
+            f"solution/{name}/*]",
+            f"drift reads the versions of {name}, whose ids Personalize generates under the solution's ARN",
+        )

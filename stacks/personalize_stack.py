@@ -11,19 +11,34 @@ from stacks.config_model.model import Campaign, Solution
 from stacks.config_model.recipes import recipe_named
 from stacks.dashboard import TrainingDashboard
 from stacks.data_layer import DataLayer, DatasetSpec
+from stacks.drift_role import DriftReaderRole
 from stacks.exports import Exports
-from stacks.nag import acknowledge_data_layer, acknowledge_provider
+from stacks.nag import acknowledge_data_layer, acknowledge_drift_reader, acknowledge_provider
 from stacks.naming import pascal
 from stacks.permissions import grant_handlers
 from stacks.provider import personalize_provider
 from stacks.serving import Filters, PersonalizeCampaign, latest_version_arn
+from stacks.template_marker import TemplateMarker, drift_role_name, marker_metadata
 from stacks.training import PersonalizeSolution, SolutionTraining
 
 
 class PersonalizeStack(Stack):
-    """Everything one config declares, in one stack named `config.resolved_stack_name`."""
+    """Everything one config declares, in one stack named `config.resolved_stack_name`.
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig, **kwargs: Any) -> None:
+    Props (keyword-only): config — the validated config; drift_reader_account — an account
+    (the pipeline's) whose principals may assume a read-only role for `ops.drift`; None (the
+    default, a deploy from a laptop) creates no role: drift then runs with your own credentials.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: AppConfig,
+        drift_reader_account: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         env = Environment(account=config.env.account, region=config.env.region) if config.env else None
         super().__init__(
             scope,
@@ -89,6 +104,10 @@ class PersonalizeStack(Stack):
             campaigns={name: (c.campaign_arn, c.min_provisioned_tps) for name, c in self.campaigns.items()},
         )
         acknowledge_data_layer(self.data)
+        reader_name = self._drift_reader(drift_reader_account)
+        self.template_options.metadata = marker_metadata(
+            TemplateMarker(project=config.project, drift_role_name=reader_name)
+        )
         if self.solutions:
             acknowledge_provider(
                 personalize_provider(self), [s.physical_name for s in self.solutions.values()]
@@ -153,3 +172,19 @@ class PersonalizeStack(Stack):
         )
         self.campaigns[camp.name] = campaign
         self.exports.campaign(camp.name, campaign.campaign_arn)
+
+    def _drift_reader(self, trusted_account: str | None) -> str | None:
+        if trusted_account is None:
+            return None
+        name = drift_role_name(self.config.resolved_stack_name)
+        solution_names = [s.physical_name for s in self.solutions.values()]
+        self.drift_reader = DriftReaderRole(
+            self,
+            "DriftReader",
+            trusted_account=trusted_account,
+            role_name=name,
+            solution_names=solution_names,
+            campaign_names=[c.physical_name for c in self.campaigns.values()],
+        )
+        acknowledge_drift_reader(self.drift_reader, solution_names)
+        return name

@@ -93,7 +93,7 @@ def acknowledge_pipeline(pipeline: pipelines.CodePipeline) -> None:
             _artifacts(step, bucket_ref, ARTIFACT_WRITE)
     _project(pipeline.synth_project, bucket_ref, ARTIFACT_WRITE)
     for project in cp.node.find_all():
-        if isinstance(project, codebuild.Project) and project.node.id.startswith("Report-"):
+        if isinstance(project, codebuild.Project) and project.node.id.startswith(("Report-", "Drift-")):
             _project(project, bucket_ref, ARTIFACT_READ)
     mutation = _project(pipeline.self_mutation_project, bucket_ref, ARTIFACT_READ)
     _ack(

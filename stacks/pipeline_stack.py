@@ -5,7 +5,9 @@ repository's own files (the Makefile's install targets: `npm ci`, a venv from
 requirements.txt) and runs the same `cdk synth -c pipeline=...` a person runs. Self-mutating.
 Then one stage per stage config, in the file's order: an optional manual approval before it,
 and after it a step that prints what was deployed (trained versions with their metrics, ARNs)
-from the stage stack's outputs.
+from the stage stack's outputs, and a drift check (`make drift`) that assumes the stage
+stack's read-only role (stacks/drift_role.py) and fails the stage when something was changed
+outside CloudFormation.
 """
 
 import json
@@ -13,14 +15,16 @@ import os
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Environment, Stack, pipelines
+from aws_cdk import Aws, Environment, Stack, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from stacks.config_model.pipeline import PipelineConfig, PipelineStage
 from stacks.pipeline_nag import acknowledge_pipeline
 from stacks.stages import PersonalizeStage, outputs_for_pipeline
+from stacks.template_marker import drift_role_name
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 INSTALL_COMMANDS = ("make .venv/.installed node_modules/.installed",)
@@ -51,6 +55,15 @@ def report_commands(stage: str, variables: list[str]) -> list[str]:
     lines = [f"echo 'Deployed to stage {stage}:'"]
     lines += [f"printf '%s = %s\\n' {var} \"${var}\"" for var in variables]
     return lines
+
+
+def drift_commands(config_path: str) -> list[str]:
+    """The drift check of one stage: exit 3 (drifted) fails the pipeline action."""
+    return [f'make drift CONFIG={config_path} ROLE_ARN="$DRIFT_ROLE_ARN"']
+
+
+def drift_role_arn(account: str, stack_name: str) -> str:
+    return f"arn:{Aws.PARTITION}:iam::{account}:role/{drift_role_name(stack_name)}"
 
 
 def pseudo_join_as_sub(value: Any) -> dict[str, str] | None:
@@ -86,7 +99,7 @@ class PipelineStack(Stack):
             description=f"Promotion pipeline {file.name}: {' -> '.join(s.ref.name for s in pipeline.stages)} "
             "(personalize-cdk)",
         )
-        source = pipelines.CodePipelineSource.connection(
+        source = self._source = pipelines.CodePipelineSource.connection(
             file.source.repository, file.source.branch, connection_arn=file.source.connection_arn
         )
         self.synth = pipelines.ShellStep(
@@ -134,7 +147,7 @@ class PipelineStack(Stack):
 
     def _add_stage(self, stage: PipelineStage) -> None:
         name = stage.ref.name
-        deployed = PersonalizeStage(self, name, config=stage.config)
+        deployed = PersonalizeStage(self, name, config=stage.config, drift_reader_account=self.account)
         outputs = outputs_for_pipeline(deployed.stack)
         pre: list[pipelines.Step] = []
         if stage.ref.approval:
@@ -149,5 +162,16 @@ class PipelineStack(Stack):
             env_from_cfn_outputs=dict(outputs),
             commands=report_commands(name, list(outputs)),
         )
-        self.pipeline.add_stage(deployed, pre=pre, post=[post])
+        assert stage.config.env is not None  # PersonalizeStage refused a config without one
+        role_arn = drift_role_arn(stage.config.env.account, stage.config.resolved_stack_name)
+        drift = pipelines.CodeBuildStep(
+            f"Drift-{name}",
+            input=self._source,
+            install_commands=list(INSTALL_COMMANDS),
+            commands=drift_commands(repo_relative(stage.config_path)),
+            env={"DRIFT_ROLE_ARN": role_arn, "AWS_DEFAULT_REGION": stage.config.env.region},
+            role_policy_statements=[iam.PolicyStatement(actions=["sts:AssumeRole"], resources=[role_arn])],
+        )
+        drift.add_step_dependency(post)
+        self.pipeline.add_stage(deployed, pre=pre, post=[post, drift])
         self.stages.append(deployed)

@@ -15,19 +15,31 @@ from stacks.config_model import AppConfig
 from stacks.personalize_stack import PersonalizeStack
 
 
-def personalize_stack(scope: Construct, config: AppConfig) -> PersonalizeStack:
+def personalize_stack(
+    scope: Construct, config: AppConfig, *, drift_reader_account: str | None = None
+) -> PersonalizeStack:
     """The config's PersonalizeStack, its construct id = its stack name = `resolved_stack_name`."""
-    stack = PersonalizeStack(scope, config.resolved_stack_name, config=config)
-    return stack
+    return PersonalizeStack(
+        scope, config.resolved_stack_name, config=config, drift_reader_account=drift_reader_account
+    )
 
 
 class PersonalizeStage(cdk.Stage):
     """A pipeline stage: the config's stack in the config's account and region.
 
-    Props (keyword-only): config — a validated stage config; its `env` is required.
+    Props (keyword-only): config — a validated stage config; its `env` is required;
+    drift_reader_account — the pipeline's account, trusted by the stack's read-only drift role
+    (None: no role).
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: AppConfig) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: AppConfig,
+        drift_reader_account: str | None = None,
+    ) -> None:
         if config.env is None:
             raise ValueError(f"stage {construct_id}: the config has no env (account, region)")
         super().__init__(
@@ -35,7 +47,7 @@ class PersonalizeStage(cdk.Stage):
             construct_id,
             env=cdk.Environment(account=config.env.account, region=config.env.region),
         )
-        self.stack = personalize_stack(self, config)
+        self.stack = personalize_stack(self, config, drift_reader_account=drift_reader_account)
         # Validation plugins belong to one Stage: the app's do not reach a nested stage.
         cdk.Validations.of(self).add_plugins(AwsSolutionsChecks())
 

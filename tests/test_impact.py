@@ -62,8 +62,10 @@ def test_trigger_and_tps_change_is_a_retrain_and_a_campaign_update(capsys):
         "### Stack `immersion-day-news-personalize`",
         "",
         "- **retrain**: solution user-personalization retrains: trigger v1 → v2, FULL; "
-        "the deploy may wait up to 240 min",
-        "- **update in place**: campaign user-personalization: min TPS 1 → 5 (billing floor)",
+        "the deploy may wait up to 240 min; one training, billed per training compute hour",
+        "- **update in place**: campaign user-personalization: min TPS 1 → 5: the floor rises by 4 TPS, "
+        "at least +2,920 TPS-hours a month, an unknown amount at the list price (no list price recorded "
+        "for an environment-agnostic stack in ops/impact/prices.py)",
         "- **update in place**: campaign user-personalization: moves to the new version of solution "
         "user-personalization once it is trained and passes its gates (UpdateCampaign)",
         f"- **no change**: solution personalized-ranking, {DATA_UNCHANGED}, filter exclude-clicked, "

@@ -170,3 +170,99 @@ def test_pseudo_joins_become_subs_and_nothing_else():
     assert pseudo_join_as_sub(join) == {"Fn::Sub": "arn:${AWS::Partition}:iam::1:role/x"}
     assert pseudo_join_as_sub({"Fn::Join": ["", ["a", {"Ref": "Bucket"}]]}) is None
     assert pseudo_join_as_sub({"Fn::Join": [",", ["a", "b"]]}) is None
+
+
+# ---- drift check: the stage's read-only role and the pipeline step that assumes it ------------
+DRIFT_ROLE = "immersion-day-news-personalize-drift-reader"
+READ_ONLY = {
+    "cloudformation:DescribeStacks",
+    "cloudformation:DescribeStackEvents",
+    "cloudformation:DescribeStackResources",
+    "cloudformation:GetTemplate",
+    "personalize:DescribeSolution",
+    "personalize:DescribeSolutionVersion",
+    "personalize:ListSolutionVersions",
+    "personalize:DescribeCampaign",
+}
+
+
+@pytest.mark.parametrize(("stage", "account"), [("dev", "111111111111"), ("prod", "222222222222")])
+def test_drift_role_is_trusted_by_the_pipeline_account_only(stage, account):
+    # GIVEN the stage stack WHEN its drift role is read
+    _, template = _nested(stage)
+    role = template["Resources"]["DriftReaderRole"]["Properties"]
+    # THEN its fixed name is in the marker, and only the pipeline account may assume it
+    assert role["RoleName"] == DRIFT_ROLE
+    assert template["Metadata"]["PersonalizeCdk"]["driftRoleName"] == DRIFT_ROLE
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {
+            "Action": "sts:AssumeRole",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::333333333333:root"},
+        }
+    ]
+
+
+def test_drift_role_reads_only_this_stack_and_its_personalize_resources():
+    # GIVEN the prod stage stack (eu-west-1, account 222222222222)
+    _, template = _nested("prod")
+    policies = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::Policy" and {"Ref": "DriftReaderRole"} in r["Properties"]["Roles"]
+    ]
+    (policy,) = policies
+    statements = policy["PolicyDocument"]["Statement"]
+    # THEN every action is a read, and every resource names this stack or its own Personalize names
+    actions = {
+        a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert actions == READ_ONLY
+    prefix = "arn:aws:personalize:eu-west-1:222222222222"
+    resources = {
+        r for s in statements for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])
+    }
+    assert resources == {
+        "arn:aws:cloudformation:eu-west-1:222222222222:stack/immersion-day-news-personalize/*",
+        f"{prefix}:solution/immersion-day-news-user-personalization",
+        f"{prefix}:solution/immersion-day-news-user-personalization/*",
+        f"{prefix}:solution/immersion-day-news-personalized-ranking",
+        f"{prefix}:solution/immersion-day-news-personalized-ranking/*",
+        f"{prefix}:campaign/immersion-day-news-user-personalization",
+    }
+
+
+def test_drift_step_runs_after_the_report_and_may_assume_only_the_stage_role():
+    # GIVEN the prod stage of the pipeline
+    actions = {a["Name"]: a for a in _stage("prod")["Actions"]}
+    # THEN the drift step follows the report step
+    assert actions["Drift-prod"]["RunOrder"] > actions["Report-prod"]["RunOrder"]
+    spec = json.loads(_build_spec("PipelineprodDriftprod"))
+    assert spec["phases"]["build"]["commands"] == [
+        'make drift CONFIG=config/stages/prod.yaml ROLE_ARN="$DRIFT_ROLE_ARN"'
+    ]
+    # AND its CodeBuild role may assume exactly the prod stage's drift role
+    resources = _pipeline_template()["Resources"]
+    (policy,) = [
+        r["Properties"]
+        for lid, r in resources.items()
+        if r["Type"] == "AWS::IAM::Policy" and lid.startswith("PipelineprodDriftprodRoleDefaultPolicy")
+    ]
+    assume = [s for s in policy["PolicyDocument"]["Statement"] if s["Action"] == "sts:AssumeRole"]
+    role_arn = {
+        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":iam::222222222222:role/{DRIFT_ROLE}"]]
+    }
+    assert [s["Resource"] for s in assume] == [role_arn]
+
+
+def test_cfn_lint_finds_no_errors_in_the_stage_templates():
+    for stage in ("dev", "prod"):
+        directory = assembly() / f"assembly-immersion-day-news-pipeline-{stage}"
+        for artifact in _stack_artifacts(directory).values():
+            template = directory / artifact["properties"]["templateFile"]
+            errors = [
+                m
+                for m in lint_file(template, ManualArgs(regions=["us-east-1", "eu-west-1"]))
+                if m.rule.id.startswith("E")
+            ]
+            assert errors == [], f"{stage}: {errors}"

@@ -10,6 +10,7 @@ import yaml
 from stacks.config_model import ConfigError, load_config
 from stacks.config_model.merge import MergeError, deep_merge
 from stacks.config_model.pipeline import load_pipeline
+from tests.support import synth
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "config"
@@ -250,3 +251,11 @@ def test_fails_when_pipeline_fields_are_invalid(tmp_path: Path):
     paths = {p.path for p in err.value.problems}
     assert {"source.connection_arn", "source.repository", "stages[0].aproval"} <= paths
     assert err.value.source == str(path)
+
+
+def test_a_direct_deploy_creates_no_drift_role():
+    # GIVEN the default config deployed from a laptop (no pipeline account to trust)
+    template = synth.template()
+    # THEN no drift reader role, and the marker names none (drift uses the caller's credentials)
+    assert "DriftReaderRole" not in template["Resources"]
+    assert template["Metadata"] == {"PersonalizeCdk": {"version": 1, "project": "immersion-day-news"}}

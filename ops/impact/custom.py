@@ -1,18 +1,21 @@
-"""Our custom resources (lambda_handlers/constants.py): solutions, training, campaigns.
+"""Our custom resources (lambda_handlers/contract): solutions, training, campaigns.
 
 A solution's lines gather its Custom::PersonalizeSolution, its version (training) and its
 wait links; a campaign's lines its Custom::PersonalizeCampaign plus the new version it will
-move to when its solution retrains.
+move to when its solution retrains. Properties are read through each resource's contract
+(`from_properties`), as the handlers read them; ARNs may still be intrinsics there.
 """
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from lambda_handlers import constants, contract
+from ops.chain import TrainingChain, chain_holding, chains_by_solution
+from ops.impact import prices
 from ops.impact.model import CREATE, DELETE, NO_CHANGE, REPLACE, RETRAIN, UPDATE, Change
-from ops.impact.template import props, refs, short_name
+from ops.impact.template import short_name
+from ops.template import of_type, props, refs
 
 C = TypeVar("C", bound=contract.Contract)
 
@@ -26,52 +29,11 @@ def _refs(value: str | contract.Intrinsic) -> Iterator[str]:
     return refs(value.value if isinstance(value, contract.Intrinsic) else value)
 
 
-@dataclass(frozen=True)
-class Training:
-    version: str | None  # logical id of the version resource
-    links: tuple[str, ...]  # logical ids of the wait links, in order
-    max_wait: str  # minutes, "" when unknown
-
-
-def _of_type(resources: dict[str, Any], rtype: str) -> dict[str, Any]:
-    return {lid: r for lid, r in resources.items() if r.get("Type") == rtype}
-
-
-def trainings(resources: dict[str, Any]) -> dict[str, Training]:
-    """Solution logical id → its training chain (version, then links each pointing at the previous)."""
-    versions = _of_type(resources, constants.SOLUTION_VERSION_TYPE)
-    links = _of_type(resources, constants.TRAINING_WAIT_TYPE)
-    out: dict[str, Training] = {}
-    for vid, version in versions.items():
-        solution = next(_refs(spec(contract.SolutionVersion, version).solution_arn), None)
-        if solution is None:
-            continue
-        chain: list[str] = []
-        previous = vid
-        while True:
-            nxt = next(
-                (
-                    lid
-                    for lid, link in links.items()
-                    if previous in _refs(spec(contract.TrainingWait, link).solution_version_arn)
-                ),
-                None,
-            )
-            if nxt is None or nxt in chain:
-                break
-            chain.append(nxt)
-            previous = nxt
-        max_wait = str(spec(contract.TrainingWait, links[chain[-1]]).max_wait_minutes) if chain else ""
-        out[solution] = Training(version=vid, links=tuple(chain), max_wait=max_wait)
-    return out
-
-
-def solution_of_chain_member(resources: dict[str, Any], lid: str) -> str | None:
-    """The solution whose training chain holds `lid` (version or link)."""
-    for solution, training in trainings(resources).items():
-        if lid == training.version or lid in training.links:
-            return solution
-    return None
+def _max_wait(resources: dict[str, Any], chain: TrainingChain) -> str:
+    """Minutes the last link may wait ("" when the chain has no link)."""
+    if not chain.links:
+        return ""
+    return str(spec(contract.TrainingWait, resources[chain.last]).max_wait_minutes)
 
 
 def _trains(version: dict[str, Any], max_wait: str) -> str:
@@ -81,11 +43,11 @@ def _trains(version: dict[str, Any], max_wait: str) -> str:
 
 def _solution_name(resources: dict[str, Any], lid: str, project: str | None) -> str:
     """The config's name (carried by the training resources), else the physical name unprefixed."""
-    training = trainings(resources).get(lid)
+    training = chains_by_solution(resources).get(lid)
     if training:
-        members: list[contract.SolutionVersion | contract.TrainingWait] = []
-        if training.version:
-            members.append(spec(contract.SolutionVersion, resources[training.version]))
+        members: list[contract.SolutionVersion | contract.TrainingWait] = [
+            spec(contract.SolutionVersion, resources[training.version])
+        ]
         members += [spec(contract.TrainingWait, resources[link]) for link in training.links]
         for member in members:
             if member.solution_name:
@@ -95,9 +57,9 @@ def _solution_name(resources: dict[str, Any], lid: str, project: str | None) -> 
 
 
 def classify_solutions(base: dict[str, Any], head: dict[str, Any], project: str | None) -> list[Change]:
-    base_sol = _of_type(base, constants.SOLUTION_TYPE)
-    head_sol = _of_type(head, constants.SOLUTION_TYPE)
-    base_tr, head_tr = trainings(base), trainings(head)
+    base_sol = of_type(base, constants.SOLUTION_TYPE)
+    head_sol = of_type(head, constants.SOLUTION_TYPE)
+    base_tr, head_tr = chains_by_solution(base), chains_by_solution(head)
     changes: list[Change] = []
     for lid in list(dict.fromkeys([*base_sol, *head_sol])):
         if lid not in head_sol:
@@ -105,19 +67,22 @@ def classify_solutions(base: dict[str, Any], head: dict[str, Any], project: str 
             continue
         name = _solution_name(head, lid, project)
         new_tr = head_tr.get(lid)
-        new_version = head.get(new_tr.version) if new_tr and new_tr.version else None
+        new_version = head.get(new_tr.version) if new_tr else None
         if lid not in base_sol:
             text = f"solution {name} created"
             if new_version and new_tr:
                 trigger = spec(contract.SolutionVersion, new_version).trigger
-                text += f": trains trigger {trigger}, {_trains(new_version, new_tr.max_wait)}"
+                text += f": trains trigger {trigger}, {_trains(new_version, _max_wait(head, new_tr))}; "
+                text += prices.TRAINING_LINE
             changes.append(Change(CREATE, text))
             continue
         found = _solution_changes(name, base_sol[lid], head_sol[lid])
         old_tr = base_tr.get(lid)
-        old_version = base.get(old_tr.version) if old_tr and old_tr.version else None
+        old_version = base.get(old_tr.version) if old_tr else None
         if old_tr and new_tr and old_version and new_version:
-            found += _training_changes(name, old_tr, new_tr, old_version, new_version)
+            found += _training_changes(
+                name, _max_wait(base, old_tr), _max_wait(head, new_tr), old_version, new_version
+            )
         changes += found or [Change(NO_CHANGE, f"solution {name}")]
     return changes
 
@@ -149,7 +114,7 @@ def _solution_changes(name: str, old: dict[str, Any], new: dict[str, Any]) -> li
 
 
 def _training_changes(
-    name: str, old_tr: Training, new_tr: Training, old: dict[str, Any], new: dict[str, Any]
+    name: str, old_wait: str, new_wait: str, old: dict[str, Any], new: dict[str, Any]
 ) -> list[Change]:
     po, pn = spec(contract.SolutionVersion, old), spec(contract.SolutionVersion, new)
     out: list[Change] = []
@@ -160,7 +125,11 @@ def _training_changes(
         else:
             what.append(f"training mode {po.training_mode} → {pn.training_mode}")
         out.append(
-            Change(RETRAIN, f"solution {name} retrains: {', '.join(what)}, {_trains(new, new_tr.max_wait)}")
+            Change(
+                RETRAIN,
+                f"solution {name} retrains: {', '.join(what)}, {_trains(new, new_wait)}; "
+                + prices.TRAINING_LINE,
+            )
         )
     if po.gates != pn.gates:
         out.append(
@@ -170,8 +139,8 @@ def _training_changes(
                 "(checked on the trained version)",
             )
         )
-    if old_tr.max_wait != new_tr.max_wait:
-        out.append(Change(UPDATE, f"solution {name}: max wait {old_tr.max_wait} → {new_tr.max_wait} min"))
+    if old_wait != new_wait:
+        out.append(Change(UPDATE, f"solution {name}: max wait {old_wait} → {new_wait} min"))
     return out
 
 
@@ -182,11 +151,9 @@ def _gates(gates: Mapping[str, float]) -> str:
 def retrained_solutions(base: dict[str, Any], head: dict[str, Any]) -> set[str]:
     """Logical ids of solutions present on both sides whose trigger or training mode changes."""
     out: set[str] = set()
-    base_tr, head_tr = trainings(base), trainings(head)
+    base_tr, head_tr = chains_by_solution(base), chains_by_solution(head)
     for lid in set(base_tr) & set(head_tr):
         old_v, new_v = base_tr[lid].version, head_tr[lid].version
-        if old_v is None or new_v is None:
-            continue
         po, pn = spec(contract.SolutionVersion, base[old_v]), spec(contract.SolutionVersion, head[new_v])
         if (po.trigger, po.training_mode) != (pn.trigger, pn.training_mode):
             out.add(lid)
@@ -194,11 +161,15 @@ def retrained_solutions(base: dict[str, Any], head: dict[str, Any]) -> set[str]:
 
 
 def classify_campaigns(
-    base: dict[str, Any], head: dict[str, Any], project: str | None, retrained: set[str]
+    base: dict[str, Any],
+    head: dict[str, Any],
+    project: str | None,
+    retrained: set[str],
+    region: str | None = None,
 ) -> list[Change]:
-    """`retrained`: logical ids of solutions that retrain in this change."""
-    base_c = _of_type(base, constants.CAMPAIGN_TYPE)
-    head_c = _of_type(head, constants.CAMPAIGN_TYPE)
+    """`retrained`: logical ids of solutions that retrain in this change; `region`: for prices."""
+    base_c = of_type(base, constants.CAMPAIGN_TYPE)
+    head_c = of_type(head, constants.CAMPAIGN_TYPE)
     changes: list[Change] = []
     for lid in list(dict.fromkeys([*base_c, *head_c])):
         source = head_c.get(lid) or base_c[lid]
@@ -219,13 +190,14 @@ def classify_campaigns(
             found.append(
                 Change(
                     UPDATE,
-                    f"campaign {name}: min TPS {po.min_provisioned_tps} → {pn.min_provisioned_tps} "
-                    "(billing floor)",
+                    f"campaign {name}: min TPS {po.min_provisioned_tps} → {pn.min_provisioned_tps}: "
+                    + prices.floor_change(region, po.min_provisioned_tps, pn.min_provisioned_tps),
                 )
             )
         found += _config_changes(name, po.campaign_config.to_api(), pn.campaign_config.to_api())
         serves = next(_refs(pn.solution_version_arn), None)
-        solution = solution_of_chain_member(head, serves) if serves else None
+        chain = chain_holding(head, serves) if serves else None
+        solution = chain.solution if chain else None
         if solution in retrained:
             solution_name = _solution_name(head, solution, project) if solution else ""
             found.append(

@@ -4,7 +4,7 @@ inline and trust policies, resource policies), compared statement by statement."
 import json
 from typing import Any
 
-from ops.impact.template import props, render
+from ops.template import props, render
 
 DOCUMENT_KEYS = ("PolicyDocument", "AssumeRolePolicyDocument")
 LIST_KEYS = ("Action", "NotAction", "Resource", "NotResource")

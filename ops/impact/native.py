@@ -4,7 +4,8 @@ property changed, or it points at a replaced resource), updated in place, re-imp
 from typing import Any, Final
 
 from ops.impact.model import CREATE, DELETE, NO_CHANGE, REPLACE, UPDATE, Change
-from ops.impact.template import props, refs, short_name
+from ops.impact.template import short_name
+from ops.template import props, refs
 
 # createOnlyProperties of the CloudFormation registry schemas (as shipped in cfn-lint 1.58;
 # tests/test_impact.py checks this table against cfn-lint's copy).

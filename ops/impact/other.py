@@ -6,7 +6,7 @@ from functools import cache
 from typing import Any
 
 from lambda_handlers import constants
-from ops.impact.template import props
+from ops.template import props
 
 CreateOnly = Callable[[str], tuple[str, ...]]
 

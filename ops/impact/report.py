@@ -28,10 +28,12 @@ def _resources(stack: StackTemplate | None) -> dict[str, Any]:
     return resources if isinstance(resources, dict) else {}
 
 
-def personalize_changes(base: dict[str, Any], head: dict[str, Any], project: str | None) -> list[Change]:
+def personalize_changes(
+    base: dict[str, Any], head: dict[str, Any], project: str | None, region: str | None = None
+) -> list[Change]:
     """Every Personalize line of one stack, ordered by kind (retrain first, no change last)."""
     changes = custom.classify_solutions(base, head, project)
-    changes += custom.classify_campaigns(base, head, project, custom.retrained_solutions(base, head))
+    changes += custom.classify_campaigns(base, head, project, custom.retrained_solutions(base, head), region)
     changes += native.classify(base, head, project)
     return sorted(changes, key=lambda c: ORDER.index(c.kind))
 
@@ -45,7 +47,7 @@ def stack_impact(base: StackTemplate | None, head: StackTemplate | None) -> Stac
     return StackImpact(
         label=shown.label,
         status=status,
-        changes=personalize_changes(old, new, project),
+        changes=personalize_changes(old, new, project, shown.region),
         notable=iam.statement_changes(old, new) + other.notable_resources(old, new),
     )
 

@@ -1,57 +1,18 @@
-"""Reading CloudFormation values: references, a readable rendering, Personalize display names."""
+"""Personalize display names and the project of a template (read from the stack's marker)."""
 
-import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
-PROJECT_IN_DESCRIPTION = re.compile(r" for (\S+) \(personalize-cdk\)")
+from ops.template import render
+from stacks.template_marker import read_marker
+
 CONTENT_SUFFIX = re.compile(r"-[0-9a-f]{8}$")
 
 
-def refs(value: Any) -> Iterator[str]:
-    """Logical ids a value points at (Ref / Fn::GetAtt / Fn::Sub ${X}), pseudo parameters excluded."""
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            if key == "Ref" and isinstance(inner, str) and not inner.startswith("AWS::"):
-                yield inner
-            elif key == "Fn::GetAtt" and isinstance(inner, list) and inner:
-                yield str(inner[0])
-            elif key == "Fn::Sub":
-                text = inner[0] if isinstance(inner, list) else inner
-                for name in re.findall(r"\$\{([^}!.]+)[^}]*\}", str(text)):
-                    if not name.startswith("AWS::"):
-                        yield name
-                yield from refs(inner)
-            else:
-                yield from refs(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from refs(inner)
-
-
-def render(value: Any) -> str:
-    """A template value as text: `<X>` for Ref, `<X.Attr>` for GetAtt, joins concatenated."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):
-        return ", ".join(render(v) for v in value)
-    if isinstance(value, dict) and len(value) == 1:
-        key, inner = next(iter(value.items()))
-        if key == "Ref":
-            return f"<{inner}>"
-        if key == "Fn::GetAtt":
-            return f"<{'.'.join(str(p) for p in inner)}>"
-        if key == "Fn::Join":
-            return str(inner[0]).join(render(p) for p in inner[1])
-        if key == "Fn::Sub":
-            return str(inner[0] if isinstance(inner, list) else inner)
-    return json.dumps(value, sort_keys=True)
-
-
 def project_of(template: dict[str, Any]) -> str | None:
-    match = PROJECT_IN_DESCRIPTION.search(str(template.get("Description", "")))
-    return match.group(1) if match else None
+    """The config's project, from the Metadata marker the stack writes (None: not our stack)."""
+    marker = read_marker(template)
+    return marker.project if marker else None
 
 
 def short_name(physical: Any, project: str | None, *, content_named: bool = False) -> str:
@@ -62,10 +23,3 @@ def short_name(physical: Any, project: str | None, *, content_named: bool = Fals
     if content_named:
         name = CONTENT_SUFFIX.sub("", name)
     return name
-
-
-def props(resource: dict[str, Any] | None) -> dict[str, Any]:
-    if not resource:
-        return {}
-    value = resource.get("Properties", {})
-    return value if isinstance(value, dict) else {}

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from lambda_handlers import constants
+from ops.chain import chain_of
 from simulation.cloudformation import DeployResult
 from simulation.personalize_state import Durations
 from tests.scenarios.world import World, open_world
@@ -28,20 +29,8 @@ def _first_of(template: Template, resource_type: str) -> str:
 
 
 def _chain(template: Template, version_id: str) -> list[str]:
-    """The version resource and its wait links, in order (links reference the previous one)."""
-    chain = [version_id]
-    resources = template["Resources"]
-    while True:
-        nxt = [
-            lid
-            for lid, body in resources.items()
-            if body["Type"] == constants.TRAINING_WAIT_TYPE
-            and (body.get("Properties") or {}).get(constants.TrainingWaitProps.SOLUTION_VERSION_ARN)
-            == {"Fn::GetAtt": [chain[-1], constants.Attr.SOLUTION_VERSION_ARN]}
-        ]
-        if not nxt:
-            return chain
-        chain.append(nxt[0])
+    """The version resource and its wait links, in order (the shared walker, ops/chain.py)."""
+    return list(chain_of(dict(template["Resources"]), version_id).members)
 
 
 def _deploy_ok(world: World, template: Template) -> DeployResult:

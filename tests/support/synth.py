@@ -22,6 +22,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 import aws_cdk as cdk
 
 from app import build_app
+from ops.assembly import read_assembly, read_manifest
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = REPO / "config" / "default.yaml"
@@ -41,16 +42,7 @@ def synth_dir(config_path: str) -> Path:
 
 def templates(config_path: str | Path = DEFAULT_CONFIG) -> dict[str, dict[str, Any]]:
     """Stack name → template dict of a synthesized config."""
-    outdir = synth_dir(str(config_path))
-    manifest = json.loads((outdir / "manifest.json").read_text())
-    result: dict[str, dict[str, Any]] = {}
-    for artifact in manifest["artifacts"].values():
-        if artifact.get("type") == "aws:cloudformation:stack":
-            props = artifact["properties"]
-            name = props.get("stackName") or artifact.get("displayName")
-            loaded: dict[str, Any] = json.loads((outdir / props["templateFile"]).read_text())
-            result[name] = loaded
-    return result
+    return {stack.name: stack.template for stack in read_assembly(synth_dir(str(config_path))).values()}
 
 
 def template(config_path: str | Path = DEFAULT_CONFIG) -> dict[str, Any]:
@@ -87,17 +79,12 @@ def variant(**changes: Any) -> dict[str, Any]:
 
 def manifest(config_path: str | Path = DEFAULT_CONFIG) -> dict[str, Any]:
     """The cloud assembly manifest (manifest.json) of a synthesized config."""
-    return dict(json.loads((synth_dir(str(config_path)) / "manifest.json").read_text()))
+    return read_manifest(synth_dir(str(config_path)))
 
 
 def template_files(config_path: str | Path = DEFAULT_CONFIG) -> list[Path]:
     """Paths of every stack template a config synthesizes to (for tools that read files)."""
-    outdir = synth_dir(str(config_path))
-    return sorted(
-        outdir / artifact["properties"]["templateFile"]
-        for artifact in manifest(config_path)["artifacts"].values()
-        if artifact.get("type") == "aws:cloudformation:stack"
-    )
+    return sorted(stack.template_file for stack in read_assembly(synth_dir(str(config_path))).values())
 
 
 EXISTING_DATASET_GROUP_ARN = "arn:aws:personalize:us-east-1:111111111111:dataset-group/existing-news"

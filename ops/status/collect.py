@@ -1,0 +1,247 @@
+"""What the status screen shows, gathered through a `DeployedStack` into plain data (JSON-ready).
+
+Per solution: the version a deploy is waiting for (status, elapsed, time left estimated from
+this solution's earlier trainings, which wait link polls, how many remain), the version the
+campaigns serve, metrics of both and each gate. Per campaign: status, pending update, TPS,
+version served. Filters and the event tracker; the stack's last failure.
+"""
+
+import json
+import statistics
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from lambda_handlers import constants
+from lambda_handlers.constants import CampaignProps, SolutionVersionProps, Status
+from ops.chain import TrainingChain, chains_by_solution
+from ops.reader import DeployedStack, StackResource, epoch
+from ops.template import props, refs
+
+# The notebook's metrics table, in its order (GetSolutionMetrics names).
+NOTEBOOK_METRICS = (
+    "coverage",
+    "mean_reciprocal_rank_at_25",
+    "normalized_discounted_cumulative_gain_at_5",
+    "normalized_discounted_cumulative_gain_at_10",
+    "normalized_discounted_cumulative_gain_at_25",
+    "precision_at_5",
+    "precision_at_10",
+    "precision_at_25",
+)
+
+
+@dataclass
+class Gate:
+    metric: str
+    minimum: float
+    value: float | None  # None: no metric (not trained yet, or Personalize did not return it)
+
+    @property
+    def holds(self) -> bool | None:
+        return None if self.value is None else self.value >= self.minimum
+
+
+@dataclass
+class Training:
+    version_arn: str
+    status: str
+    elapsed_seconds: float
+    estimate_left_seconds: float | None  # None: no earlier training of this solution to learn from
+    polling: str | None  # logical id of the chain member CloudFormation is waiting on
+    links_left: int  # chain members after the polling one
+    failure_reason: str = ""
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in Status.CREATING
+
+
+@dataclass
+class SolutionStatus:
+    logical_id: str
+    arn: str
+    auto_training: bool | None
+    training: Training | None  # the version a deploy is waiting for (None: no deploy waits)
+    served_version: str | None  # the version the campaigns serve (None: no campaign)
+    metrics: dict[str, dict[str, float]] = field(default_factory=dict)  # version ARN → metrics
+    gates: list[Gate] = field(default_factory=list)  # of the newest version (training or served)
+    # Champion/challenger comparison (issue 12 item 3): filled once gates carry `max_drop`.
+    comparison: dict[str, Any] | None = None
+
+
+@dataclass
+class CampaignStatus:
+    logical_id: str
+    arn: str
+    status: str
+    min_provisioned_tps: int | None
+    version: str | None
+    pending_update: str | None  # latestCampaignUpdate.status when it is not ACTIVE
+    pending_version: str | None
+
+
+@dataclass
+class Report:
+    stack: str
+    stack_status: str
+    stack_reason: str
+    last_failure: str
+    at: float
+    solutions: list[SolutionStatus]
+    campaigns: list[CampaignStatus]
+    filters: dict[str, str]  # name → status
+    event_tracker: str | None
+    parameters: dict[str, str]
+
+    @property
+    def in_progress(self) -> bool:
+        """Something still moves: the stack, a training, or a campaign update."""
+        return (
+            self.stack_status.endswith("_IN_PROGRESS")
+            or any(s.training is not None and s.training.in_progress for s in self.solutions)
+            or any(c.pending_update is not None or c.status in Status.CREATING for c in self.campaigns)
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["in_progress"] = self.in_progress
+        for solution, original in zip(data["solutions"], self.solutions, strict=True):
+            for gate, gate_obj in zip(solution["gates"], original.gates, strict=True):
+                gate["holds"] = gate_obj.holds
+        return data
+
+
+def training_seconds(versions: list[dict[str, Any]]) -> list[float]:
+    """How long each earlier ACTIVE version of the solution trained (creation → last update)."""
+    return [
+        epoch(v.get("lastUpdatedDateTime")) - epoch(v.get("creationDateTime"))
+        for v in versions
+        if v.get("status") == Status.ACTIVE and v.get("lastUpdatedDateTime") and v.get("creationDateTime")
+    ]
+
+
+def _gates(template_resources: dict[str, Any], chain: TrainingChain, metrics: dict[str, float]) -> list[Gate]:
+    try:
+        declared = json.loads(
+            str(props(template_resources.get(chain.version)).get(SolutionVersionProps.GATES) or "{}")
+        )
+    except ValueError:
+        declared = {}
+    return [Gate(metric=k, minimum=float(v), value=metrics.get(k)) for k, v in sorted(declared.items())]
+
+
+def _training(
+    stack: DeployedStack, chain: TrainingChain, solution_arn: str, live: dict[str, StackResource]
+) -> Training | None:
+    polling = next((lid for lid in chain.members if lid in live and live[lid].in_progress), None)
+    if polling is None:
+        return None
+    versions = stack.personalize.solution_versions(solution_arn)
+    newest = versions[0] if versions else None
+    if newest is None:
+        return None
+    described = stack.personalize.solution_version(str(newest["solutionVersionArn"])) or newest
+    started = epoch(described.get("creationDateTime"))
+    status = str(described.get("status", ""))
+    elapsed = (
+        stack.now() if status in Status.CREATING else epoch(described.get("lastUpdatedDateTime"))
+    ) - started
+    earlier = training_seconds(versions[1:])
+    left = max(statistics.median(earlier) - elapsed, 0.0) if earlier and status in Status.CREATING else None
+    return Training(
+        version_arn=str(described["solutionVersionArn"]),
+        status=status,
+        elapsed_seconds=max(elapsed, 0.0),
+        estimate_left_seconds=left,
+        polling=polling,
+        links_left=len(chain.members) - chain.members.index(polling) - 1,
+        failure_reason=str(described.get("failureReason", "")),
+    )
+
+
+def collect(stack: DeployedStack) -> Report:
+    """Everything on the screen, read once (raises StackNotFoundError)."""
+    info = stack.stack()
+    template = stack.template()
+    resources: dict[str, Any] = template.get("Resources", {})
+    live = stack.resources()
+    campaigns = [
+        _campaign(stack, lid, live[lid])
+        for lid, r in resources.items()
+        if r.get("Type") == constants.CAMPAIGN_TYPE and lid in live and live[lid].physical_id
+    ]
+    solutions: list[SolutionStatus] = []
+    for solution_lid, chain in chains_by_solution(resources).items():
+        res = live.get(solution_lid)
+        if res is None or not res.physical_id:
+            continue
+        described = stack.personalize.solution(res.arn) or {}
+        training = _training(stack, chain, res.arn, live)
+        served = _served(resources, chain, campaigns)
+        deployed = live[chain.version].held_version if chain.version in live and not training else None
+        newest = training.version_arn if training else deployed or served
+        shown = dict.fromkeys(a for a in (newest, served) if a)
+        metrics = {arn: stack.personalize.metrics(arn) for arn in shown}
+        solutions.append(
+            SolutionStatus(
+                logical_id=solution_lid,
+                arn=res.arn,
+                auto_training=described.get("performAutoTraining"),
+                training=training,
+                served_version=served,
+                metrics=metrics,
+                gates=_gates(resources, chain, metrics.get(newest or "", {})),
+            )
+        )
+    filters = {
+        lid: str((stack.personalize.filter(live[lid].physical_id) or {}).get("status", "not found"))
+        for lid, r in resources.items()
+        if r.get("Type") == "AWS::Personalize::Filter" and lid in live and live[lid].physical_id
+    }
+    tracker = next(
+        (
+            str((stack.personalize.event_tracker(live[lid].physical_id) or {}).get("status", "not found"))
+            for lid, r in resources.items()
+            if r.get("Type") == "AWS::Personalize::EventTracker" and lid in live and live[lid].physical_id
+        ),
+        None,
+    )
+    names = [str(props(r).get("Name")) for r in resources.values() if r.get("Type") == "AWS::SSM::Parameter"]
+    return Report(
+        stack=info.name,
+        stack_status=info.status,
+        stack_reason=info.reason,
+        last_failure=info.last_failure,
+        at=stack.now(),
+        solutions=solutions,
+        campaigns=campaigns,
+        filters=filters,
+        event_tracker=tracker,
+        parameters=stack.parameters([n for n in names if n and n != "None"]),
+    )
+
+
+def _served(resources: dict[str, Any], chain: TrainingChain, campaigns: list[CampaignStatus]) -> str | None:
+    """The version the solution's campaigns serve (the first campaign reading this chain or solution)."""
+    mine = {*chain.members, chain.solution}
+    for campaign in campaigns:
+        value = props(resources.get(campaign.logical_id)).get(CampaignProps.SOLUTION_VERSION_ARN)
+        if mine & set(refs(value)):
+            return campaign.version
+    return None
+
+
+def _campaign(stack: DeployedStack, lid: str, res: StackResource) -> CampaignStatus:
+    described = stack.personalize.campaign(res.arn) or {}
+    update = described.get("latestCampaignUpdate") or {}
+    pending = update.get("status") if update and update.get("status") != Status.ACTIVE else None
+    tps = described.get("minProvisionedTPS")
+    return CampaignStatus(
+        logical_id=lid,
+        arn=res.arn,
+        status=str(described.get("status", "not found")),
+        min_provisioned_tps=int(tps) if tps is not None else None,
+        version=described.get("solutionVersionArn"),
+        pending_update=str(pending) if pending else None,
+        pending_version=update.get("solutionVersionArn") if pending else None,
+    )

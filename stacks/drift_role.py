@@ -1,0 +1,89 @@
+"""A read-only role in the stage account that `ops.drift` assumes from the pipeline account.
+
+The pipeline's post-deploy step runs in the pipeline account; CloudFormation drift detection
+skips custom resources, so `ops.drift` compares the deployed template with what Personalize
+reports. This role lets it read exactly that: this stack's template and resources, and the
+describe calls on this stack's solutions, their versions and its campaigns. No write action.
+"""
+
+from collections.abc import Sequence
+
+from aws_cdk import ArnFormat, Stack
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from stacks.permissions import personalize_arn
+
+STACK_READ_ACTIONS = (
+    "cloudformation:DescribeStacks",
+    "cloudformation:DescribeStackEvents",  # the stack's last failure reason
+    "cloudformation:DescribeStackResources",
+    "cloudformation:GetTemplate",
+)
+SOLUTION_READ_ACTIONS = (
+    "personalize:DescribeSolution",
+    "personalize:DescribeSolutionVersion",
+    "personalize:ListSolutionVersions",
+)
+CAMPAIGN_READ_ACTIONS = ("personalize:DescribeCampaign",)
+
+
+class DriftReaderRole(Construct):
+    """Props (keyword-only):
+    - trusted_account: the account whose principals may assume the role (the pipeline's);
+    - role_name: fixed, so the pipeline can name it before the stack exists;
+    - solution_names / campaign_names: Personalize physical names the stack owns or adopts.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        trusted_account: str,
+        role_name: str,
+        solution_names: Sequence[str],
+        campaign_names: Sequence[str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self.role = iam.Role(
+            self,
+            "Role",
+            role_name=role_name,
+            assumed_by=iam.AccountPrincipal(trusted_account),
+            description=f"Read-only: personalize-cdk drift check of stack {stack.stack_name}",
+        )
+        stack_arn = stack.format_arn(
+            service="cloudformation",
+            resource="stack",
+            resource_name=f"{stack.stack_name}/*",
+            arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(sid="ReadThisStack", actions=list(STACK_READ_ACTIONS), resources=[stack_arn])
+        )
+        if solution_names:
+            resources: list[str] = []
+            for name in solution_names:
+                arn = personalize_arn(self, "solution", name)
+                resources += [arn, f"{arn}/*"]
+            self.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    sid="ReadSolutions", actions=list(SOLUTION_READ_ACTIONS), resources=resources
+                )
+            )
+        if campaign_names:
+            self.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    sid="ReadCampaigns",
+                    actions=list(CAMPAIGN_READ_ACTIONS),
+                    resources=[personalize_arn(self, "campaign", name) for name in campaign_names],
+                )
+            )
+        child = self.role.node.default_child
+        assert isinstance(child, iam.CfnRole)
+        child.override_logical_id("DriftReaderRole")
+        policy = self.role.node.find_child("DefaultPolicy").node.default_child
+        assert isinstance(policy, iam.CfnPolicy)
+        policy.override_logical_id("DriftReaderPolicy")
