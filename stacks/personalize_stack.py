@@ -76,7 +76,7 @@ class PersonalizeStack(Stack):
             grant_handlers(
                 personalize_provider(self).role,
                 self,
-                dataset_group_arn=self.data.dataset_group_arn,
+                project=config.project,
                 solution_names=[s.physical_name for s in self.solutions.values()],
                 campaign_names=[c.physical_name for c in self.campaigns.values()],
             )
@@ -90,7 +90,10 @@ class PersonalizeStack(Stack):
         acknowledge_data_layer(self.data)
         if self.solutions:
             acknowledge_provider(
-                personalize_provider(self), [s.physical_name for s in self.solutions.values()]
+                personalize_provider(self),
+                project=config.project,
+                solution_names=[s.physical_name for s in self.solutions.values()],
+                campaign_names=[c.physical_name for c in self.campaigns.values()],
             )
 
     def _solution(self, sol: Solution) -> None:
