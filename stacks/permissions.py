@@ -93,7 +93,8 @@ def grant_handlers(
                 sid=SERVE_SID,
                 actions=list(CAMPAIGN_ACTIONS),
                 resources=[
-                    personalize_arn(scope, "campaign", name) for name in name_patterns(project, campaign_names)
+                    personalize_arn(scope, "campaign", name)
+                    for name in name_patterns(project, campaign_names)
                 ],
             )
         )

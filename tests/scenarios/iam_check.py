@@ -158,13 +158,17 @@ def _resolver(template: Mapping[str, Any]) -> Resolver:
 def _documents(template: Mapping[str, Any], role: str) -> Iterator[Any]:
     resources = template.get("Resources") or {}
     yield from (p["PolicyDocument"] for p in resources[role]["Properties"].get("Policies") or [])
-    attached = {json.dumps(m, sort_keys=True) for m in resources[role]["Properties"].get("ManagedPolicyArns") or []}
+    attached = {
+        json.dumps(m, sort_keys=True) for m in resources[role]["Properties"].get("ManagedPolicyArns") or []
+    }
     for lid, res in resources.items():
         props = res.get("Properties") or {}
-        if res["Type"] == "AWS::IAM::Policy" and {"Ref": role} in props.get("Roles", []):
-            yield props["PolicyDocument"]
-        elif res["Type"] == "AWS::IAM::ManagedPolicy" and (
-            {"Ref": role} in props.get("Roles", []) or json.dumps({"Ref": lid}, sort_keys=True) in attached
+        if (res["Type"] == "AWS::IAM::Policy" and {"Ref": role} in props.get("Roles", [])) or (
+            res["Type"] == "AWS::IAM::ManagedPolicy"
+            and (
+                {"Ref": role} in props.get("Roles", [])
+                or json.dumps({"Ref": lid}, sort_keys=True) in attached
+            )
         ):
             yield props["PolicyDocument"]
 
