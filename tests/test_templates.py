@@ -461,3 +461,18 @@ def test_an_adopted_solutions_physical_name_is_in_the_handler_policy():
     assert f"{arn}immersion_day_user_personalization_news/*" in solution_resources
     assert f"{arn}{PROJECT}-*" in solution_resources
     solution_resource(adopted, "immersion_day_user_personalization_news")
+
+
+def test_versions_beyond_max_concurrent_trainings_wait_for_an_earlier_solution():
+    # GIVEN three solutions and at most two trainings at once
+    raw = variant(
+        solutions=[{"name": n, "recipe": "aws-personalized-ranking"} for n in ("a", "b", "c")],
+        campaigns=[],
+        max_concurrent_trainings=2,
+    )
+    chained = template(write_config(raw))
+    # WHEN the version resources' dependencies are read
+    depends = {lid: chained["Resources"][f"Training{lid}Version"].get("DependsOn", []) for lid in "ABC"}
+    # THEN the third waits for the first's last wait link (ACTIVE, gated); the first two start at once
+    assert "TrainingAWait4" in depends["C"]
+    assert not any("Wait" in d for d in depends["A"] + depends["B"])
