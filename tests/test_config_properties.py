@@ -21,7 +21,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import app
@@ -127,6 +127,7 @@ def test_a_mutated_config_synthesizes_or_names_every_problem(config, context, tm
     # WHEN the app synthesizes it (an exception other than a config error fails the test)
     code = app.run(cdk.App(outdir=str(work / "out"), context=context), str(path), None)
     err = capsys.readouterr().err
+    event("synthesized" if code == 0 else "refused with field paths")
     # THEN it succeeds, or exits 1 with a header and one `field path: message` line per problem
     if code == 0:
         assert list(Path(work / "out").glob("*.template.json")), "synth succeeded without a template"
