@@ -86,6 +86,8 @@ def scaled_config(count: int, max_wait: int) -> dict[str, Any]:
         {"name": f"campaign-{i:02d}", "solution": f"solution-{i:02d}", "min_provisioned_tps": 1}
         for i in range(1, count + 1)
     ]
+    # An account holding N solutions had its adjustable Personalize quotas raised to N.
+    raw["quotas"] = {"solutions": max(count, 10), "campaigns": max(count, 5)}
     for kind in ("solutions", "campaigns"):
         for item in raw[kind]:
             full = f"{raw['project']}-{item['name']}"
