@@ -16,9 +16,10 @@ Names: `solution/{project}-*` and `campaign/{project}-*` cover every name this c
 solution would pass IAM's 6,144-character managed-policy limit at about 33 solutions). What
 else they match, and why that is accepted: a resource someone named `{project}-...` by hand
 in the same account and region, and the resources of another project whose name starts with
-`{project}-` (project `news` matches `news-v2-*`). Both are refused by the handlers' owner
-tag check before any change; keep project names from being prefixes of each other (with a
-`-`) in one account and region. Names given with `physical_name` are added one by one.
+`{project}-` (project `news` matches `news-v2-*`). The handlers only act on names from their
+own template, and issue 11's owner-tag refusal keeps them off resources another stack owns;
+still, keep project names from being prefixes of each other (with a `-`) in one account and
+region. Names given with `physical_name` are added one by one.
 """
 
 from collections.abc import Sequence
