@@ -6,10 +6,13 @@ Only this file reads context; constructs get everything through their props.
 """
 
 import sys
+from pathlib import Path
 
 import aws_cdk as cdk
+from aws_cdk import cx_api as cxapi
 from cdk_nag import AwsSolutionsChecks
 
+from stacks import limits
 from stacks.config_model import ConfigError, load_config
 from stacks.config_model.pipeline import load_pipeline
 from stacks.pipeline_stack import PipelineStack
@@ -35,10 +38,20 @@ def build_pipeline_app(pipeline_path: str, app: cdk.App | None = None) -> cdk.Ap
     return app
 
 
-def main() -> int:
-    app = cdk.App()
-    config_path = app.node.try_get_context("config")
-    pipeline_path = app.node.try_get_context("pipeline")
+def check_assembly(assembly: cxapi.CloudAssembly, config_path: str) -> None:
+    """IAM policy sizes and template sizes of the synthesized stacks (the limits only a
+    synthesized template shows); raises ConfigError naming the limit."""
+    config = load_config(config_path)
+    env = limits.Environment.of(config)
+    for stack in assembly.stacks_recursively:
+        template_file = Path(assembly.directory) / stack.template_file
+        problems = limits.template_problems(stack.template, template_file.stat().st_size, env)
+        if problems:
+            raise ConfigError(config_path, problems)
+
+
+def run(app: cdk.App, config_path: str | None, pipeline_path: str | None) -> int:
+    """Synthesize; a bad config or a limit exceeded prints one message (no traceback) and gives 1."""
     try:
         if pipeline_path and config_path:
             print(
@@ -47,13 +60,22 @@ def main() -> int:
             return 1
         if pipeline_path:
             build_pipeline_app(str(pipeline_path), app)
+            app.synth()
         else:
-            build_app(str(config_path or DEFAULT_CONFIG), app)
+            path = str(config_path or DEFAULT_CONFIG)
+            build_app(path, app)
+            check_assembly(app.synth(), path)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1
-    app.synth()
     return 0
+
+
+def main() -> int:
+    app = cdk.App()
+    config_path = app.node.try_get_context("config")
+    pipeline_path = app.node.try_get_context("pipeline")
+    return run(app, config_path, pipeline_path)
 
 
 if __name__ == "__main__":

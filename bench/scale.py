@@ -3,13 +3,18 @@
 Generated configs (the default one with N solutions, each with a campaign, written to a tmp
 dir with absolute dataset paths) are synthesized in this process (after one warm-up synth, so
 jsii start-up is not counted). A straight line through the measured points per
-`max_wait_minutes` gives the largest N under each CloudFormation limit and under IAM's inline
-policy limit of the one handler role (which lists every solution and campaign ARN).
+`max_wait_minutes` gives the largest N under every hard limit of `stacks.limits`:
+CloudFormation's resources, outputs and template size, IAM's managed-policy and per-role
+inline sizes (resolved with real-length partition, region and account), and the custom
+resource response (4,096 bytes, a worst case that does not depend on N). The one that binds
+is checked by synthesizing N (passes) and N + 1 (refused by synth, naming that limit).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import json
 import shutil
 import tempfile
@@ -21,8 +26,11 @@ from typing import Any
 import yaml
 
 from bench.report import REPO, Row, spread
+from lambda_handlers.constants import ADOPTED_PREFIX, SUMMARY_KEYS, Attr
 from ops.assembly import read_assembly
 from ops.chain import training_chains
+from stacks import limits
+from stacks.config_model.recipes import CONDITIONAL_METRICS, ITEM_METRICS
 
 SECTION = "2. Scale"
 COUNTS = (1, 5, 10)
@@ -31,12 +39,15 @@ SYNTH_REPEATS = 2
 DEFAULT_CONFIG = REPO / "config" / "default.yaml"
 NAME_MAX = 63
 
-# CloudFormation quotas per stack / template (the template counted as the CLI uploads it).
-LIMITS: dict[str, float] = {"resources": 500, "outputs": 200, "template_bytes": 1_000_000}
-LIMIT_TEXT = "500 resources, 200 outputs, 1 MB template"
-# Not a hard stop: past ~10,000 characters CDK moves the handler role's statements into
-# `OverflowPolicy` managed policies (one more resource each), so this only feeds a note.
-INLINE_POLICY_CHARS = 10_000
+# Point attribute → the hard limit it is measured against (stacks.limits is the one source).
+LIMITS: dict[str, limits.Limit] = {
+    "resources": limits.RESOURCES,
+    "outputs": limits.OUTPUTS,
+    "template_bytes": limits.TEMPLATE_BYTES,
+    "iam_managed_max": limits.MANAGED_POLICY_CHARS,
+    "iam_inline_max": limits.ROLE_INLINE_CHARS,
+}
+LIMIT_TEXT = "500 resources, 200 outputs, 1 MB template, IAM 6,144 (managed) / 10,240 (role inline)"
 
 
 @dataclass
@@ -49,7 +60,8 @@ class Point:
     outputs: int
     functions: int
     custom_per_solution: float
-    handler_policy_chars: int
+    iam_managed_max: int
+    iam_inline_max: int
 
 
 def base_config() -> dict[str, Any]:
@@ -76,6 +88,8 @@ def scaled_config(count: int, max_wait: int) -> dict[str, Any]:
         {"name": f"campaign-{i:02d}", "solution": f"solution-{i:02d}", "min_provisioned_tps": 1}
         for i in range(1, count + 1)
     ]
+    # An account holding N solutions had its adjustable Personalize quotas raised to N.
+    raw["quotas"] = {"solutions": max(count, 10), "campaigns": max(count, 5)}
     for kind in ("solutions", "campaigns"):
         for item in raw[kind]:
             full = f"{raw['project']}-{item['name']}"
@@ -98,34 +112,53 @@ def synth(config_path: Path, outdir: Path) -> dict[str, Any]:
     return {"template": stack.template, "bytes": stack.template_file.stat().st_size}
 
 
-def handler_policy_chars(template: dict[str, Any]) -> int:
-    """Characters (no whitespace) of the inline policies on the Provider's handler role, with
-    references resolved to ARN-length stand-ins (what IAM counts against 10,240)."""
-    from simulation.cloudformation.intrinsics import Resolver  # noqa: PLC0415
+ENV = limits.Environment(limits.LONGEST_PARTITION, limits.LONGEST_REGION, limits.ACCOUNT_STAND_IN)
 
-    resources = template["Resources"]
-    roles = [lid for lid, r in resources.items() if r["Type"] == "AWS::IAM::Role" and "HandlerRole" in lid]
-    if len(roles) != 1:
-        raise ValueError(f"expected one handler role, found {roles}")
-    role = roles[0]
 
-    def stand_in(lid: str, attr: str = "Arn") -> str:
-        return f"arn:aws:service:us-east-1:111111111111:{lid}/{attr}"
+def iam_maxima(template: dict[str, Any]) -> tuple[int, int]:
+    """Largest managed policy and largest per-role inline total, resolved with real-length names."""
+    sizes = limits.iam_sizes(template, ENV)
+    managed = [v for k, v in sizes.items() if k.startswith("managed:")]
+    inline = [v for k, v in sizes.items() if k.startswith("role:")]
+    return max(managed, default=0), max(inline, default=0)
 
-    resolver = Resolver(
-        template,
-        stack_name="immersion-day-news-personalize",
-        stack_id="arn:aws:cloudformation:us-east-1:111111111111:stack/s/1",
-        ref=lambda lid: stand_in(lid, "Ref"),
-        get_att=stand_in,
+
+def worst_response_bytes() -> int:
+    """The largest custom resource response a link can send (the framework's JSON body to
+    CloudFormation): longest names, a 100-character trigger, every metric a recipe reports with
+    17 significant digits. It does not depend on N."""
+    name = "n" * 63
+    version_arn = f"arn:{ENV.partition}:personalize:{ENV.region}:{ENV.account}:solution/{name}/{'0' * 32}"
+    metrics = {m: 0.12345678901234568 for m in (*ITEM_METRICS, *CONDITIONAL_METRICS)}
+    summary = dict(
+        zip(
+            SUMMARY_KEYS,
+            (version_arn, "UPDATE", "t" * 100, metrics, "2026-01-01T00:00:00.000000+00:00"),
+            strict=True,
+        )
     )
-    docs = list(resources[role].get("Properties", {}).get("Policies", []))
-    docs += [
-        r["Properties"]
-        for r in resources.values()
-        if r["Type"] == "AWS::IAM::Policy" and {"Ref": role} in r["Properties"].get("Roles", [])
-    ]
-    return sum(len(json.dumps(resolver.resolve(d["PolicyDocument"]), separators=(",", ":"))) for d in docs)
+    data = {
+        Attr.SOLUTION_VERSION_ARN: version_arn,
+        Attr.STATUS: "CREATE IN_PROGRESS",
+        Attr.STARTED_AT: "1767225600.123456",
+        Attr.SUMMARY: json.dumps(summary),
+        Attr.SOLUTION_ARN: version_arn,
+        Attr.ADOPTED: "false",
+    }
+    body = {
+        "Status": "SUCCESS",
+        "Reason": "See the details in CloudWatch Log Stream: " + "l" * 200,
+        "PhysicalResourceId": ADOPTED_PREFIX + version_arn + "/wait-14",
+        "StackId": f"arn:{ENV.partition}:cloudformation:{ENV.region}:{ENV.account}:stack/"
+        + "s" * 128
+        + "/"
+        + "0" * 36,
+        "RequestId": "0" * 36,
+        "LogicalResourceId": "Training" + "N" * 63 + "Wait14",
+        "NoEcho": False,
+        "Data": data,
+    }
+    return len(json.dumps(body).encode())
 
 
 def measure_point(count: int, max_wait: int, work: Path) -> Point:
@@ -151,7 +184,8 @@ def measure_point(count: int, max_wait: int, work: Path) -> Point:
         outputs=len(template.get("Outputs") or {}),
         functions=types.count("AWS::Lambda::Function"),
         custom_per_solution=custom / count,
-        handler_policy_chars=handler_policy_chars(template),
+        iam_managed_max=iam_maxima(template)[0],
+        iam_inline_max=iam_maxima(template)[1],
     )
 
 
@@ -171,24 +205,34 @@ def max_count(points: list[Point]) -> tuple[int, str, dict[str, int]]:
     per_limit: dict[str, int] = {}
     for attr, limit in LIMITS.items():
         intercept, slope = fit(points, attr)
-        per_limit[attr] = int((limit - intercept) // slope) if slope > 0 else 10**6
+        per_limit[limit.name] = int((limit.value - intercept) // slope) if slope > 1e-9 else 10**6
     binding = min(per_limit, key=lambda k: per_limit[k])
     return per_limit[binding], binding, per_limit
 
 
 def verify(best: int, max_wait: int) -> str:
-    """Synthesize N = best and best + 1: the prediction should hold on both sides."""
+    """Synthesize N = best and best + 1 through the app's entry point: N passes, N + 1 is refused."""
+    import aws_cdk as cdk  # noqa: PLC0415
+
+    import app  # noqa: PLC0415
+
     work = Path(tempfile.mkdtemp(prefix="bench-verify-"))
+    context = json.loads((REPO / "cdk.json").read_text())["context"]
     found: list[str] = []
     try:
         for count in (best, best + 1):
             config_path = work / f"config-{count}.yaml"
             config_path.write_text(yaml.safe_dump(scaled_config(count, max_wait), sort_keys=False))
-            try:
-                template = synth(config_path, work / f"out-{count}")["template"]
-                found.append(f"N={count} synthesizes ({len(template['Resources'])} resources)")
-            except Exception as exc:
-                found.append(f"N={count} refused by CDK ({str(exc).split(':')[0].strip()[:60]})")
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err):
+                code = app.run(
+                    cdk.App(outdir=str(work / f"out-{count}"), context=context), str(config_path), None
+                )
+            if code == 0:
+                found.append(f"N={count} synthesizes")
+            else:
+                limit = next((lim.name for lim in limits.HARD_LIMITS if lim.name in err.getvalue()), "?")
+                found.append(f"N={count} refused by synth ({limit})")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return "checked: " + ", ".join(found)
@@ -225,25 +269,20 @@ def measure() -> list[Row]:
                     f"synth {spread(p.synth_seconds)}; {p.template_bytes / 1024:.0f} KiB; "
                     f"{p.resources} resources; {p.outputs} outputs; {p.functions} Lambda functions",
                     LIMIT_TEXT,
-                    f"{p.custom_per_solution:.0f} training links per solution; "
-                    f"handler role policy ≈ {p.handler_policy_chars} chars",
+                    f"{p.custom_per_solution:.0f} training links per solution; IAM resolved: largest "
+                    f"managed policy {p.iam_managed_max} chars, largest role inline {p.iam_inline_max} chars",
                 )
             )
         slopes = {attr: fit(points, attr)[1] for attr in LIMITS}
-        policy_base, policy_slope = fit(points, "handler_policy_chars")
-        overflow_at = int((INLINE_POLICY_CHARS - policy_base) // policy_slope)
         best, binding, per_limit = max_count(points)
         rows.append(
             Row(
                 SECTION,
                 f"growth per solution+campaign, max_wait {max_wait} min",
                 f"{slopes['resources']:.1f} resources, {slopes['outputs']:.1f} outputs, "
-                f"{slopes['template_bytes'] / 1024:.1f} KiB, {policy_slope:.0f} handler-policy chars",
+                f"{slopes['template_bytes'] / 1024:.1f} KiB, {slopes['iam_inline_max']:.0f} IAM inline chars",
                 "",
-                "least-squares line through N = "
-                + ", ".join(str(c) for c in COUNTS)
-                + f"; from N ≈ {overflow_at} CDK splits the handler role policy into managed "
-                "OverflowPolicy resources (+1 resource per ~6 KB)",
+                "least-squares line through N = " + ", ".join(str(c) for c in COUNTS),
             )
         )
         rows.append(
@@ -253,9 +292,9 @@ def measure() -> list[Row]:
                 f"{best} (bound by {binding})",
                 LIMIT_TEXT,
                 "N per limit: "
-                + ", ".join(f"{k} {v}" for k, v in per_limit.items())
-                + "; "
-                + verify(best, max_wait),
+                + ", ".join(f"{k} {'unbounded' if v >= 10**6 else v}" for k, v in per_limit.items())
+                + f"; {limits.RESPONSE_BYTES.name}: worst case {worst_response_bytes()} of "
+                f"{limits.RESPONSE_BYTES.value} bytes at any N" + "; " + verify(best, max_wait),
             )
         )
     rows.append(

@@ -30,7 +30,13 @@ def _arn_ref(fn: lambda_.IFunction) -> str:
     return f"<{Stack.of(fn).get_logical_id(child)}.Arn>"
 
 
-def acknowledge_provider(provider: PersonalizeProvider, solution_names: list[str]) -> None:
+def acknowledge_provider(
+    provider: PersonalizeProvider,
+    *,
+    project: str,
+    solution_names: list[str],
+    campaign_names: list[str],
+) -> None:
     framework = provider.provider.node
     for fid in ("framework-onEvent", "framework-isComplete", "framework-onTimeout"):
         fn = framework.find_child(fid)
@@ -63,15 +69,36 @@ def acknowledge_provider(provider: PersonalizeProvider, solution_names: list[str
     _ack(
         provider.provider,
         "AwsSolutions-IAM5[Resource::*]",
-        "the waiter state machine's CloudWatch Logs delivery actions (logs:CreateLogDelivery and "
-        "friends) take no resource ARN",
+        "aws-cdk-lib's WaiterStateMachine writes one statement on '*' for state machine logging, as "
+        "the Step Functions guide's logging policy does: the log-delivery actions (Create/Get/Update/"
+        "Delete/ListLogDeliveries, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups) "
+        "take no resource ARN; CreateLogStream and PutLogEvents do, but CDK puts them in the same "
+        "statement and the construct offers no way to scope them",
+    )
+    _ack(
+        provider.role,
+        "AwsSolutions-IAM5[Resource::*]",
+        "ListSolutionVersions, TagResource and ListTagsForResource have no resource type in the "
+        "Service Authorization Reference: IAM accepts only '*' for them (no other action is on '*')",
     )
     env = _pseudo(Stack.of(provider))
-    for name in solution_names:
+    arn = f"arn:{env['Partition']}:personalize:{env['Region']}:{env['AccountId']}"
+    _ack(
+        provider.role,
+        f"AwsSolutions-IAM5[Resource::{arn}:solution/{project}-*]",
+        f"the solutions this config names ({project}-<name>) and their versions (ids Personalize "
+        "generates); one ARN per solution would outgrow IAM's policy size limit",
+    )
+    if campaign_names:
         _ack(
             provider.role,
-            f"AwsSolutions-IAM5[Resource::arn:{env['Partition']}:personalize:{env['Region']}:"
-            f"{env['AccountId']}:solution/{name}/*]",
+            f"AwsSolutions-IAM5[Resource::{arn}:campaign/{project}-*]",
+            f"the campaigns this config names ({project}-<name>); a constant-size grant at every scale",
+        )
+    for name in sorted({n for n in solution_names if not n.startswith(f"{project}-")}):
+        _ack(
+            provider.role,
+            f"AwsSolutions-IAM5[Resource::{arn}:solution/{name}/*]",
             f"solution versions of {name} get ids Personalize generates under the solution's ARN",
         )
 

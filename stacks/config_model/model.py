@@ -166,6 +166,19 @@ class Filter(_Strict):
     expression: Annotated[str, Field(min_length=1, max_length=2500)]
 
 
+class Quotas(_Strict):
+    """Personalize's adjustable quotas of the target account (defaults: AWS's defaults, per
+    dataset group). Synth warns when the config declares more; set the value your account was
+    raised to (Service Quotas) to silence it."""
+
+    solutions: Annotated[int, Field(strict=True, ge=1)] = 10
+    """Active solutions per dataset group (AWS default 10)."""
+    campaigns: Annotated[int, Field(strict=True, ge=1)] = 5
+    """Campaigns per dataset group (AWS default 5)."""
+    filters: Annotated[int, Field(strict=True, ge=1)] = 30
+    """Filters per dataset group (AWS default 30, per DESIGN.md)."""
+
+
 class AppConfig(_Strict):
     """One deployment of the Personalize training layer."""
 
@@ -185,6 +198,13 @@ class AppConfig(_Strict):
     campaigns: list[Campaign] = Field(default_factory=list)
     filters: list[Filter] = Field(default_factory=list)
     event_tracker: bool = False
+    max_concurrent_trainings: Annotated[int, Field(strict=True, ge=1, le=100)] = 10
+    """At most this many solution versions of this stack train at once (default 10): the
+    solution versions are chained with DependsOn in `solutions` order, so solution i+K starts
+    only after solution i's version is ACTIVE and passed its gates. Personalize's concurrent
+    training quota is per account and region, shared with every other stack there."""
+    quotas: Quotas = Field(default_factory=Quotas)
+    """Your account's Personalize quotas, if raised (see Quotas)."""
 
     @field_validator("tags")
     @classmethod

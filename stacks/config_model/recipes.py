@@ -5,9 +5,57 @@ can still be used by its full ARN only if it is added here: we refuse unknown re
 than let a typo reach CreateSolution after an hour of deploy.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 RECIPE_ARN_PREFIX = "arn:aws:personalize:::recipe/"
+
+
+METRICS_PAGE = "https://docs.aws.amazon.com/personalize/latest/dg/working-with-training-metrics.html"
+
+# Metric names GetSolutionMetrics returns, per recipe family. Only names the developer guide
+# spells (in its GetSolutionMetrics output or in code font) are listed; a gate on another name
+# would pass synth and fail hours later as "missing", so synth refuses it.
+#
+# Item recommendations (USER_PERSONALIZATION incl. Popularity-Count, PERSONALIZED_RANKING,
+# RELATED_ITEMS): the example output of "Evaluating an Amazon Personalize solution version with
+# metrics" (METRICS_PAGE), as the seed notebook prints them.
+ITEM_METRICS: tuple[str, ...] = (
+    "coverage",
+    "mean_reciprocal_rank_at_25",
+    "normalized_discounted_cumulative_gain_at_5",
+    "normalized_discounted_cumulative_gain_at_10",
+    "normalized_discounted_cumulative_gain_at_25",
+    "precision_at_5",
+    "precision_at_10",
+    "precision_at_25",
+)
+# PERSONALIZED_ACTIONS (Next-Best-Action), METRICS_PAGE "Metric definitions": coverage and NDCG
+# at K apply to action recommendations, `precision` and `recall` replace precision at K; no
+# mean reciprocal rank. Its AUC is described but its API name is not spelled: not listed.
+ACTION_METRICS: tuple[str, ...] = (
+    "coverage",
+    "normalized_discounted_cumulative_gain_at_5",
+    "normalized_discounted_cumulative_gain_at_10",
+    "normalized_discounted_cumulative_gain_at_25",
+    "precision",
+    "recall",
+)
+# USER_SEGMENTATION (Item-Affinity, Item-Attribute-Affinity), METRICS_PAGE: coverage counts users
+# for segment recommendations; "hit (hit at K)" and "recall (recall at K)" are described without
+# their API names, no mean reciprocal rank: only coverage is listed.
+SEGMENT_METRICS: tuple[str, ...] = ("coverage",)
+# Trending-Now, METRICS_PAGE "trend prediction accuracy": described without its API name; the page
+# does not say which item metrics Trending-Now reports besides coverage: only coverage is listed.
+TRENDING_METRICS: tuple[str, ...] = ("coverage",)
+
+# Reported only with a solutionConfig key (METRICS_PAGE, "average_rewards_at_k" with an
+# optimization objective, "normalized_discounted_cumulative_gain_with_event_weights_at_k" with an
+# events configuration).
+CONDITIONAL_METRICS: dict[str, str] = {
+    "average_rewards_at_k": "optimizationObjective",
+    "normalized_discounted_cumulative_gain_with_event_weights_at_k": "eventsConfig",
+}
 
 
 @dataclass(frozen=True)
@@ -16,10 +64,16 @@ class Recipe:
     supports_update_training: bool = False  # trainingMode UPDATE
     supports_item_exploration: bool = False  # campaignConfig.itemExplorationConfig
     supports_campaign: bool = True  # batch-only recipes cannot be deployed to a campaign
+    metrics: tuple[str, ...] = ITEM_METRICS  # what GetSolutionMetrics reports (see above)
 
     @property
     def arn(self) -> str:
         return RECIPE_ARN_PREFIX + self.name
+
+    def reported_metrics(self, solution_config: Mapping[str, object]) -> tuple[str, ...]:
+        """Metrics a version of this recipe reports with this `solutionConfig`."""
+        extra = tuple(m for m, key in CONDITIONAL_METRICS.items() if key in solution_config)
+        return self.metrics + extra if self.metrics is ITEM_METRICS else self.metrics
 
 
 RECIPES: dict[str, Recipe] = {
@@ -32,30 +86,16 @@ RECIPES: dict[str, Recipe] = {
         Recipe("aws-similar-items"),
         Recipe("aws-sims"),
         Recipe("aws-popularity-count"),
-        Recipe("aws-trending-now"),
-        Recipe("aws-next-best-action"),
-        Recipe("aws-item-affinity", supports_campaign=False),
-        Recipe("aws-item-attribute-affinity", supports_campaign=False),
+        Recipe("aws-trending-now", metrics=TRENDING_METRICS),
+        Recipe("aws-next-best-action", metrics=ACTION_METRICS),
+        Recipe("aws-item-affinity", supports_campaign=False, metrics=SEGMENT_METRICS),
+        Recipe("aws-item-attribute-affinity", supports_campaign=False, metrics=SEGMENT_METRICS),
     )
 }
 
-# Metric names GetSolutionMetrics returns (the notebook prints the first eight).
-METRIC_NAMES: tuple[str, ...] = (
-    "coverage",
-    "mean_reciprocal_rank_at_25",
-    "normalized_discounted_cumulative_gain_at_5",
-    "normalized_discounted_cumulative_gain_at_10",
-    "normalized_discounted_cumulative_gain_at_25",
-    "precision_at_5",
-    "precision_at_10",
-    "precision_at_25",
-    "average_rewards_at_k",
-    "hit_at_1",
-    "hit_at_5",
-    "hit_at_10",
-    "recall_at_1",
-    "recall_at_5",
-    "recall_at_10",
+# Every metric name some recipe reports (the gate field's own check; per recipe in rules.py).
+METRIC_NAMES: tuple[str, ...] = tuple(
+    dict.fromkeys(m for r in RECIPES.values() for m in r.metrics + tuple(CONDITIONAL_METRICS))
 )
 
 

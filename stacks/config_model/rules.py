@@ -5,7 +5,8 @@ from pathlib import Path
 
 from stacks.config_model.errors import Problem
 from stacks.config_model.model import NAME_MAX, NAME_PATTERN, AppConfig
-from stacks.config_model.recipes import recipe_named
+from stacks.config_model.names import collisions
+from stacks.config_model.recipes import METRICS_PAGE, recipe_named
 
 Rule = Callable[[AppConfig], Iterator[Problem]]
 
@@ -69,6 +70,38 @@ def _unique(cfg: AppConfig) -> Iterator[Problem]:
                 yield Problem(f"{field}[{i}].name", f"'{name}' is used twice; names must be unique")
 
 
+def _derived_names(cfg: AppConfig) -> Iterator[Problem]:
+    """Different config names that become one logical id, output, SSM path or physical name."""
+    for first, later in collisions(cfg):
+        kind = first.field.split("[")[0]
+        exact_duplicate = (
+            first.value == later.value and later.field.startswith(kind) and later.field.endswith(".name")
+        )
+        if exact_duplicate:
+            continue  # `_unique` reports it
+        yield Problem(
+            later.field,
+            f"'{later.value}' becomes {later.namespace} {later.derived}, as {first.field} "
+            f"'{first.value}' does; give one of them another name",
+        )
+
+
+def _gates(cfg: AppConfig) -> Iterator[Problem]:
+    """A gate on a metric the recipe never reports would fail hours into the deploy as missing."""
+    for i, sol in enumerate(cfg.solutions):
+        recipe = recipe_named(sol.recipe)
+        if recipe is None:
+            continue
+        reported = recipe.reported_metrics(sol.solution_config)
+        for metric in sol.training.gates:
+            if metric not in reported:
+                yield Problem(
+                    f"solutions[{i}].training.gates.{metric}",
+                    f"recipe {recipe.name} does not report {metric} with this solution_config "
+                    f"(it reports: {', '.join(reported)}; see {METRICS_PAGE})",
+                )
+
+
 def _training(cfg: AppConfig) -> Iterator[Problem]:
     for i, sol in enumerate(cfg.solutions):
         recipe = recipe_named(sol.recipe)
@@ -130,7 +163,9 @@ RULES: tuple[Rule, ...] = (
     _dataset_files,
     _physical_names,
     _unique,
+    _derived_names,
     _training,
+    _gates,
     _campaigns,
     _filters,
 )

@@ -10,6 +10,7 @@ import pytest
 from simulation.clock import VirtualClock
 from simulation.personalize_server import FakePersonalizeServer
 from simulation.personalize_state import FakePersonalize
+from tests.scenarios.iam_check import iam_coverage  # noqa: F401 - autouse: IAM covers every handler call
 from tests.scenarios.world import ENDPOINT_ENV, World, env_vars, make_world, templates
 
 
