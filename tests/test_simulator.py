@@ -65,7 +65,8 @@ class ScriptedHandlers:
             raise RuntimeError(props["FailIsComplete"])
         polls = sum(1 for e in self.is_completes if e["RequestId"] == event["RequestId"])
         if polls <= int(props.get("Polls", "0")):
-            return {"IsComplete": False, **({"Data": {"Early": "1"}} if props.get("DataEarly") else {})}
+            early = props.get("DataEarly") and event["RequestType"] != "Delete"
+            return {"IsComplete": False, **({"Data": {"Early": "1"}} if early else {})}
         data = {"Shared": "isComplete", "Done": "yes"}
         if props.get("BigData"):
             data["Big"] = "x" * int(props["BigData"])
@@ -365,11 +366,12 @@ def test_fails_when_a_later_resource_fails_and_rolls_back_to_old_properties(sim,
     sim.inject_failure("B", "boom")
     # WHEN both change and B fails
     result = sim.deploy(stack(A=cr(Value="new"), B=cr(X={"Ref": "A"}, Value="new")))
-    # THEN B and A (reverse order) get an Update back: ResourceProperties old, OldResourceProperties new
+    # THEN A then B (the old template's dependency order: rollback is an update to it) get an
+    # Update back: ResourceProperties old, OldResourceProperties new
     assert result.status == "UPDATE_ROLLBACK_COMPLETE"
     assert (result.failure.logical_id, result.failure.reason) == ("B", "boom")
     back_b, back_a = handlers.requests("B", "Update")[-1], handlers.requests("A", "Update")[-1]
-    assert handlers.on_events.index(back_b) < handlers.on_events.index(back_a)
+    assert handlers.on_events.index(back_a) < handlers.on_events.index(back_b)
     assert (back_a["ResourceProperties"]["Value"], back_a["OldResourceProperties"]["Value"]) == ("old", "new")
     assert (back_b["ResourceProperties"]["Value"], back_b["OldResourceProperties"]["Value"]) == ("old", "new")
     assert sim.resources["A"].properties["Value"] == "old"
