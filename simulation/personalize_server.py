@@ -22,6 +22,7 @@ from botocore.config import Config
 from simulation.clock import VirtualClock
 from simulation.personalize_state import (
     ACTIVE,
+    AnswerLost,
     DEFAULT_METRICS,
     FAILED,
     IN_PROGRESS,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACTIVE",
+    "AnswerLost",
     "DEFAULT_METRICS",
     "FAILED",
     "IN_PROGRESS",
@@ -84,6 +86,9 @@ class _Handler(BaseHTTPRequestHandler):
             result = self.server.fake.call(target.removeprefix(TARGET_PREFIX), params)
         except PersonalizeError as e:
             self._error(e)
+            return
+        except AnswerLost:
+            self.close_connection = True  # no status line: the client sees the connection drop
             return
         self._send(200, result)
 

@@ -2,9 +2,10 @@
 
 Every operation CloudFormation runs (a native resource's create-and-wait, a custom resource's
 onEvent then isComplete polls) is a *process*: a generator that yields how many virtual seconds
-it waits before its next step and returns its result. The scheduler always runs the earliest
-step next, moving the clock forward to it; ties run in (key, start order), the key being the
-logical id, so a run is repeatable. A step that itself moves the clock (botocore's backoff on
+it waits before its next step and returns its result. A process's first step runs when it is
+spawned (CloudFormation sends the request, the Lambda starts at once); then the scheduler
+always runs the earliest step next, moving the clock forward to it; ties run by key (the
+logical id), then in the order they were queued, so a run is repeatable. A step that itself moves the clock (botocore's backoff on
 the virtual clock, a fake answer that took time) makes the steps due meanwhile run late, at the
 clock's time: the clock never goes back.
 """
@@ -54,10 +55,10 @@ class Scheduler:
         self._queue: list[tuple[float, str, int, Task]] = []
         self._seq = itertools.count()
 
-    def spawn(self, key: str, process: Process, *, delay: float = 0.0) -> Task:
-        """Start a process; its first step runs after `delay` seconds (ties: by key)."""
-        task = Task(key, process, self.clock.now() + delay)
-        self._push(task, self.clock.now() + delay)
+    def spawn(self, key: str, process: Process) -> Task:
+        """Start a process: its first step runs now, before `spawn` returns (it may end the task)."""
+        task = Task(key, process, self.clock.now())
+        self._advance(task)
         return task
 
     def _push(self, task: Task, at: float) -> None:
@@ -76,17 +77,20 @@ class Scheduler:
             now = self.clock.now()
             if at > now:
                 self.clock.advance(at - now)
-            try:
-                wait = task.process.send(None)
-            except StopIteration as stop:
-                self._finish(task, result=stop.value)
-                return task
-            except Exception as exc:
-                self._finish(task, error=exc)
-                return task
-            self._push(task, self.clock.now() + max(0.0, float(wait)))
-            return None
+            self._advance(task)
+            return task if task.done else None
         return None
+
+    def _advance(self, task: Task) -> None:
+        try:
+            wait = task.process.send(None)
+        except StopIteration as stop:
+            self._finish(task, result=stop.value)
+            return
+        except Exception as exc:  # the task carries it to whoever waits on it
+            self._finish(task, error=exc)
+            return
+        self._push(task, self.clock.now() + max(0.0, float(wait)))
 
     def _finish(self, task: Task, *, result: Any = None, error: BaseException | None = None) -> None:
         task.done, task.result, task.error, task.ended_at = True, result, error, self.clock.now()

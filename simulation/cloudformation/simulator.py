@@ -425,47 +425,54 @@ class DeploySimulator:
         ops: dict[str, _Op] = {}
         pending = list(order)
         ok: set[str] = set()
-        stopped = False
         by_task: dict[int, _Op] = {}
+        stopped = False
+
+        def settle(op: _Op, task: Task) -> None:
+            nonlocal stopped
+            if task.error is None:
+                op.status, op.result = "done", task.result
+                ok.add(op.logical_id)
+                return
+            if not isinstance(task.error, _OpFailedError):
+                raise task.error
+            op.status, op.error = "failed", task.error
+            if on_failure == "cancel":
+                stopped = True
+                for other in ops.values():
+                    if other.status == "running" and other is not op:
+                        self._cancel(other)
+
         while True:
             started = True
             while started and not stopped:
                 started = False
                 for lid in list(pending):
-                    if prereqs.get(lid, set()) <= ok:
-                        pending.remove(lid)
-                        op = start(lid)
-                        started = True
-                        if op is None:
-                            ok.add(lid)
-                            continue
-                        ops[lid] = op
-                        assert op.task is not None
-                        by_task[id(op.task)] = op
+                    if stopped or not prereqs.get(lid, set()) <= ok:
+                        continue
+                    pending.remove(lid)
+                    started = True
+                    op = start(lid)
+                    if op is None:
+                        ok.add(lid)
+                        continue
+                    ops[lid] = op
+                    assert op.task is not None
+                    by_task[id(op.task)] = op
+                    if op.task.done:
+                        settle(op, op.task)
             if not any(op.status == "running" for op in ops.values()):
                 return ops
             task = self.scheduler.step()
             op_done = by_task.get(id(task)) if task is not None else None
-            if op_done is None or op_done.status != "running" or task is None:
-                continue
-            if task.error is None:
-                op_done.status, op_done.result = "done", task.result
-                ok.add(op_done.logical_id)
-                continue
-            if not isinstance(task.error, _OpFailedError):
-                raise task.error
-            op_done.status, op_done.error = "failed", task.error
-            if on_failure == "cancel":
-                stopped = True
-                for other in ops.values():
-                    if other.status == "running":
-                        self._cancel(other)
+            if task is not None and op_done is not None and op_done.status == "running":
+                settle(op_done, task)
 
     def _cancel(self, op: _Op) -> None:
         op.status = "cancelled"
-        if op.stats is not None:  # a custom resource: its waiter runs on, nobody listens
+        if op.stats is not None:  # a custom resource: its onEvent/waiter runs on, nobody listens
             op.stats.cancelled_at = self.clock.now()
-        elif op.task is not None:
+        elif op.task is not None:  # a native resource handler stops waiting
             op.task.stop()
 
     def _spawn(self, op: _Op, process: Process) -> _Op:
