@@ -22,13 +22,13 @@ from botocore.config import Config
 from simulation.clock import VirtualClock
 from simulation.personalize_state import (
     ACTIVE,
-    AnswerLost,
     DEFAULT_METRICS,
     FAILED,
     IN_PROGRESS,
     PENDING,
     STOPPED,
     STOPPING,
+    AnswerLost,
     Call,
     Durations,
     FakePersonalize,
@@ -41,13 +41,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACTIVE",
-    "AnswerLost",
     "DEFAULT_METRICS",
     "FAILED",
     "IN_PROGRESS",
     "PENDING",
     "STOPPED",
     "STOPPING",
+    "AnswerLost",
     "Call",
     "Durations",
     "FakePersonalize",

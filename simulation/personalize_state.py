@@ -343,7 +343,7 @@ class FakePersonalize:
     def fail_next_training(
         self, reason: str = "Training failed: not enough interactions", *, solution_arn: str | None = None
     ) -> None:
-        """The next solution version created (of that solution, or any) ends CREATE FAILED with this reason."""
+        """The next version created (of that solution, or of any) ends CREATE FAILED with this reason."""
         with self._lock:
             self._fail_training.append((reason, solution_arn))
 

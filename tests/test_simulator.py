@@ -616,7 +616,9 @@ def test_fails_when_an_update_fails_and_the_cancelled_create_gets_a_delete_with_
     assert "New" not in sim.resources
 
 
-def test_fails_when_the_rollback_delete_arrives_while_the_cancelled_on_event_still_runs(sim, handlers) -> None:
+def test_fails_when_the_rollback_delete_arrives_while_the_cancelled_on_event_still_runs(
+    sim, handlers
+) -> None:
     # GIVEN Slow's onEvent body runs 300 s after its invocation, and Bad fails at once
     sim.delay_on_event("Slow", 300)
     # WHEN deployed
@@ -651,7 +653,11 @@ def test_fails_when_on_event_is_killed_by_its_lambda_timeout(clock) -> None:
 
 def test_is_complete_follows_the_framework_null_fails_truthy_completes_its_id_wins(sim, clock) -> None:
     # GIVEN isComplete answers shaped as the framework reads them
-    answers = {"Null": None, "Empty": {"IsComplete": []}, "Renamed": {"IsComplete": 1, "PhysicalResourceId": "r"}}
+    answers: dict[str, Any] = {
+        "Null": None,
+        "Empty": {"IsComplete": []},
+        "Renamed": {"IsComplete": 1, "PhysicalResourceId": "r"},
+    }
 
     def is_complete(event: dict[str, Any], deps: Any) -> Any:
         return answers[event["LogicalResourceId"]]
@@ -681,10 +687,8 @@ class GroupHandlers:
                 with contextlib.suppress(client.exceptions.ResourceNotFoundException):
                     client.delete_dataset_group(datasetGroupArn=event["PhysicalResourceId"])
             return {"PhysicalResourceId": event["PhysicalResourceId"]}
-        try:
+        with contextlib.suppress(client.exceptions.ResourceAlreadyExistsException):  # ours: answer lost
             arn = client.create_dataset_group(name=name)["datasetGroupArn"]
-        except client.exceptions.ResourceAlreadyExistsException:
-            pass  # our own earlier attempt, whose answer was lost
         return {"PhysicalResourceId": arn}
 
     def is_complete(self, event: dict[str, Any], deps: Any) -> dict[str, Any]:
@@ -716,7 +720,9 @@ def test_world_lose_answer_makes_botocore_send_the_create_again(group_world: Wor
     assert len(group_world.admin.list_dataset_groups()["datasetGroups"]) == 1
 
 
-def test_fails_when_world_kills_on_event_right_after_the_create_and_the_group_is_left(group_world: World) -> None:
+def test_fails_when_world_kills_on_event_right_after_the_create_and_the_group_is_left(
+    group_world: World,
+) -> None:
     # GIVEN onEvent killed by its Lambda timeout right after CreateDatasetGroup succeeded
     group_world.kill_on_event_after("CreateDatasetGroup")
     # WHEN deployed

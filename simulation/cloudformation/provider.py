@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -127,7 +128,7 @@ class ProviderOutcome:
     stats: OperationStats | None = None
 
 
-class _InvocationFailed(Exception):
+class _InvocationError(Exception):
     """A user function error as `invokeUserFunction` throws it."""
 
     def __init__(self, error_message: str, function_name: str | None) -> None:
@@ -144,7 +145,7 @@ def js_truthy(value: Any) -> bool:
     if value is None or value is False or value == "":
         return False
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return bool(value) and value == value
+        return bool(value) and not math.isnan(value)
     return True
 
 
@@ -205,14 +206,14 @@ class ProviderModel:
         except LambdaTimedOut:
             answer = _TIMED_OUT
         except Exception as exc:
-            raise _InvocationFailed(str(exc), function_name) from exc
+            raise _InvocationError(str(exc), function_name) from exc
         if answer is _TIMED_OUT or self._clock.now() - invoked_at > self.lambda_timeout:
             killed_at = invoked_at + self.lambda_timeout
             if killed_at > self._clock.now():
                 yield killed_at - self._clock.now()
             stamp = datetime.fromtimestamp(killed_at, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
             message = f"{stamp} {event['RequestId']} Task timed out after {self.lambda_timeout:.2f} seconds"
-            raise _InvocationFailed(message, function_name)
+            raise _InvocationError(message, function_name)
         # The payload crosses Lambda as JSON.
         return json.loads(json.dumps(answer))
 
@@ -227,7 +228,7 @@ class ProviderModel:
             delay = self._on_event_delay(request)
             result = yield from self._invoke(self._on_event, request, self._function_names[0], delay=delay)
             result = result if isinstance(result, dict) else {}  # `onEventResult || {}`; no fields
-        except _InvocationFailed as exc:
+        except _InvocationError as exc:
             physical_id = request.get("PhysicalResourceId") or (
                 CREATE_FAILED_MARKER if request_type == "Create" else None
             )
@@ -251,10 +252,10 @@ class ProviderModel:
             try:
                 answer = yield from self._invoke(self._is_complete, event, self._function_names[1])
                 if answer is None:
-                    raise _InvocationFailed("Cannot read properties of null (reading 'IsComplete')", None)
+                    raise _InvocationError("Cannot read properties of null (reading 'IsComplete')", None)
                 if not isinstance(answer, dict):
                     answer = {}  # `[].IsComplete` is undefined: not complete
-            except _InvocationFailed as exc:
+            except _InvocationError as exc:
                 return self._failed(physical_id, exc.reason, exc.error_message, event)
             if js_truthy(answer.get("IsComplete")):
                 data = {**(event.get("Data") or {}), **(answer.get("Data") or {})}

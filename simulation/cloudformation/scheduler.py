@@ -5,9 +5,9 @@ onEvent then isComplete polls) is a *process*: a generator that yields how many 
 it waits before its next step and returns its result. A process's first step runs when it is
 spawned (CloudFormation sends the request, the Lambda starts at once); then the scheduler
 always runs the earliest step next, moving the clock forward to it; ties run by key (the
-logical id), then in the order they were queued, so a run is repeatable. A step that itself moves the clock (botocore's backoff on
-the virtual clock, a fake answer that took time) makes the steps due meanwhile run late, at the
-clock's time: the clock never goes back.
+logical id), then in the order they were queued, so a run is repeatable. A step that itself
+moves the clock (botocore's backoff on the virtual clock, a fake answer that took time) makes
+the steps due meanwhile run late, at the clock's time: the clock never goes back.
 """
 
 from __future__ import annotations

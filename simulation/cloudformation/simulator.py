@@ -63,7 +63,7 @@ import uuid
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, TypeVar
 
 from lambda_handlers import constants
 
@@ -88,6 +88,7 @@ TERMINAL_REFUSING: Final = ("UPDATE_ROLLBACK_FAILED", "ROLLBACK_FAILED", "DELETE
 CREATE_CANCELLED: Final = "Resource creation cancelled"
 UPDATE_CANCELLED: Final = "Resource update cancelled"
 _GENERATED_ID_CHARS: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_T = TypeVar("_T")
 _ID_NAMESPACE: Final = uuid.UUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8")
 
 
@@ -598,31 +599,7 @@ class DeploySimulator:
         self._stack_event(
             run, "UPDATE_ROLLBACK_IN_PROGRESS", f"The following resource(s) failed to update: [{listed}]."
         )
-        cleanup: dict[str, list[Resource]] = {}
-        back: dict[str, tuple[Resource, Resource]] = {}  # lid -> (old, what CloudFormation last recorded)
-        for lid, op in ops.items():
-            if op.kind == "create":
-                left = self._left_behind(op)
-                if left is not None:
-                    cleanup[lid] = [left]
-                continue
-            if op.kind == "none" or op.old is None:
-                continue
-            if op.status == "failed" and op.error is not None and not op.error.touched:
-                continue
-            if op.kind == "replace":
-                left = self._left_behind(op)
-                if left is not None and left.physical_id != op.old.physical_id:
-                    cleanup[lid] = [left]
-                continue
-            last = op.result if op.status == "done" else None
-            if last is None:
-                physical_id = op.old.physical_id
-                if op.status == "failed" and op.error is not None and op.error.physical_id:
-                    physical_id = op.error.physical_id
-                props = op.shell.properties if op.shell is not None else op.old.properties
-                last = replace(op.old, properties=props, physical_id=physical_id)
-            back[lid] = (op.old, last)
+        cleanup, back = self._rollback_plan(ops)
         restored = dict(old)
         order = [lid for lid in topological_order(old_template) if lid in back]
         prereqs = {lid: dependencies(old_template, lid) & set(order) for lid in order}
@@ -656,6 +633,37 @@ class DeploySimulator:
         self._delete_all(run, new_template, cleanup, created_now=set(cleanup))
         self.template, self.resources, self.status = old_template, restored, "UPDATE_ROLLBACK_COMPLETE"
         return "UPDATE_ROLLBACK_COMPLETE"
+
+    def _rollback_plan(
+        self, ops: Mapping[str, _Op]
+    ) -> tuple[dict[str, list[Resource]], dict[str, tuple[Resource, Resource]]]:
+        """What the cleanup deletes; per resource to roll back: (old, what CloudFormation last recorded)."""
+        cleanup: dict[str, list[Resource]] = {}
+        back: dict[str, tuple[Resource, Resource]] = {}
+        for lid, op in ops.items():
+            if op.kind == "create":
+                left = self._left_behind(op)
+                if left is not None:
+                    cleanup[lid] = [left]
+                continue
+            if op.kind == "none" or op.old is None:
+                continue
+            if op.status == "failed" and op.error is not None and not op.error.touched:
+                continue
+            if op.kind == "replace":
+                left = self._left_behind(op)
+                if left is not None and left.physical_id != op.old.physical_id:
+                    cleanup[lid] = [left]
+                continue
+            last = op.result if op.status == "done" else None
+            if last is None:
+                physical_id = op.old.physical_id
+                if op.status == "failed" and op.error is not None and op.error.physical_id:
+                    physical_id = op.error.physical_id
+                props = op.shell.properties if op.shell is not None else op.old.properties
+                last = replace(op.old, properties=props, physical_id=physical_id)
+            back[lid] = (op.old, last)
+        return cleanup, back
 
     # ---- delete -------------------------------------------------------------------------------
     def _delete_all(
@@ -912,7 +920,7 @@ class DeploySimulator:
             raise _OpFailedError(str(exc), touched=False) from exc
         return stringify(props) if _kind(str(body["Type"])) == "provider" else props
 
-    def _injected(self, op: _Op, body: Generator[float, None, Any]) -> Generator[float, None, Any]:
+    def _injected(self, op: _Op, body: Generator[float, None, _T]) -> Generator[float, None, _T]:
         """Run `body` unless a failure is injected: at once, or `after` seconds into it."""
         injected = self._failures.pop(op.logical_id, None)
         if injected is None:
@@ -924,17 +932,15 @@ class DeploySimulator:
             body.close()
             raise _OpFailedError(reason)
         deadline = self.clock.now() + after
+        result: object = None
         while True:
             try:
                 wait = body.send(None)
             except StopIteration as stop:
                 result = stop.value
                 break
-            except _OpFailedError:
-                raise
             if self.clock.now() + wait >= deadline:
                 body.close()
-                result = None
                 break
             yield wait
         if deadline > self.clock.now():
@@ -1016,7 +1022,7 @@ class DeploySimulator:
         return result
 
 
-def _returning(value: Any) -> Generator[float, None, Any]:
+def _returning(value: _T) -> Generator[float, None, _T]:
     """A process that takes no time and returns `value`."""
     return value
     yield  # pragma: no cover - makes this a generator

@@ -223,7 +223,9 @@ class World:
         elif ":dataset-group/" in resource_arn:
             self.admin.delete_dataset_group(datasetGroupArn=resource_arn)
         else:
-            raise ValueError(f"delete_by_hand handles campaigns, solutions, dataset groups; not {resource_arn}")
+            raise ValueError(
+                f"delete_by_hand handles campaigns, solutions, dataset groups; not {resource_arn}"
+            )
         while self.fake.exists(resource_arn):
             self.clock.advance(30)
 
