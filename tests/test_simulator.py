@@ -758,3 +758,15 @@ def test_world_delete_by_hand_removes_a_deployed_resource_between_deploys(group_
     # THEN it is gone from Personalize while the stack still records it
     assert not group_world.fake.exists(arn)
     assert group_world.sim.resources["G"].physical_id == arn
+
+
+def test_before_deploy_hooks_see_each_template_before_any_resource(sim, handlers) -> None:
+    # GIVEN a hook (what `cdk deploy` does first, e.g. publishing assets)
+    seen: list[tuple[int, list[str]]] = []
+    sim.before_deploy.append(
+        lambda template: seen.append((len(handlers.on_events), sorted(template["Resources"])))
+    )
+    # WHEN a stack is deployed
+    sim.deploy(stack(A=cr()))
+    # THEN the hook ran once, with the template, before any request reached a handler
+    assert seen == [(0, ["A", "ProviderFn"])]

@@ -299,6 +299,8 @@ class DeploySimulator:
         self.template: dict[str, Any] | None = None
         self.resources: dict[str, Resource] = {}
         self.scheduler = Scheduler(clock)
+        # Run with each template before CloudFormation sees it, as `cdk deploy` publishes assets first.
+        self.before_deploy: list[Callable[[Mapping[str, Any]], None]] = []
         self._failures: dict[str, tuple[str, int, float]] = {}
         self._delays: dict[str, list[tuple[str | None, float]]] = {}
         self._request_seq = 0
@@ -370,6 +372,8 @@ class DeploySimulator:
     def deploy(self, template: Mapping[str, Any]) -> DeployResult:
         """Create the stack, or update it when it exists (the one place a deploy starts)."""
         fresh: dict[str, Any] = json.loads(json.dumps(template))
+        for hook in self.before_deploy:
+            hook(fresh)
         run = _Run(start=self.clock.now())
         if self.status in TERMINAL_REFUSING:
             reason = f"Stack:{self.stack_id} is in {self.status} state and can not be updated."
@@ -1043,5 +1047,6 @@ __all__ = [
     "OperationRecord",
     "Resource",
     "StackEvent",
+    "generated_physical_id",
     "load_template",
 ]
