@@ -40,8 +40,9 @@ Framework Lambda invocations are counted separately from the user handler invoca
 (`lambda_invocations` = user onEvent + user isComplete).
 
 Time: `run` is a process for `scheduler.Scheduler` (it yields the seconds it waits). An
-injected onEvent delay makes the handler body run that long after the invocation started,
-while CloudFormation may already have moved on. A user function that raises
+injected onEvent delay makes the handler start that long after CloudFormation sent the request
+(CloudFormation invokes the ServiceToken function asynchronously: the event can wait in
+Lambda's queue), while CloudFormation may already have moved on. A user function that raises
 `LambdaTimedOut`, or whose body ran past `lambda_timeout` on the virtual clock, ended as a
 timed-out Lambda: whatever it did happened, its answer is lost, the framework fails the
 operation at invocation start + `lambda_timeout`.
@@ -198,9 +199,9 @@ class ProviderModel:
     def _invoke(
         self, handler: Handler, event: dict[str, Any], function_name: str, *, delay: float = 0.0
     ) -> Generator[float, None, Any]:
-        invoked_at = self._clock.now()
-        if delay > 0:
+        if delay > 0:  # the event waits in Lambda's asynchronous queue before the handler starts
             yield delay
+        invoked_at = self._clock.now()
         try:
             answer = handler(copy.deepcopy(event), self._deps_factory())
         except LambdaTimedOut:

@@ -340,10 +340,10 @@ class DeploySimulator:
         self._failures[logical_id] = (reason, times, after)
 
     def delay_on_event(self, logical_id: str, seconds: float, *, request_type: str | None = None) -> None:
-        """The next onEvent of a resource (of that request type) runs its body `seconds` after its invocation.
+        """The next onEvent of a resource (of that request type) starts `seconds` after CloudFormation sent it.
 
         CloudFormation meanwhile goes on: it may cancel the operation and send the rollback's
-        Delete or Update while that body has not run yet; the body's calls then hit the fake late.
+        Delete or Update before that onEvent ran; its calls then hit the fake late.
         """
         self._delays.setdefault(logical_id, []).append((request_type, seconds))
 
