@@ -340,7 +340,7 @@ class DeploySimulator:
         self._failures[logical_id] = (reason, times, after)
 
     def delay_on_event(self, logical_id: str, seconds: float, *, request_type: str | None = None) -> None:
-        """The next onEvent of a resource (of that request type) starts `seconds` after CloudFormation sent it.
+        """The next onEvent of a resource (of that request type) starts `seconds` after it was sent.
 
         CloudFormation meanwhile goes on: it may cancel the operation and send the rollback's
         Delete or Update before that onEvent ran; its calls then hit the fake late.
