@@ -28,6 +28,7 @@ from simulation.personalize_state import (
     PENDING,
     STOPPED,
     STOPPING,
+    AnswerLost,
     Call,
     Durations,
     FakePersonalize,
@@ -46,6 +47,7 @@ __all__ = [
     "PENDING",
     "STOPPED",
     "STOPPING",
+    "AnswerLost",
     "Call",
     "Durations",
     "FakePersonalize",
@@ -84,6 +86,9 @@ class _Handler(BaseHTTPRequestHandler):
             result = self.server.fake.call(target.removeprefix(TARGET_PREFIX), params)
         except PersonalizeError as e:
             self._error(e)
+            return
+        except AnswerLost:
+            self.close_connection = True  # no status line: the client sees the connection drop
             return
         self._send(200, result)
 

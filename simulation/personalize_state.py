@@ -93,6 +93,10 @@ class PersonalizeError(Exception):
         self.status = status
 
 
+class AnswerLost(Exception):  # noqa: N818 - what happened, not an AWS error code
+    """The fake acted but sends no answer: the HTTP server drops the connection."""
+
+
 def _invalid(message: str) -> PersonalizeError:
     return PersonalizeError("InvalidInputException", message)
 
@@ -114,6 +118,7 @@ class Call:
     time: float  # virtual epoch seconds
     outcome: str  # "ok" or the error code
     message: str = ""
+    answer_lost: bool = False  # the service acted, the client never got this answer
 
     @property
     def ok(self) -> bool:
@@ -325,7 +330,8 @@ class FakePersonalize:
         self._lock = threading.RLock()
         self._res: dict[str, _Res] = {}
         self._seq = 0
-        self._fail_training: list[str] = []
+        self._fail_training: list[tuple[str, str | None]] = []  # (failureReason, solution ARN or any)
+        self._lost_answers: list[tuple[str, str, float]] = []  # (operation, how, waited)
         self._fail_campaign_update: list[str] = []
         self._fail_campaign_create: list[str] = []
         self._fail_import: list[str] = []
@@ -334,10 +340,35 @@ class FakePersonalize:
         self._server_errors: _Injector | None = None
 
     # ---- injection ---------------------------------------------------------------------------
-    def fail_next_training(self, reason: str = "Training failed: not enough interactions") -> None:
-        """The next solution version created ends CREATE FAILED with this failureReason."""
+    def fail_next_training(
+        self, reason: str = "Training failed: not enough interactions", *, solution_arn: str | None = None
+    ) -> None:
+        """The next version created (of that solution, or of any) ends CREATE FAILED with this reason."""
         with self._lock:
-            self._fail_training.append(reason)
+            self._fail_training.append((reason, solution_arn))
+
+    def _training_failure(self, solution_arn: str) -> str | None:
+        for i, (reason, solution) in enumerate(self._fail_training):
+            if solution in (None, solution_arn):
+                del self._fail_training[i]
+                return reason
+        return None
+
+    def lose_answer(self, operation: str, *, how: str = "500", times: int = 1, waited: float = 0.0) -> None:
+        """The next `times` successful calls of `operation` act, then their answer is lost.
+
+        how="500": the client gets InternalServerError (HTTP 500); how="timeout": the HTTP
+        server closes the connection without answering, as a read timeout does (over HTTP only;
+        a direct `call` raises `AnswerLost`). Either way botocore's standard retry mode sends
+        the request again (botocore/retries/standard.py: HTTP 500 and connection errors are
+        transient), and the service sees a second, identical request. Assumed from observed
+        AWS behaviour: a 5xx or a timeout says nothing about whether the service acted.
+        `waited`: virtual seconds the client spent before it gave up (its read timeout).
+        """
+        if how not in ("500", "timeout"):
+            raise ValueError(f"how must be '500' or 'timeout', not {how!r}")
+        with self._lock:
+            self._lost_answers.extend([(operation, how, waited)] * times)
 
     def fail_next_campaign_update(self, reason: str = "Campaign update failed") -> None:
         """The next UpdateCampaign ends with latestCampaignUpdate CREATE FAILED."""
@@ -395,8 +426,24 @@ class FakePersonalize:
             except PersonalizeError as e:
                 self.calls.append(Call(operation, logged, now, e.code, e.message))
                 raise
-            self.calls.append(Call(operation, logged, now, "ok"))
+            lost = self._lose(operation)
+            self.calls.append(Call(operation, logged, now, "ok", answer_lost=lost is not None))
+            if lost == "500":
+                raise PersonalizeError(
+                    "InternalServerError", "injected: the service acted, the answer was lost", 500
+                )
+            if lost == "timeout":
+                raise AnswerLost(operation)
             return result
+
+    def _lose(self, operation: str) -> str | None:
+        for i, (name, how, waited) in enumerate(self._lost_answers):
+            if name == operation:
+                del self._lost_answers[i]
+                if waited > 0:
+                    self.clock.advance(waited)
+                return how
+        return None
 
     def _call(self, operation: str, params: JSON) -> JSON:
         if operation not in self._model.operation_names:
@@ -541,7 +588,7 @@ class FakePersonalize:
                 [],
                 now,
                 now + self.durations.training,
-                self._pop(self._fail_training),
+                self._training_failure(solution_arn),
             )
 
     def set_metrics(self, solution_version_arn: str, metrics: dict[str, float]) -> None:
@@ -1075,7 +1122,7 @@ class FakePersonalize:
             p.get("tags", []),
             now,
             now + self.durations.training,
-            self._pop(self._fail_training),
+            self._training_failure(solution.arn),
         )
         return {"solutionVersionArn": arn}
 

@@ -511,3 +511,35 @@ def test_tags_round_trip(fake_personalize, personalize_client):
     personalize_client.untag_resource(resourceArn=arn, tagKeys=["a"])
     tags = personalize_client.list_tags_for_resource(resourceArn=arn)["tags"]
     assert tags == [{"tagKey": "b", "tagValue": "2"}]
+
+
+# ---- injected faults ----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("how", "error"), [("500", "InternalServerError"), ("timeout", "ConnectionClosedError")]
+)
+def test_fails_when_the_answer_is_lost_after_the_service_acted(fake_personalize, clock, how, error):
+    # GIVEN the next CreateDatasetGroup loses its answer, and a client that does not retry
+    client = make_client(str(fake_personalize.endpoint_url), max_attempts=1)
+    fake_personalize.lose_answer("CreateDatasetGroup", how=how)
+    # WHEN a dataset group is created
+    with pytest.raises(Exception) as raised:
+        client.create_dataset_group(name="lost")
+    # THEN the client saw the error, yet the group exists and the log says the answer was lost
+    assert error in f"{type(raised.value).__name__} {raised.value}"
+    [call] = fake_personalize.calls_named("CreateDatasetGroup")
+    assert (call.outcome, call.answer_lost) == ("ok", True)
+    assert fake_personalize.exists(f"{ACCOUNT_PREFIX}dataset-group/lost")
+
+
+def test_fails_when_training_of_the_named_solution_fails_only(fake_personalize, personalize_client, clock):
+    # GIVEN two solutions and a training failure aimed at the second one
+    first = active_solution(fake_personalize, personalize_client, clock, name="first")
+    second = active_solution(fake_personalize, personalize_client, clock, name="second")
+    fake_personalize.fail_next_training("bad data", solution_arn=second)
+    # WHEN both train
+    ok = trained_version(fake_personalize, personalize_client, clock, first)
+    bad = trained_version(fake_personalize, personalize_client, clock, second)
+    # THEN only the second fails, with that reason
+    assert fake_personalize.status_of(ok) == "ACTIVE"
+    failed = personalize_client.describe_solution_version(solutionVersionArn=bad)["solutionVersion"]
+    assert (failed["status"], failed["failureReason"]) == ("CREATE FAILED", "bad data")

@@ -6,7 +6,9 @@ template's properties decide; native Personalize resources run against the HTTP 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,10 +18,11 @@ from lambda_handlers import constants
 from simulation.clock import VirtualClock
 from simulation.cloudformation.graph import CycleError, topological_order
 from simulation.cloudformation.intrinsics import NO_VALUE, ResolveError, Resolver, stringify
-from simulation.cloudformation.provider import CREATE_FAILED_MARKER
+from simulation.cloudformation.provider import CREATE_FAILED_MARKER, LambdaTimedOut
 from simulation.cloudformation.simulator import DeploySimulator
 from simulation.personalize_server import FakePersonalizeServer
 from simulation.personalize_state import FakePersonalize
+from tests.scenarios.world import World, open_world
 
 CR = constants.SOLUTION_TYPE
 TOKEN = {"Fn::GetAtt": ["ProviderFn", "Arn"]}
@@ -33,9 +36,15 @@ class ScriptedHandlers:
     Data while incomplete; BigData: size of a Data value; DeleteReturns: id a Delete answers.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: VirtualClock | None = None) -> None:
         self.on_events: list[dict[str, Any]] = []
         self.is_completes: list[dict[str, Any]] = []
+        self.clock = clock
+        self.log: list[tuple[float, str, str, str]] = []  # (time, handler, request type, logical id)
+
+    def _note(self, handler: str, event: dict[str, Any]) -> None:
+        when = self.clock.now() if self.clock is not None else 0.0
+        self.log.append((when, handler, event["RequestType"], event["LogicalResourceId"]))
 
     def requests(self, logical_id: str, request_type: str | None = None) -> list[dict[str, Any]]:
         return [
@@ -46,6 +55,7 @@ class ScriptedHandlers:
 
     def on_event(self, event: dict[str, Any], deps: Any) -> dict[str, Any]:
         self.on_events.append(event)
+        self._note("onEvent", event)
         props = event["ResourceProperties"]
         if event["RequestType"] == "Delete":
             return {"PhysicalResourceId": props.get("DeleteReturns", event["PhysicalResourceId"])}
@@ -60,12 +70,14 @@ class ScriptedHandlers:
 
     def is_complete(self, event: dict[str, Any], deps: Any) -> dict[str, Any]:
         self.is_completes.append(event)
+        self._note("isComplete", event)
         props = event["ResourceProperties"]
         if event["RequestType"] != "Delete" and props.get("FailIsComplete"):
             raise RuntimeError(props["FailIsComplete"])
         polls = sum(1 for e in self.is_completes if e["RequestId"] == event["RequestId"])
         if polls <= int(props.get("Polls", "0")):
-            return {"IsComplete": False, **({"Data": {"Early": "1"}} if props.get("DataEarly") else {})}
+            early = props.get("DataEarly") and event["RequestType"] != "Delete"
+            return {"IsComplete": False, **({"Data": {"Early": "1"}} if early else {})}
         data = {"Shared": "isComplete", "Done": "yes"}
         if props.get("BigData"):
             data["Big"] = "x" * int(props["BigData"])
@@ -89,8 +101,8 @@ def clock() -> VirtualClock:
 
 
 @pytest.fixture
-def handlers() -> ScriptedHandlers:
-    return ScriptedHandlers()
+def handlers(clock: VirtualClock) -> ScriptedHandlers:
+    return ScriptedHandlers(clock)
 
 
 @pytest.fixture
@@ -365,11 +377,12 @@ def test_fails_when_a_later_resource_fails_and_rolls_back_to_old_properties(sim,
     sim.inject_failure("B", "boom")
     # WHEN both change and B fails
     result = sim.deploy(stack(A=cr(Value="new"), B=cr(X={"Ref": "A"}, Value="new")))
-    # THEN B and A (reverse order) get an Update back: ResourceProperties old, OldResourceProperties new
+    # THEN A then B (the old template's dependency order: rollback is an update to it) get an
+    # Update back: ResourceProperties old, OldResourceProperties new
     assert result.status == "UPDATE_ROLLBACK_COMPLETE"
     assert (result.failure.logical_id, result.failure.reason) == ("B", "boom")
     back_b, back_a = handlers.requests("B", "Update")[-1], handlers.requests("A", "Update")[-1]
-    assert handlers.on_events.index(back_b) < handlers.on_events.index(back_a)
+    assert handlers.on_events.index(back_a) < handlers.on_events.index(back_b)
     assert (back_a["ResourceProperties"]["Value"], back_a["OldResourceProperties"]["Value"]) == ("old", "new")
     assert (back_b["ResourceProperties"]["Value"], back_b["OldResourceProperties"]["Value"]) == ("old", "new")
     assert sim.resources["A"].properties["Value"] == "old"
@@ -526,3 +539,234 @@ def test_fails_when_a_custom_named_native_resource_requires_replacement(clock, s
     assert result.failure.reason.startswith(
         "CloudFormation cannot update a stack when a custom-named resource requires replacing"
     )
+
+
+# ---- concurrency, cancellation, rollback as CloudFormation does it ------------------------------
+def test_independent_resources_run_at_the_same_time_and_their_polls_interleave(sim, handlers, clock) -> None:
+    # GIVEN A (3 polls) and B (5 polls) independent, C after A
+    start = clock.now()
+    # WHEN deployed
+    result = sim.deploy(stack(A=cr(Polls=2), B=cr(Polls=4), C=cr(X={"Ref": "A"})))
+    # THEN A and B start together and poll every 30 s side by side; C starts when A is done
+    assert result.status == "CREATE_COMPLETE", result.failure
+    polls = [(t - start, lid) for t, h, _, lid in handlers.log if h == "isComplete" and lid in "AB"]
+    assert polls[:6] == [(0, "A"), (0, "B"), (30, "A"), (30, "B"), (60, "A"), (60, "B")]
+    c_event = next(t for t, h, _, lid in handlers.log if h == "onEvent" and lid == "C")
+    assert c_event - start == 60
+    # AND the deploy takes the longest path (B: 120 s), not the sum of the operations
+    assert result.stats.wall_seconds == 120
+    assert sum(op.duration for op in result.stats.operations) == 60 + 120 + 0
+
+
+def test_fails_when_a_resource_fails_and_cancels_the_others_whose_waiter_keeps_polling(sim, handlers) -> None:
+    # GIVEN Slow (10 polls) and Bad (its isComplete fails), independent
+    template = stack(Slow=cr(Polls=10), Bad=cr(FailIsComplete="bad input"))
+    # WHEN deployed
+    result = sim.deploy(template)
+    # THEN Bad fails, Slow is cancelled, the stack rolls back
+    assert result.status == "ROLLBACK_COMPLETE"
+    assert result.failure.logical_id == "Bad"
+    assert ("CREATE_FAILED", "Resource creation cancelled") in [
+        (e.status, e.reason) for e in result.events if e.logical_id == "Slow"
+    ]
+    # AND Slow's waiter polls on after the cancellation until it completes on its own, unheard
+    [cancelled] = result.cancelled
+    assert cancelled.logical_id == "Slow"
+    assert cancelled.polls_after_cancel == 10
+    assert sim.resources == {}
+    # AND the rollback Delete of Slow carries an id CloudFormation made up, not the handler's "Slow-1"
+    [delete] = handlers.requests("Slow", "Delete")
+    assert re.fullmatch(r"TestStack-Slow-[A-Z0-9]{12}", delete["PhysicalResourceId"])
+    assert handlers.requests("Bad", "Delete")[0]["PhysicalResourceId"] == "Bad-1"
+
+
+def test_fails_when_another_resource_fails_and_the_cancelled_update_goes_back_to_its_last_recorded_id(
+    sim, handlers
+) -> None:
+    # GIVEN A deployed with id v1, and B that will fail 60 s into the next update
+    sim.deploy(stack(A=cr(Id="v1", Value="old"), B=cr(Value="old")))
+    sim.inject_failure("B", "boom", after=60)
+    # WHEN A is updated (onEvent answers v2, then polls 5 times) while B fails
+    result = sim.deploy(stack(A=cr(Id="v2", Value="new", Polls=5), B=cr(Value="new")))
+    # THEN A is cancelled; its rollback Update carries the old properties and v1, the id
+    # CloudFormation last recorded (A's v2 answer never reached it)
+    assert result.status == "UPDATE_ROLLBACK_COMPLETE"
+    assert [c.logical_id for c in result.cancelled] == ["A"]
+    back = handlers.requests("A", "Update")[-1]
+    assert back["PhysicalResourceId"] == "v1"
+    assert (back["ResourceProperties"]["Value"], back["OldResourceProperties"]["Value"]) == ("old", "new")
+    assert sim.resources["A"].physical_id == "v1"
+    # AND nothing deletes v2: no Delete was sent for A at all
+    assert handlers.requests("A", "Delete") == []
+
+
+def test_fails_when_an_update_fails_and_the_cancelled_create_gets_a_delete_with_an_id_never_returned(
+    sim, handlers
+) -> None:
+    # GIVEN a deployed stack; the update adds New (5 polls) while Old fails 30 s in
+    sim.deploy(stack(Old=cr(Value="1")))
+    sim.inject_failure("Old", "boom", after=30)
+    # WHEN deployed
+    result = sim.deploy(stack(Old=cr(Value="2"), New=cr(Polls=5)))
+    # THEN New's Create is cancelled and the cleanup deletes it under a generated id
+    assert result.status == "UPDATE_ROLLBACK_COMPLETE"
+    [delete] = handlers.requests("New", "Delete")
+    assert delete["PhysicalResourceId"] != "New-1"
+    assert re.fullmatch(r"TestStack-New-[A-Z0-9]{12}", delete["PhysicalResourceId"])
+    assert "New" not in sim.resources
+
+
+def test_fails_when_the_rollback_delete_arrives_while_the_cancelled_on_event_still_runs(
+    sim, handlers
+) -> None:
+    # GIVEN Slow's onEvent body runs 300 s after its invocation, and Bad fails at once
+    sim.delay_on_event("Slow", 300)
+    # WHEN deployed
+    result = sim.deploy(stack(Slow=cr(), Bad=cr(FailOnEvent="bad")))
+    # THEN the rollback Delete of Slow reaches the handler before Slow's own Create body runs
+    assert result.status == "ROLLBACK_COMPLETE"
+    slow = [(t, h, rt) for t, h, rt, lid in handlers.log if lid == "Slow" and h == "onEvent"]
+    assert [rt for _, _, rt in slow] == ["Delete", "Create"]
+    assert slow[1][0] - slow[0][0] == 300
+    # AND Bad's Delete (the framework's marker) never reached the handler
+    assert handlers.requests("Bad", "Delete") == []
+
+
+def test_fails_when_on_event_is_killed_by_its_lambda_timeout(clock) -> None:
+    # GIVEN a handler killed by Lambda after it did its work
+    def on_event(event: dict[str, Any], deps: Any) -> dict[str, Any]:
+        if event["RequestType"] == "Create":
+            raise LambdaTimedOut("killed")
+        return {"PhysicalResourceId": event["PhysicalResourceId"]}
+
+    sim = DeploySimulator(clock, None, handlers=(on_event, lambda e, d: {"IsComplete": True}))
+    start = clock.now()
+    # WHEN deployed
+    result = sim.deploy(stack(A=cr()))
+    # THEN the framework reports the timeout at invocation + 120 s, with the marker id
+    assert result.status == "ROLLBACK_COMPLETE"
+    assert "Task timed out after 120.00 seconds" in result.failure.reason
+    assert result.stats.wall_seconds == 120 == clock.now() - start
+    assert [r["RequestType"] for r in sim.requests] == ["Create", "Delete"]
+    assert sim.requests[1]["PhysicalResourceId"] == CREATE_FAILED_MARKER
+
+
+def test_is_complete_follows_the_framework_null_fails_truthy_completes_its_id_wins(sim, clock) -> None:
+    # GIVEN isComplete answers shaped as the framework reads them
+    answers: dict[str, Any] = {
+        "Null": None,
+        "Empty": {"IsComplete": []},
+        "Renamed": {"IsComplete": 1, "PhysicalResourceId": "r"},
+    }
+
+    def is_complete(event: dict[str, Any], deps: Any) -> Any:
+        return answers[event["LogicalResourceId"]]
+
+    def on_event(event: dict[str, Any], deps: Any) -> dict[str, Any]:
+        return {"PhysicalResourceId": event.get("PhysicalResourceId") or event["LogicalResourceId"]}
+
+    model = DeploySimulator(clock, None, handlers=(on_event, is_complete))
+    # WHEN each is deployed
+    ok = model.deploy(stack(Empty=cr(), Renamed=cr()))
+    failed = DeploySimulator(clock, None, handlers=(on_event, is_complete)).deploy(stack(Null=cr()))
+    # THEN `[]` is complete (JavaScript truthiness), isComplete's id is the one recorded, null fails
+    assert ok.status == "CREATE_COMPLETE", ok.failure
+    assert model.resources["Renamed"].physical_id == "r"
+    assert "Cannot read properties of null (reading 'IsComplete')" in failed.failure.reason
+
+
+# ---- the scenario world's fault helpers (tests/scenarios/world.py) --------------------------------
+class GroupHandlers:
+    """A custom resource that makes a dataset group named `Name` and finds it again by name."""
+
+    def on_event(self, event: dict[str, Any], deps: Any) -> dict[str, Any]:
+        client, name = deps.personalize, event["ResourceProperties"]["Name"]
+        arn = f"arn:aws:personalize:us-east-1:111111111111:dataset-group/{name}"
+        if event["RequestType"] == "Delete":
+            if event["PhysicalResourceId"].startswith("arn:"):  # else an id CloudFormation made up
+                with contextlib.suppress(client.exceptions.ResourceNotFoundException):
+                    client.delete_dataset_group(datasetGroupArn=event["PhysicalResourceId"])
+            return {"PhysicalResourceId": event["PhysicalResourceId"]}
+        with contextlib.suppress(client.exceptions.ResourceAlreadyExistsException):  # ours: answer lost
+            arn = client.create_dataset_group(name=name)["datasetGroupArn"]
+        return {"PhysicalResourceId": arn}
+
+    def is_complete(self, event: dict[str, Any], deps: Any) -> dict[str, Any]:
+        if event["RequestType"] == "Delete":
+            return {"IsComplete": True}
+        group = deps.personalize.describe_dataset_group(datasetGroupArn=event["PhysicalResourceId"])
+        return {"IsComplete": group["datasetGroup"]["status"] == "ACTIVE"}
+
+
+@pytest.fixture
+def group_world() -> Iterator[World]:
+    scripted = GroupHandlers()
+    with open_world(handlers=(scripted.on_event, scripted.is_complete)) as made:
+        yield made
+
+
+def test_world_lose_answer_makes_botocore_send_the_create_again(group_world: World) -> None:
+    # GIVEN the first CreateDatasetGroup acts, then its answer is lost (HTTP 500)
+    group_world.lose_answer("CreateDatasetGroup")
+    # WHEN a stack with one group is deployed
+    result = group_world.deploy(stack(G=cr(Name="g1")))
+    # THEN botocore retried: the service saw two creates, the first acted, one group exists
+    assert result.status == "CREATE_COMPLETE", result.failure
+    creates = group_world.fake.calls_named("CreateDatasetGroup")
+    assert [(c.outcome, c.answer_lost) for c in creates] == [
+        ("ok", True),
+        ("ResourceAlreadyExistsException", False),
+    ]
+    assert len(group_world.admin.list_dataset_groups()["datasetGroups"]) == 1
+
+
+def test_fails_when_world_kills_on_event_right_after_the_create_and_the_group_is_left(
+    group_world: World,
+) -> None:
+    # GIVEN onEvent killed by its Lambda timeout right after CreateDatasetGroup succeeded
+    group_world.kill_on_event_after("CreateDatasetGroup")
+    # WHEN deployed
+    result = group_world.deploy(stack(G=cr(Name="g1")))
+    # THEN the create fails as a timed-out Lambda; the framework's marker skips the Delete,
+    # and the group it made is left behind (what issue 10's sweep has to find)
+    assert result.status == "ROLLBACK_COMPLETE"
+    assert "Task timed out" in result.failure.reason
+    assert [g["name"] for g in group_world.admin.list_dataset_groups()["datasetGroups"]] == ["g1"]
+
+
+def test_world_fail_during_and_delay_on_event_let_a_rollback_overtake_an_on_event(group_world: World) -> None:
+    # GIVEN G's onEvent body runs 600 s late, and Other fails 60 s into the deploy
+    group_world.delay_on_event("G", 600)
+    group_world.fail_during("Other", 60, "boom")
+    # WHEN deployed
+    result = group_world.deploy(stack(G=cr(Name="late"), Other=cr(Name="other")))
+    # THEN the rollback Delete of G came (and found nothing) before G's body created the group
+    assert result.status == "ROLLBACK_COMPLETE"
+    assert result.failure.reason == "boom"
+    deletes = group_world.fake.calls_named("DeleteDatasetGroup")
+    create = next(c for c in group_world.fake.calls_named("CreateDatasetGroup") if c.params["name"] == "late")
+    assert deletes[0].time < create.time
+    assert "late" in [g["name"] for g in group_world.admin.list_dataset_groups()["datasetGroups"]]
+
+
+def test_world_delete_by_hand_removes_a_deployed_resource_between_deploys(group_world: World) -> None:
+    # GIVEN a deployed group
+    assert group_world.deploy(stack(G=cr(Name="g1"))).status == "CREATE_COMPLETE"
+    arn = group_world.sim.resources["G"].physical_id
+    # WHEN someone deletes it by hand
+    group_world.delete_by_hand(arn)
+    # THEN it is gone from Personalize while the stack still records it
+    assert not group_world.fake.exists(arn)
+    assert group_world.sim.resources["G"].physical_id == arn
+
+
+def test_before_deploy_hooks_see_each_template_before_any_resource(sim, handlers) -> None:
+    # GIVEN a hook (what `cdk deploy` does first, e.g. publishing assets)
+    seen: list[tuple[int, list[str]]] = []
+    sim.before_deploy.append(
+        lambda template: seen.append((len(handlers.on_events), sorted(template["Resources"])))
+    )
+    # WHEN a stack is deployed
+    sim.deploy(stack(A=cr()))
+    # THEN the hook ran once, with the template, before any request reached a handler
+    assert seen == [(0, ["A", "ProviderFn"])]

@@ -3,6 +3,7 @@
 Public entry point: `DeploySimulator` (see `simulator.py`).
 """
 
+from .provider import LambdaTimedOut, OperationStats
 from .simulator import (
     DeleteResult,
     DeployFailure,
@@ -10,6 +11,7 @@ from .simulator import (
     DeploySimulator,
     DeployStats,
     StackEvent,
+    generated_physical_id,
     load_template,
 )
 
@@ -19,6 +21,9 @@ __all__ = [
     "DeployResult",
     "DeploySimulator",
     "DeployStats",
+    "LambdaTimedOut",
+    "OperationStats",
     "StackEvent",
+    "generated_physical_id",
     "load_template",
 ]

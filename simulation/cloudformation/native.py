@@ -2,6 +2,8 @@
 
 Plays what CloudFormation's own resource handlers do: create, wait (describing every
 `poll_interval` seconds of virtual time) until ACTIVE, delete and wait until ResourceNotFound.
+Each operation is a process for `scheduler.Scheduler`: a generator that yields the seconds it
+waits, so native resources keep their modelled durations while others run.
 Create-only properties (from the CloudFormation registry schemas) force a replacement; the
 simulator decides that with `CREATE_ONLY` before calling `update`. In-place updates:
 `AWS::Personalize::Dataset` with a changed `DatasetImportJob` starts a new import job and waits
@@ -11,7 +13,7 @@ event tracker) make no call.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -96,17 +98,22 @@ class NativePersonalize:
         self._in_use_wait = in_use_wait_seconds
 
     # ---- create -------------------------------------------------------------------------------
-    def create(self, rtype: str, props: Mapping[str, Any]) -> NativeResult:
-        made: list[str] = []  # the physical id, once the create call answered
+    def create(
+        self, rtype: str, props: Mapping[str, Any], made: list[str] | None = None
+    ) -> Generator[float, None, NativeResult]:
+        """Create and wait; `made` receives the physical id as soon as the create call answered."""
+        made = [] if made is None else made
         try:
-            return self._create(rtype, props, made)
+            return (yield from self._create(rtype, props, made))
         except NativeError as exc:
             exc.physical_id = exc.physical_id or (made[0] if made else None)
             raise
         except Exception as exc:
             raise NativeError(_reason(exc), made[0] if made else None) from exc
 
-    def _create(self, rtype: str, props: Mapping[str, Any], made: list[str]) -> NativeResult:
+    def _create(
+        self, rtype: str, props: Mapping[str, Any], made: list[str]
+    ) -> Generator[float, None, NativeResult]:
         c = self._client
         if True:
             if rtype == DATASET_GROUP:
@@ -115,7 +122,9 @@ class NativePersonalize:
                 )
                 arn = c.create_dataset_group(**kwargs, **_tag_kw(props))["datasetGroupArn"]
                 made.append(arn)
-                self._wait_active(lambda: c.describe_dataset_group(datasetGroupArn=arn)["datasetGroup"], arn)
+                yield from self._wait_active(
+                    lambda: c.describe_dataset_group(datasetGroupArn=arn)["datasetGroup"], arn
+                )
                 return NativeResult(arn, {"DatasetGroupArn": arn})
             if rtype == SCHEMA:
                 kwargs = _optional(props, name="Name", schema="Schema", domain="Domain")
@@ -132,10 +141,10 @@ class NativePersonalize:
                 )
                 arn = c.create_dataset(**kwargs, **_tag_kw(props))["datasetArn"]
                 made.append(arn)
-                self._wait_active(lambda: c.describe_dataset(datasetArn=arn)["dataset"], arn)
+                yield from self._wait_active(lambda: c.describe_dataset(datasetArn=arn)["dataset"], arn)
                 result = NativeResult(arn, {"DatasetArn": arn})
                 if props.get("DatasetImportJob"):
-                    self._import(arn, props["DatasetImportJob"], result)
+                    yield from self._import(arn, props["DatasetImportJob"], result)
                 return result
             if rtype == FILTER:
                 kwargs = _optional(
@@ -143,33 +152,37 @@ class NativePersonalize:
                 )
                 arn = c.create_filter(**kwargs, **_tag_kw(props))["filterArn"]
                 made.append(arn)
-                self._wait_active(lambda: c.describe_filter(filterArn=arn)["filter"], arn)
+                yield from self._wait_active(lambda: c.describe_filter(filterArn=arn)["filter"], arn)
                 return NativeResult(arn, {"FilterArn": arn})
             if rtype == EVENT_TRACKER:
                 kwargs = _optional(props, name="Name", datasetGroupArn="DatasetGroupArn")
                 answer = c.create_event_tracker(**kwargs, **_tag_kw(props))
                 arn = answer["eventTrackerArn"]
                 made.append(arn)
-                self._wait_active(lambda: c.describe_event_tracker(eventTrackerArn=arn)["eventTracker"], arn)
+                yield from self._wait_active(
+                    lambda: c.describe_event_tracker(eventTrackerArn=arn)["eventTracker"], arn
+                )
                 return NativeResult(arn, {"EventTrackerArn": arn, "TrackingId": answer.get("trackingId", "")})
         raise NativeError(f"Unsupported native type {rtype}")
 
     # ---- update (no create-only property changed) ---------------------------------------------
     def update(
         self, rtype: str, old: Mapping[str, Any], new: Mapping[str, Any], current: NativeResult
-    ) -> NativeResult:
+    ) -> Generator[float, None, NativeResult]:
         result = NativeResult(current.physical_id, dict(current.attributes))
         job = new.get("DatasetImportJob")
         if rtype == DATASET and job and job != old.get("DatasetImportJob"):
             try:
-                self._import(current.physical_id, job, result)
+                yield from self._import(current.physical_id, job, result)
             except NativeError:
                 raise
             except Exception as exc:
                 raise NativeError(_reason(exc)) from exc
         return result
 
-    def _import(self, dataset_arn: str, job: Mapping[str, Any], result: NativeResult) -> None:
+    def _import(
+        self, dataset_arn: str, job: Mapping[str, Any], result: NativeResult
+    ) -> Generator[float, None, None]:
         kwargs: dict[str, Any] = {
             "jobName": job["JobName"],
             "datasetArn": dataset_arn,
@@ -179,13 +192,13 @@ class NativePersonalize:
             kwargs["roleArn"] = job["RoleArn"]
         c = self._client
         job_arn = c.create_dataset_import_job(**kwargs)["datasetImportJobArn"]
-        self._wait_active(
+        yield from self._wait_active(
             lambda: c.describe_dataset_import_job(datasetImportJobArn=job_arn)["datasetImportJob"], job_arn
         )
         result.attributes["DatasetImportJobArn"] = job_arn
 
     # ---- delete -------------------------------------------------------------------------------
-    def delete(self, rtype: str, physical_id: str) -> None:
+    def delete(self, rtype: str, physical_id: str) -> Generator[float, None, None]:
         c = self._client
         calls: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {
             DATASET_GROUP: (
@@ -223,7 +236,7 @@ class NativePersonalize:
                     return
                 if code != "ResourceInUseException" or waited >= self._in_use_wait:
                     raise NativeError(_reason(exc)) from exc
-            self._clock.advance(self._poll)
+            yield self._poll
             waited += self._poll
         while True:
             try:
@@ -234,11 +247,13 @@ class NativePersonalize:
                 raise NativeError(_reason(exc)) from exc
             if waited >= self._max_wait:
                 raise NativeError(f"Resource {physical_id} still exists after {waited} s")
-            self._clock.advance(self._poll)
+            yield self._poll
             waited += self._poll
 
     # ---- waiting ------------------------------------------------------------------------------
-    def _wait_active(self, describe: Callable[[], Mapping[str, Any]], arn: str) -> None:
+    def _wait_active(
+        self, describe: Callable[[], Mapping[str, Any]], arn: str
+    ) -> Generator[float, None, None]:
         waited = 0
         while True:
             state = describe()
@@ -249,7 +264,7 @@ class NativePersonalize:
                 raise NativeError(f"{arn} is {status}: {state.get('failureReason', 'no reason given')}")
             if waited >= self._max_wait:
                 raise NativeError(f"Exceeded attempts to wait: {arn} is still {status} after {waited} s")
-            self._clock.advance(self._poll)
+            yield self._poll
             waited += self._poll
 
 

@@ -1,25 +1,52 @@
 """DeploySimulator: CloudFormation plus the Provider framework over a synthesized template.
 
-Model (sequential; one resource at a time, in dependency order):
+Model (concurrent, in virtual time, on `scheduler.Scheduler`):
 
-- First deploy: every resource is created. A failure rolls back: resources already created
-  (and the failed one, when it has a physical id) are deleted in reverse order; the stack ends
-  ROLLBACK_COMPLETE (ROLLBACK_FAILED if a delete fails). The next `deploy` then starts afresh,
-  as the CDK CLI does (it deletes a ROLLBACK_COMPLETE stack first).
-- Update: properties are resolved against the current attributes and compared with the
-  deployed ones; only changed resources get an operation. Custom resources get an Update
-  (replacement when it answers another physical id); native Personalize resources are
-  replaced when a create-only property changes (failing when the Name stays the same, as
-  CloudFormation does for custom-named resources); other types are updated in place.
-  Cleanup then deletes replaced physical ids and removed resources (reverse order of the old
-  template); cleanup failures are recorded but do not fail the stack, like CloudFormation.
-- Update failure: every resource already updated, including the one that failed, gets an
-  Update back to its old properties (custom resources: ResourceProperties = old,
-  OldResourceProperties = new, PhysicalResourceId = the id CloudFormation last recorded, even
-  from a FAILED response); native in-place updates are restored without a call; then cleanup
-  deletes what the update created (new resources, replacement ids not kept). A failure during
-  the rollback ends UPDATE_ROLLBACK_FAILED; such a stack refuses further deploys.
-- `delete()` deletes every resource in reverse dependency order (DeletionPolicy Retain skips).
+- Independent resources run at the same time: a resource starts as soon as every resource it
+  depends on (Ref, GetAtt, Sub, DependsOn) is done; deletes run in the reverse order. Ties
+  start in template dependency order and step by logical id, so runs repeat exactly. A custom
+  resource operation is the Provider framework's onEvent then isComplete every query
+  interval (`provider.py`); a native Personalize resource keeps its modelled create/wait time
+  (`native.py`); anything else takes no time.
+- Cancellation: when an operation fails, CloudFormation starts nothing new and cancels every
+  operation still in progress (event `CREATE_FAILED` "Resource creation cancelled" /
+  `UPDATE_FAILED` "Resource update cancelled"; seen in real stack events). A cancelled custom
+  resource's late response is ignored, but its waiter (a Step Functions execution nobody
+  stops) keeps calling isComplete until it ends on its own, interleaved with the rollback;
+  `deploy()` returns once every waiter ended (`DeployStats.wall_seconds` is the time to the
+  stack's final status). A cancelled native operation stops.
+- First deploy failure: ROLLBACK deletes what was created, the failed resource when it has a
+  physical id, and every cancelled one. A cancelled custom resource Create never gave
+  CloudFormation a physical id: its Delete carries one CloudFormation made up,
+  `<stack name>-<logical id>-<12 characters>` (`generated_physical_id`). That this happens is
+  reported in aws-cloudformation/cloudformation-coverage-roadmap#1814 ("Cloudformation-
+  generated physical resource ID on stack rollback of in-flight custom resources"),
+  remind101/empire#918, and documented by aws/aws-cdk#36951; the Delete can arrive while the
+  cancelled onEvent still runs (aws/aws-cdk#26139). The exact format is undocumented; ours is
+  assumed after CloudFormation's generated names. A Create whose onEvent failed got the
+  framework's marker id: its Delete is answered by the framework without calling the handler.
+  The stack ends ROLLBACK_COMPLETE (ROLLBACK_FAILED if a delete fails); the next `deploy`
+  starts afresh, as the CDK CLI does.
+- Update: properties are resolved against current attributes; only changed resources get an
+  operation. Custom resources get an Update (a replacement when it answers another physical
+  id); native Personalize resources are replaced when a create-only property changes (failing
+  when the Name stays the same, as CloudFormation does for custom-named resources). Cleanup
+  then deletes replaced ids and removed resources; cleanup failures do not fail the stack.
+- Update failure: rollback is an update back to the old template, in its dependency order:
+  every resource updated, failed or cancelled gets an Update back to its old properties
+  (custom resources: ResourceProperties = old, OldResourceProperties = new,
+  PhysicalResourceId = the id CloudFormation last recorded: from the response, even FAILED;
+  a cancelled Update never answered, so the old id); native in-place updates are restored
+  without a call. Cleanup then deletes what the update created (new resources, cancelled
+  creates with their generated id, replacement ids not kept). A failure during the rollback
+  ends UPDATE_ROLLBACK_FAILED; such a stack refuses further deploys.
+- `delete()` deletes every resource in reverse dependency order. DeletionPolicy `Retain`
+  keeps a resource in every delete; `RetainExceptOnCreate` keeps it except when the delete
+  undoes its own creation (a rollback); UpdateReplacePolicy `Retain` keeps a replaced one.
+
+Fault injection for tests: `inject_failure` (now, or `after` seconds into the operation while
+others run), `delay_on_event` (the handler body runs later than its invocation), and the
+Provider's `LambdaTimedOut` (a handler killed by its Lambda timeout).
 
 Everything not native Personalize and not a `constants.RESOURCE_TYPES` custom resource is
 recorded only: physical id `<LogicalId>-phys`; GetAtt `Arn` gives the service's ARN shape
@@ -30,20 +57,21 @@ where services check it (IAM role `arn:aws:iam::111111111111:role/<LogicalId>`, 
 
 from __future__ import annotations
 
-import contextlib
+import hashlib
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, TypeVar
 
 from lambda_handlers import constants
 
-from .graph import topological_order
+from .graph import dependencies, topological_order
 from .intrinsics import ACCOUNT_ID, REGION, ResolveError, Resolver, stringify
 from .native import CREATE_ONLY, NATIVE_TYPES, PRIMARY_ATTR, NativeError, NativePersonalize, NativeResult
-from .provider import Clock, Handler, OperationStats, ProviderModel
+from .provider import DEFAULT_LAMBDA_TIMEOUT, Clock, Handler, OperationStats, ProviderModel
+from .scheduler import Process, Scheduler, Task
 
 RESPONSE_URL: Final = (
     "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/"
@@ -57,6 +85,10 @@ REPLACEMENT_REASON: Final = (
     "Requested update requires the creation of a new physical resource; hence creating one."
 )
 TERMINAL_REFUSING: Final = ("UPDATE_ROLLBACK_FAILED", "ROLLBACK_FAILED", "DELETE_FAILED")
+CREATE_CANCELLED: Final = "Resource creation cancelled"
+UPDATE_CANCELLED: Final = "Resource update cancelled"
+_GENERATED_ID_CHARS: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_T = TypeVar("_T")
 _ID_NAMESPACE: Final = uuid.UUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8")
 
 
@@ -117,6 +149,7 @@ class DeployResult:
     events: list[StackEvent] = field(default_factory=list)
     stats: DeployStats = field(default_factory=DeployStats)
     outputs: dict[str, Any] = field(default_factory=dict)
+    cancelled: list[OperationStats] = field(default_factory=list)  # custom resource ops cancelled
 
     @property
     def ok(self) -> bool:
@@ -147,14 +180,6 @@ class Resource:
         return _kind(self.type)
 
 
-@dataclass
-class _Change:
-    logical_id: str
-    kind: str  # create | update | replace
-    old: Resource | None
-    new: Resource | None  # None when a create failed before any physical id existed
-
-
 class _OpFailedError(Exception):
     def __init__(
         self, reason: str, message: str = "", physical_id: str | None = None, *, touched: bool = True
@@ -166,12 +191,29 @@ class _OpFailedError(Exception):
         self.touched = touched  # False: refused before any handler or API call (nothing to roll back)
 
 
+@dataclass(eq=False)
+class _Op:
+    """One resource operation of a phase, as CloudFormation tracks it."""
+
+    logical_id: str
+    kind: str  # create | update | replace | delete | rollback | none
+    old: Resource | None = None
+    shell: Resource | None = None  # the resource with its new properties, once resolved
+    result: Resource | None = None
+    error: _OpFailedError | None = None
+    status: str = "running"  # running | done | failed | cancelled
+    task: Task | None = None
+    stats: OperationStats | None = None  # custom resources
+    made: list[str] = field(default_factory=list)  # native: the id the create call answered
+
+
 @dataclass
 class _Run:
     start: float
     events: list[StackEvent] = field(default_factory=list)
     stats: DeployStats = field(default_factory=DeployStats)
     failure: DeployFailure | None = None
+    cancelled: list[OperationStats] = field(default_factory=list)
 
 
 def load_template(stack_name: str, cdk_out: str | Path = "cdk.out") -> dict[str, Any]:
@@ -214,6 +256,16 @@ def _kind(rtype: str) -> str:
     return "generic"
 
 
+def generated_physical_id(stack_name: str, logical_id: str, seed: str) -> str:
+    """The physical id CloudFormation makes up for a custom resource whose Create it cancelled."""
+    digest = hashlib.sha256(seed.encode()).digest()
+    suffix = "".join(_GENERATED_ID_CHARS[b % len(_GENERATED_ID_CHARS)] for b in digest[:12])
+    return f"{stack_name}-{logical_id}-{suffix}"
+
+
+OpStarter = Callable[[str], _Op | None]
+
+
 class DeploySimulator:
     """Plays `cdk deploy` / `cdk destroy` of one stack in virtual time; see the module docstring."""
 
@@ -229,6 +281,7 @@ class DeploySimulator:
         stack_name: str = "TestStack",
         parameters: Mapping[str, Any] | None = None,
         native_poll_interval: int = 30,
+        lambda_timeout: int = DEFAULT_LAMBDA_TIMEOUT,
     ) -> None:
         self.clock = clock
         self.personalize = personalize_client
@@ -245,7 +298,11 @@ class DeploySimulator:
         self.status = "NOT_CREATED"
         self.template: dict[str, Any] | None = None
         self.resources: dict[str, Resource] = {}
-        self._failures: dict[str, tuple[str, int]] = {}
+        self.scheduler = Scheduler(clock)
+        # Run with each template before CloudFormation sees it, as `cdk deploy` publishes assets first.
+        self.before_deploy: list[Callable[[Mapping[str, Any]], None]] = []
+        self._failures: dict[str, tuple[str, int, float]] = {}
+        self._delays: dict[str, list[tuple[str | None, float]]] = {}
         self._request_seq = 0
         self._live: dict[str, Resource] = {}
         if handlers is None:
@@ -261,6 +318,8 @@ class DeploySimulator:
             deps_factory,
             query_interval=query_interval,
             total_timeout=operation_timeout,
+            lambda_timeout=lambda_timeout,
+            on_event_delay=self._on_event_delay,
         )
         self.native = NativePersonalize(personalize_client, clock, poll_interval=native_poll_interval)
 
@@ -269,14 +328,34 @@ class DeploySimulator:
 
         return Deps(personalize=self.personalize, now=self.clock.now, log=self.logs.append)
 
-    # ---- public API ---------------------------------------------------------------------------
-    def inject_failure(self, logical_id: str, reason: str, *, times: int = 1) -> None:
+    # ---- fault injection ----------------------------------------------------------------------
+    def inject_failure(self, logical_id: str, reason: str, *, times: int = 1, after: float = 0.0) -> None:
         """Make the next `times` operations (create, update, rollback update, delete) on a resource fail.
 
-        The failure happens before any handler or API call; `reason` becomes the status reason.
+        `after=0`: the operation fails before any handler or API call. `after>0`: it runs as
+        usual (others run meanwhile) and fails exactly `after` seconds after it started,
+        whatever it did by then (a custom resource fails with the physical id onEvent gave).
+        `reason` becomes the status reason.
         """
-        self._failures[logical_id] = (reason, times)
+        self._failures[logical_id] = (reason, times, after)
 
+    def delay_on_event(self, logical_id: str, seconds: float, *, request_type: str | None = None) -> None:
+        """The next onEvent of a resource (of that request type) starts `seconds` after it was sent.
+
+        CloudFormation meanwhile goes on: it may cancel the operation and send the rollback's
+        Delete or Update before that onEvent ran; its calls then hit the fake late.
+        """
+        self._delays.setdefault(logical_id, []).append((request_type, seconds))
+
+    def _on_event_delay(self, request: dict[str, Any]) -> float:
+        queue = self._delays.get(request["LogicalResourceId"], [])
+        for i, (request_type, seconds) in enumerate(queue):
+            if request_type in (None, request["RequestType"]):
+                del queue[i]
+                return seconds
+        return 0.0
+
+    # ---- public API ---------------------------------------------------------------------------
     @property
     def outputs(self) -> dict[str, Any]:
         """Resolved Outputs of the current stack."""
@@ -291,8 +370,10 @@ class DeploySimulator:
         return values
 
     def deploy(self, template: Mapping[str, Any]) -> DeployResult:
-        """Create the stack, or update it when it exists."""
+        """Create the stack, or update it when it exists (the one place a deploy starts)."""
         fresh: dict[str, Any] = json.loads(json.dumps(template))
+        for hook in self.before_deploy:
+            hook(fresh)
         run = _Run(start=self.clock.now())
         if self.status in TERMINAL_REFUSING:
             reason = f"Stack:{self.stack_id} is in {self.status} state and can not be updated."
@@ -316,73 +397,153 @@ class DeploySimulator:
             self.status = "DELETE_COMPLETE"
             return DeleteResult("DELETE_COMPLETE")
         self._stack_event(run, "DELETE_IN_PROGRESS", "User Initiated")
-        failed: set[str] = set()
-        order = [lid for lid in reversed(topological_order(self.template)) if lid in self.resources]
-        blocked: set[str] = set()
-        for lid in order:
-            res = self.resources[lid]
-            if lid in blocked:
-                continue
-            if res.body.get("DeletionPolicy") == "Retain":
-                self._event(run, lid, "DELETE", "DELETE_SKIPPED", "")
-                del self.resources[lid]
-                continue
-            try:
-                self._delete(res, run)
-                del self.resources[lid]
-            except _OpFailedError as exc:
-                failed.add(lid)
-                run.failure = run.failure or DeployFailure(lid, exc.reason, exc.message)
-                blocked |= self._dependencies(self.template, lid)
-        status = "DELETE_FAILED" if failed or blocked else "DELETE_COMPLETE"
+        targets = {lid: [res] for lid, res in self.resources.items()}
+        ops = self._delete_all(run, self.template, targets, created_now=set())
+        for lid, op in ops.items():
+            if op.status == "done":
+                self.resources.pop(lid, None)
+        failed = [op for op in ops.values() if op.status == "failed"]
+        for op in failed:
+            assert op.error is not None
+            run.failure = run.failure or DeployFailure(op.logical_id, op.error.reason, op.error.message)
+        status = "DELETE_FAILED" if self.resources else "DELETE_COMPLETE"
         if status == "DELETE_COMPLETE":
             self.template = None
         self.status = status
         self._stack_event(run, status, "")
         run.stats.wall_seconds = self.clock.now() - run.start
+        self.scheduler.drain()
         result = DeleteResult(status, run.failure, run.events, run.stats)
         self.history.append(result)
         return result
 
+    # ---- the graph: what runs when --------------------------------------------------------------
+    def _run_graph(
+        self,
+        order: list[str],
+        prereqs: Mapping[str, set[str]],
+        start: OpStarter,
+        *,
+        on_failure: str,  # "cancel": cancel what runs, start nothing more | "continue"
+    ) -> dict[str, _Op]:
+        """Start each node once its prerequisites are done; run until nothing can progress."""
+        ops: dict[str, _Op] = {}
+        pending = list(order)
+        ok: set[str] = set()
+        by_task: dict[int, _Op] = {}
+        stopped = False
+
+        def settle(op: _Op, task: Task) -> None:
+            nonlocal stopped
+            if task.error is None:
+                op.status, op.result = "done", task.result
+                ok.add(op.logical_id)
+                return
+            if not isinstance(task.error, _OpFailedError):
+                raise task.error
+            op.status, op.error = "failed", task.error
+            if on_failure == "cancel":
+                stopped = True
+                for other in ops.values():
+                    if other.status == "running" and other is not op:
+                        self._cancel(other)
+
+        while True:
+            started = True
+            while started and not stopped:
+                started = False
+                for lid in list(pending):
+                    if stopped or not prereqs.get(lid, set()) <= ok:
+                        continue
+                    pending.remove(lid)
+                    started = True
+                    op = start(lid)
+                    if op is None:
+                        ok.add(lid)
+                        continue
+                    ops[lid] = op
+                    assert op.task is not None
+                    by_task[id(op.task)] = op
+                    if op.task.done:
+                        settle(op, op.task)
+            if not any(op.status == "running" for op in ops.values()):
+                return ops
+            task = self.scheduler.step()
+            op_done = by_task.get(id(task)) if task is not None else None
+            if task is not None and op_done is not None and op_done.status == "running":
+                settle(op_done, task)
+
+    def _cancel(self, op: _Op) -> None:
+        op.status = "cancelled"
+        if op.stats is not None:  # a custom resource: its onEvent/waiter runs on, nobody listens
+            op.stats.cancelled_at = self.clock.now()
+        elif op.task is not None:  # a native resource handler stops waiting
+            op.task.stop()
+
+    def _spawn(self, op: _Op, process: Process) -> _Op:
+        op.task = self.scheduler.spawn(op.logical_id, process)
+        return op
+
     # ---- create -------------------------------------------------------------------------------
     def _create_stack(self, template: dict[str, Any], run: _Run) -> str:
         self._stack_event(run, "CREATE_IN_PROGRESS", "User Initiated")
-        order = topological_order(template)
         self._live = {}
         resolver = self._resolver(template)
-        created: list[str] = []
-        for lid in order:
-            body = template["Resources"][lid]
-            if not resolver.included(body):
-                continue
-            try:
-                self._live[lid] = self._create(lid, body, resolver, run)
-                created.append(lid)
-            except _OpFailedError as exc:
-                run.failure = DeployFailure(lid, exc.reason, exc.message)
-                if exc.physical_id:
-                    self._live[lid] = Resource(lid, body["Type"], None, exc.physical_id, {}, body)
-                    created.append(lid)
-                break
-        if run.failure is None:
+        order = [lid for lid in topological_order(template) if resolver.included(template["Resources"][lid])]
+        prereqs = {lid: dependencies(template, lid) & set(order) for lid in order}
+
+        def start(lid: str) -> _Op:
+            op = _Op(lid, "create")
+            return self._spawn(op, self._create(op, template["Resources"][lid], resolver, run))
+
+        ops = self._run_graph(order, prereqs, start, on_failure="cancel")
+        self._note_cancelled(run, ops)
+        if not any(op.status in ("failed", "cancelled") for op in ops.values()):
             self.template, self.resources, self.status = template, dict(self._live), "CREATE_COMPLETE"
             return "CREATE_COMPLETE"
+        failed = [op for op in ops.values() if op.status == "failed"]
+        first = failed[0]
+        assert first.error is not None
+        run.failure = DeployFailure(first.logical_id, first.error.reason, first.error.message)
+        listed = ", ".join(op.logical_id for op in ops.values() if op.status in ("failed", "cancelled"))
         self._stack_event(
             run,
             "ROLLBACK_IN_PROGRESS",
-            f"The following resource(s) failed to create: [{run.failure.logical_id}]. "
-            "Rollback requested by user.",
+            f"The following resource(s) failed to create: [{listed}]. Rollback requested by user.",
         )
-        self.template, self.resources = template, dict(self._live)
+        targets = {lid: [res] for lid, op in ops.items() if (res := self._left_behind(op)) is not None}
+        self.template, self.resources = template, {lid: res[0] for lid, res in targets.items()}
+        deleted = self._delete_all(run, template, targets, created_now=set(targets))
         status = "ROLLBACK_COMPLETE"
-        for lid in reversed(created):
-            try:
-                self._delete(self._live[lid], run)
-                del self.resources[lid]
-            except _OpFailedError:
+        for lid, op in deleted.items():
+            if op.status == "done":
+                self.resources.pop(lid, None)
+            else:
                 status = "ROLLBACK_FAILED"
         self.status = status
         return status
+
+    def _left_behind(self, op: _Op) -> Resource | None:
+        """What a create or update left that CloudFormation will delete (None: nothing it knows of)."""
+        if op.status == "done":
+            return op.result
+        if op.shell is None:
+            return None
+        if op.status == "failed":
+            assert op.error is not None
+            if op.error.physical_id:
+                return replace(op.shell, physical_id=op.error.physical_id)
+            return None
+        if op.status == "cancelled":
+            if op.shell.kind == "provider":
+                self._request_seq += 1
+                seed = f"{self.stack_id}/{op.logical_id}/{self._request_seq}"
+                return replace(
+                    op.shell, physical_id=generated_physical_id(self.stack_name, op.logical_id, seed)
+                )
+            if op.made:
+                return replace(op.shell, physical_id=op.made[0])
+        return None
 
     # ---- update -------------------------------------------------------------------------------
     def _update_stack(self, template: dict[str, Any], run: _Run) -> str:
@@ -391,230 +552,295 @@ class DeploySimulator:
         self._stack_event(run, "UPDATE_IN_PROGRESS", "User Initiated")
         self._live = dict(old)
         resolver = self._resolver(template)
-        changes: list[_Change] = []
-        kept: set[str] = set()
-        for lid in topological_order(template):
+        order = [lid for lid in topological_order(template) if resolver.included(template["Resources"][lid])]
+        prereqs = {lid: dependencies(template, lid) & set(order) for lid in order}
+
+        def start(lid: str) -> _Op:
             body = template["Resources"][lid]
-            if not resolver.included(body):
-                continue
-            kept.add(lid)
-            try:
-                if lid not in old:
-                    changes.append(_Change(lid, "create", None, None))
-                    changes[-1].new = self._live[lid] = self._create(lid, body, resolver, run)
-                else:
-                    change = self._update(old[lid], body, resolver, run)
-                    if change is not None:
-                        changes.append(change)
-            except _OpFailedError as exc:
-                run.failure = DeployFailure(lid, exc.reason, exc.message)
-                if changes and changes[-1].logical_id == lid and changes[-1].new is None and exc.physical_id:
-                    changes[-1].new = Resource(lid, body["Type"], None, exc.physical_id, {}, body)
-                elif lid in old and exc.touched:
-                    props = self._try_resolve(lid, body, resolver)
-                    failed_new = replace(old[lid], properties=props, physical_id=exc.physical_id or "")
-                    if exc.physical_id is None:
-                        failed_new = replace(failed_new, physical_id=old[lid].physical_id)
-                    changes.append(_Change(lid, "update", old[lid], failed_new))
-                break
-        if run.failure is not None:
-            return self._rollback_update(old_template, old, changes, run)
+            if lid not in old:
+                op = _Op(lid, "create")
+                return self._spawn(op, self._create(op, body, resolver, run))
+            op = _Op(lid, "update", old=old[lid])
+            return self._spawn(op, self._update(op, body, resolver, run))
+
+        ops = self._run_graph(order, prereqs, start, on_failure="cancel")
+        self._note_cancelled(run, ops)
+        if any(op.status in ("failed", "cancelled") for op in ops.values()):
+            return self._rollback_update(old_template, template, old, ops, run)
         self._stack_event(run, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "")
-        replaced = {
-            c.logical_id: c for c in changes if c.old and c.new and c.old.physical_id != c.new.physical_id
-        }
-        for lid in reversed(topological_order(old_template)):
-            if lid in replaced:
-                old_res = replaced[lid].old
-                assert old_res is not None
-                if old_res.body.get("UpdateReplacePolicy") == "Retain":
+        targets: dict[str, list[Resource]] = {}
+        for lid, res in old.items():
+            op = ops.get(lid)
+            if lid not in order:
+                if res.body.get("DeletionPolicy") not in ("Retain", "RetainExceptOnCreate"):
+                    targets[lid] = [res]
+                else:
+                    self._event(run, lid, "DELETE", "DELETE_SKIPPED", "")
+            elif op is not None and op.result is not None and op.result.physical_id != res.physical_id:
+                if res.body.get("UpdateReplacePolicy") == "Retain":
                     self._event(run, lid, "DELETE", "DELETE_SKIPPED", "")
                 else:
-                    self._delete_quietly(old_res, run)
-            elif lid in old and lid not in kept:
-                if old[lid].body.get("DeletionPolicy") == "Retain":
-                    self._event(run, lid, "DELETE", "DELETE_SKIPPED", "")
-                else:
-                    self._delete_quietly(old[lid], run)
+                    targets[lid] = [res]
+        self._delete_all(run, old_template, targets, created_now=set(targets))
         self.template = template
-        self.resources = {lid: res for lid, res in self._live.items() if lid in kept}
+        self.resources = {lid: self._live[lid] for lid in order if lid in self._live}
         self.status = "UPDATE_COMPLETE"
         return "UPDATE_COMPLETE"
 
     def _rollback_update(
-        self, old_template: dict[str, Any], old: dict[str, Resource], changes: list[_Change], run: _Run
+        self,
+        old_template: dict[str, Any],
+        new_template: dict[str, Any],
+        old: dict[str, Resource],
+        ops: dict[str, _Op],
+        run: _Run,
     ) -> str:
-        assert run.failure is not None
+        failed = [op for op in ops.values() if op.status == "failed"]
+        first = failed[0]
+        assert first.error is not None
+        run.failure = DeployFailure(first.logical_id, first.error.reason, first.error.message)
+        listed = ", ".join(op.logical_id for op in ops.values() if op.status in ("failed", "cancelled"))
         self._stack_event(
-            run,
-            "UPDATE_ROLLBACK_IN_PROGRESS",
-            f"The following resource(s) failed to update: [{run.failure.logical_id}].",
+            run, "UPDATE_ROLLBACK_IN_PROGRESS", f"The following resource(s) failed to update: [{listed}]."
         )
-        cleanup: list[Resource] = []
+        cleanup, back = self._rollback_plan(ops)
         restored = dict(old)
-        for change in reversed(changes):
-            lid, new = change.logical_id, change.new
-            if change.kind == "create":
-                if new is not None:
-                    cleanup.append(new)
+        order = [lid for lid in topological_order(old_template) if lid in back]
+        prereqs = {lid: dependencies(old_template, lid) & set(order) for lid in order}
+
+        def start(lid: str) -> _Op:
+            before, last = back[lid]
+            op = _Op(lid, "rollback", old=before, shell=last)
+            return self._spawn(op, self._rollback_one(op, run))
+
+        rolled = self._run_graph(order, prereqs, start, on_failure="continue")
+        for lid, op in rolled.items():
+            before, last = back[lid]
+            if op.status != "done" or op.result is None:
                 continue
-            assert change.old is not None
-            if change.kind == "replace":
-                if new is not None:
-                    cleanup.append(new)
-                continue
-            assert new is not None
-            try:
-                back = self._rollback_one(change.old, new, run)
-            except _OpFailedError as exc:
-                self.status = "UPDATE_ROLLBACK_FAILED"
-                self._stack_event(run, "UPDATE_ROLLBACK_FAILED", f"{lid}: {exc.reason}")
-                self.template = old_template
-                self.resources = {**restored, lid: new}
-                return "UPDATE_ROLLBACK_FAILED"
-            restored[lid] = back
-            for pid in dict.fromkeys((new.physical_id, change.old.physical_id)):
-                if pid and pid != back.physical_id:
-                    cleanup.append(replace(new, physical_id=pid, properties=new.properties))
+            restored[lid] = op.result
+            for pid in dict.fromkeys((last.physical_id, before.physical_id)):
+                if pid and pid != op.result.physical_id:
+                    cleanup.setdefault(lid, []).append(replace(last, physical_id=pid))
+        broken = [op for op in rolled.values() if op.status == "failed"]
+        if broken:
+            assert broken[0].error is not None
+            self.status = "UPDATE_ROLLBACK_FAILED"
+            self._stack_event(
+                run, "UPDATE_ROLLBACK_FAILED", f"{broken[0].logical_id}: {broken[0].error.reason}"
+            )
+            self.template = old_template
+            self.resources = {**restored, **{op.logical_id: back[op.logical_id][1] for op in broken}}
+            return "UPDATE_ROLLBACK_FAILED"
         self._stack_event(run, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "")
-        for res in cleanup:
-            self._delete_quietly(res, run)
+        self._live = {**self._live, **restored}
+        self._delete_all(run, new_template, cleanup, created_now=set(cleanup))
         self.template, self.resources, self.status = old_template, restored, "UPDATE_ROLLBACK_COMPLETE"
         return "UPDATE_ROLLBACK_COMPLETE"
 
-    def _rollback_one(self, old: Resource, new: Resource, run: _Run) -> Resource:
-        lid = old.logical_id
-        self._event(run, lid, "UPDATE", "UPDATE_IN_PROGRESS", "")
-        started = self.clock.now()
-        try:
-            self._injected(lid)
-            if old.kind == "provider":
-                request = self._request("Update", old, old.properties, new.physical_id, new.properties)
-                back = self._run_provider(request, old, run)
-            else:
-                back = old
-                self._record(run, lid, "UPDATE", started)
-        except _OpFailedError as exc:
-            self._event(run, lid, "UPDATE", "UPDATE_FAILED", exc.reason)
-            raise
-        self._event(run, lid, "UPDATE", "UPDATE_COMPLETE", "")
-        return back
+    def _rollback_plan(
+        self, ops: Mapping[str, _Op]
+    ) -> tuple[dict[str, list[Resource]], dict[str, tuple[Resource, Resource]]]:
+        """What the cleanup deletes; per resource to roll back: (old, what CloudFormation last recorded)."""
+        cleanup: dict[str, list[Resource]] = {}
+        back: dict[str, tuple[Resource, Resource]] = {}
+        for lid, op in ops.items():
+            if op.kind == "create":
+                left = self._left_behind(op)
+                if left is not None:
+                    cleanup[lid] = [left]
+                continue
+            if op.kind == "none" or op.old is None:
+                continue
+            if op.status == "failed" and op.error is not None and not op.error.touched:
+                continue
+            if op.kind == "replace":
+                left = self._left_behind(op)
+                if left is not None and left.physical_id != op.old.physical_id:
+                    cleanup[lid] = [left]
+                continue
+            last = op.result if op.status == "done" else None
+            if last is None:
+                physical_id = op.old.physical_id
+                if op.status == "failed" and op.error is not None and op.error.physical_id:
+                    physical_id = op.error.physical_id
+                props = op.shell.properties if op.shell is not None else op.old.properties
+                last = replace(op.old, properties=props, physical_id=physical_id)
+            back[lid] = (op.old, last)
+        return cleanup, back
 
-    # ---- one resource -------------------------------------------------------------------------
-    def _create(self, lid: str, body: Mapping[str, Any], resolver: Resolver, run: _Run) -> Resource:
-        rtype = str(body["Type"])
+    # ---- delete -------------------------------------------------------------------------------
+    def _delete_all(
+        self,
+        run: _Run,
+        template: Mapping[str, Any],
+        targets: Mapping[str, list[Resource]],
+        *,
+        created_now: set[str],
+    ) -> dict[str, _Op]:
+        """Delete `targets` (several ids per logical id possible), dependants first, in parallel.
+
+        `created_now`: resources this very operation created (RetainExceptOnCreate deletes them).
+        """
+        resources = template.get("Resources") or {}
+        order = [lid for lid in reversed(topological_order(template)) if lid in targets]
+        order += sorted(lid for lid in targets if lid not in resources)
+        prereqs: dict[str, set[str]] = {lid: set() for lid in order}
+        for lid in order:
+            if lid in resources:
+                for dep in dependencies(template, lid):
+                    if dep in prereqs:
+                        prereqs[dep].add(lid)
+
+        def start(lid: str) -> _Op | None:
+            policy = targets[lid][0].body.get("DeletionPolicy")
+            if policy == "Retain" or (policy == "RetainExceptOnCreate" and lid not in created_now):
+                self._event(run, lid, "DELETE", "DELETE_SKIPPED", "")
+                self.resources.pop(lid, None)
+                return None
+            op = _Op(lid, "delete", old=targets[lid][0])
+            return self._spawn(op, self._delete_each(op, targets[lid], run))
+
+        return self._run_graph(order, prereqs, start, on_failure="continue")
+
+    def _delete_each(self, op: _Op, resources: list[Resource], run: _Run) -> Process:
+        for res in resources:
+            yield from self._delete(op, res, run)
+
+    # ---- one resource (processes) -------------------------------------------------------------
+    def _create(self, op: _Op, body: Mapping[str, Any], resolver: Resolver, run: _Run) -> Process:
+        lid, rtype = op.logical_id, str(body["Type"])
         self._event(run, lid, "CREATE", "CREATE_IN_PROGRESS", "")
         started = self.clock.now()
         try:
             props = self._resolve_props(lid, body, resolver)
-            self._injected(lid)
-            shell = Resource(lid, rtype, props, "", {}, body)
-            if shell.kind == "provider":
-                res = self._run_provider(self._request("Create", shell, props), shell, run)
-            elif shell.kind == "native":
-                made = self._native(lambda: self.native.create(rtype, props), None)
-                res = replace(shell, physical_id=made.physical_id, attributes=made.attributes)
-                self._record(run, lid, "CREATE", started)
-            else:
-                res = replace(shell, physical_id=f"{lid}-phys")
+            op.shell = Resource(lid, rtype, props, "", {}, body)
+            res = yield from self._injected(op, self._create_body(op, op.shell, run))
+            if op.shell.kind != "provider":
                 self._record(run, lid, "CREATE", started)
         except _OpFailedError as exc:
-            self._event(run, lid, "CREATE", "CREATE_FAILED", exc.reason)
+            self._end_event(op, run, "CREATE", "CREATE_FAILED", exc.reason)
             raise
-        self._event(run, lid, "CREATE", "CREATE_COMPLETE", "")
+        if op.status == "running":
+            self._live[lid] = res
+        self._end_event(op, run, "CREATE", "CREATE_COMPLETE", "")
         return res
 
-    def _update(
-        self, old: Resource, body: Mapping[str, Any], resolver: Resolver, run: _Run
-    ) -> _Change | None:
-        lid, rtype = old.logical_id, str(body["Type"])
+    def _create_body(self, op: _Op, shell: Resource, run: _Run) -> Generator[float, None, Resource]:
+        if shell.kind == "provider":
+            return (
+                yield from self._run_provider(
+                    op, self._request("Create", shell, shell.properties), shell, run
+                )
+            )
+        if shell.kind == "native":
+            made = yield from self._native(self.native.create(shell.type, shell.properties, op.made))
+            return replace(shell, physical_id=made.physical_id, attributes=made.attributes)
+        return replace(shell, physical_id=f"{shell.logical_id}-phys")
+
+    def _update(self, op: _Op, body: Mapping[str, Any], resolver: Resolver, run: _Run) -> Process:
+        assert op.old is not None
+        old, lid, rtype = op.old, op.logical_id, str(body["Type"])
         try:
             props = self._resolve_props(lid, body, resolver, action="UPDATE")
         except _OpFailedError as exc:
             self._event(run, lid, "UPDATE", "UPDATE_FAILED", exc.reason)
             raise
         if rtype == old.type and props == old.properties:
-            return None
+            op.kind = "none"
+            return old
         self._event(run, lid, "UPDATE", "UPDATE_IN_PROGRESS", "")
         started = self.clock.now()
-        shell = replace(old, type=rtype, properties=props, body=body)
+        op.shell = replace(old, type=rtype, properties=props, body=body)
         try:
-            if rtype != old.type:
-                raise _OpFailedError(
-                    f"Update of resource type is not permitted. The new resource type {rtype} "
-                    f"differs from {old.type}.",
-                    touched=False,
-                )
-            kind = "update"
-            if shell.kind == "provider":
-                if props.get("ServiceToken") != old.properties.get("ServiceToken"):
-                    raise _OpFailedError("Modifying service token is not allowed.", touched=False)
-                self._injected(lid)
-                res = self._run_provider(
-                    self._request("Update", shell, props, old.physical_id, old.properties), shell, run
-                )
-            elif shell.kind == "native":
-                changed = {
-                    k for k in set(props) | set(old.properties) if props.get(k) != old.properties.get(k)
-                }
-                replacing = bool(changed & CREATE_ONLY[rtype])
-                if replacing and props.get("Name") == old.properties.get("Name"):
-                    raise _OpFailedError(
-                        CUSTOM_NAMED_REPLACEMENT.format(name=props.get("Name")), touched=False
-                    )
-                self._injected(lid)
-                if replacing:
-                    kind = "replace"
-                    self._event(
-                        run,
-                        lid,
-                        "UPDATE",
-                        "UPDATE_IN_PROGRESS",
-                        REPLACEMENT_REASON,
-                    )
-                    made = self._native(lambda: self.native.create(rtype, props), None)
-                else:
-                    current = NativeResult(old.physical_id, dict(old.attributes))
-                    made = self._native(
-                        lambda: self.native.update(rtype, old.properties, props, current), None
-                    )
-                res = replace(shell, physical_id=made.physical_id, attributes=made.attributes)
+            res = yield from self._update_body(op, op.shell, run)
+            if op.shell.kind != "provider":
                 self._record(run, lid, "UPDATE", started)
+        except _OpFailedError as exc:
+            self._end_event(op, run, "UPDATE", "UPDATE_FAILED", exc.reason)
+            raise
+        if op.status == "running":
+            self._live[lid] = res
+        self._end_event(op, run, "UPDATE", "UPDATE_COMPLETE", "")
+        return res
+
+    def _update_body(self, op: _Op, shell: Resource, run: _Run) -> Generator[float, None, Resource]:
+        assert op.old is not None
+        old, props, rtype = op.old, shell.properties, shell.type
+        if rtype != old.type:
+            raise _OpFailedError(
+                f"Update of resource type is not permitted. The new resource type {rtype} "
+                f"differs from {old.type}.",
+                touched=False,
+            )
+        if shell.kind == "provider":
+            if props.get("ServiceToken") != old.properties.get("ServiceToken"):
+                raise _OpFailedError("Modifying service token is not allowed.", touched=False)
+            request = self._request("Update", shell, props, old.physical_id, old.properties)
+            return (yield from self._injected(op, self._run_provider(op, request, shell, run)))
+        if shell.kind != "native":
+            return (yield from self._injected(op, _returning(shell)))
+        changed = {k for k in set(props) | set(old.properties) if props.get(k) != old.properties.get(k)}
+        if changed & CREATE_ONLY[rtype]:
+            if props.get("Name") == old.properties.get("Name"):
+                raise _OpFailedError(CUSTOM_NAMED_REPLACEMENT.format(name=props.get("Name")), touched=False)
+            op.kind = "replace"
+            self._event(run, op.logical_id, "UPDATE", "UPDATE_IN_PROGRESS", REPLACEMENT_REASON)
+            made = yield from self._injected(op, self._native(self.native.create(rtype, props, op.made)))
+        else:
+            current = NativeResult(old.physical_id, dict(old.attributes))
+            made = yield from self._injected(
+                op, self._native(self.native.update(rtype, old.properties, props, current))
+            )
+        return replace(shell, physical_id=made.physical_id, attributes=made.attributes)
+
+    def _rollback_one(self, op: _Op, run: _Run) -> Process:
+        before, last = op.old, op.shell
+        assert before is not None and last is not None
+        lid = before.logical_id
+        self._event(run, lid, "UPDATE", "UPDATE_IN_PROGRESS", "")
+        started = self.clock.now()
+        try:
+            if before.kind == "provider":
+                request = self._request(
+                    "Update", before, before.properties, last.physical_id, last.properties
+                )
+                back = yield from self._injected(op, self._run_provider(op, request, before, run))
             else:
-                self._injected(lid)
-                res = shell
+                back = yield from self._injected(op, _returning(before))
                 self._record(run, lid, "UPDATE", started)
         except _OpFailedError as exc:
             self._event(run, lid, "UPDATE", "UPDATE_FAILED", exc.reason)
             raise
-        self._live[lid] = res
+        self._live[lid] = back
         self._event(run, lid, "UPDATE", "UPDATE_COMPLETE", "")
-        return _Change(lid, kind, old, res)
+        return back
 
-    def _delete(self, res: Resource, run: _Run) -> None:
+    def _delete(self, op: _Op, res: Resource, run: _Run) -> Generator[float, None, None]:
         lid = res.logical_id
         self._event(run, lid, "DELETE", "DELETE_IN_PROGRESS", "")
         started = self.clock.now()
         try:
-            self._injected(lid)
             if res.kind == "provider":
                 request = self._request("Delete", res, res.properties, res.physical_id)
-                self._run_provider(request, res, run)
-            elif res.kind == "native":
-                if res.physical_id:
-                    self._native(lambda: self.native.delete(res.type, res.physical_id), None)
+                yield from self._injected(op, self._run_provider(op, request, res, run))
+            elif res.kind == "native" and res.physical_id:
+                yield from self._injected(
+                    op, self._native(_then_none(self.native.delete(res.type, res.physical_id)))
+                )
                 self._record(run, lid, "DELETE", started)
             else:
+                yield from self._injected(op, _returning(None))
                 self._record(run, lid, "DELETE", started)
         except _OpFailedError as exc:
             self._event(run, lid, "DELETE", "DELETE_FAILED", exc.reason)
             raise
         self._event(run, lid, "DELETE", "DELETE_COMPLETE", "")
 
-    def _delete_quietly(self, res: Resource, run: _Run) -> None:
-        """A cleanup delete: CloudFormation records a failure and carries on."""
-        with contextlib.suppress(_OpFailedError):
-            self._delete(res, run)
+    def _end_event(self, op: _Op, run: _Run, action: str, status: str, reason: str) -> None:
+        """The operation's last event, unless CloudFormation already cancelled it."""
+        if op.status == "running":
+            self._event(run, op.logical_id, action, status, reason)
 
     # ---- the Provider -------------------------------------------------------------------------
     def _request(
@@ -643,11 +869,12 @@ class DeploySimulator:
         self.requests.append(json.loads(json.dumps(request)))
         return request
 
-    def _run_provider(self, request: dict[str, Any], shell: Resource, run: _Run) -> Resource:
-        outcome = self.provider.run(request)
-        stats = outcome.stats
-        assert stats is not None
-        self._record_provider(run, stats)
+    def _run_provider(
+        self, op: _Op, request: dict[str, Any], shell: Resource, run: _Run
+    ) -> Generator[float, None, Resource]:
+        op.stats = OperationStats(request["LogicalResourceId"], request["RequestType"], self.clock.now())
+        outcome = yield from self.provider.run(request, op.stats)
+        self._record_provider(run, op.stats)
         if not outcome.success:
             raise _OpFailedError(outcome.reason, outcome.message, outcome.physical_id)
         return replace(shell, physical_id=outcome.physical_id or "", attributes=dict(outcome.data))
@@ -697,32 +924,67 @@ class DeploySimulator:
             raise _OpFailedError(str(exc), touched=False) from exc
         return stringify(props) if _kind(str(body["Type"])) == "provider" else props
 
-    def _try_resolve(self, lid: str, body: Mapping[str, Any], resolver: Resolver) -> Any:
-        try:
-            return self._resolve_props(lid, body, resolver)
-        except _OpFailedError:
-            return None
+    def _injected(self, op: _Op, body: Generator[float, None, _T]) -> Generator[float, None, _T]:
+        """Run `body` unless a failure is injected: at once, or `after` seconds into it."""
+        injected = self._failures.pop(op.logical_id, None)
+        if injected is None:
+            return (yield from body)
+        reason, times, after = injected
+        if times > 1:
+            self._failures[op.logical_id] = (reason, times - 1, after)
+        if after <= 0:
+            body.close()
+            raise _OpFailedError(reason)
+        deadline = self.clock.now() + after
+        result: object = None
+        while True:
+            try:
+                wait = body.send(None)
+            except StopIteration as stop:
+                result = stop.value
+                break
+            if self.clock.now() + wait >= deadline:
+                body.close()
+                break
+            yield wait
+        if deadline > self.clock.now():
+            yield deadline - self.clock.now()
+        physical_id = result.physical_id if isinstance(result, Resource) else None
+        if physical_id is None and op.stats is not None:
+            physical_id = op.stats.physical_id
+        if physical_id is None and op.made:
+            physical_id = op.made[0]
+        if (
+            physical_id is None
+            and op.kind == "create"
+            and op.shell is not None
+            and op.shell.kind == "provider"
+        ):
+            from .provider import CREATE_FAILED_MARKER  # noqa: PLC0415
+
+            physical_id = CREATE_FAILED_MARKER
+        if op.stats is not None:
+            op.stats.ended_at = self.clock.now()
+            op.stats.duration = op.stats.ended_at - op.stats.started_at
+        raise _OpFailedError(reason, physical_id=physical_id)
 
     @staticmethod
-    def _dependencies(template: Mapping[str, Any], lid: str) -> set[str]:
-        from .graph import dependencies  # noqa: PLC0415
-
-        return dependencies(template, lid)
-
-    def _injected(self, lid: str) -> None:
-        injected = self._failures.pop(lid, None)
-        if injected is not None:
-            reason, times = injected
-            if times > 1:
-                self._failures[lid] = (reason, times - 1)
-            raise _OpFailedError(reason)
-
-    def _native(self, call: Callable[[], NativeResult | None], default: NativeResult | None) -> NativeResult:
+    def _native(call: Generator[float, None, NativeResult | None]) -> Generator[float, None, NativeResult]:
         try:
-            result = call()
+            result = yield from call
         except NativeError as exc:
             raise _OpFailedError(str(exc), physical_id=exc.physical_id) from exc
-        return result or default or NativeResult("")
+        return result or NativeResult("")
+
+    def _note_cancelled(self, run: _Run, ops: Mapping[str, _Op]) -> None:
+        for op in ops.values():
+            if op.status != "cancelled":
+                continue
+            action = "UPDATE" if op.kind in ("update", "replace") else "CREATE"
+            reason = UPDATE_CANCELLED if action == "UPDATE" else CREATE_CANCELLED
+            self._event(run, op.logical_id, action, f"{action}_FAILED", reason)
+            if op.stats is not None:
+                run.cancelled.append(op.stats)
 
     def _record(self, run: _Run, lid: str, action: str, started: float) -> None:
         run.stats.operations.append(OperationRecord(lid, action, self.clock.now() - started))
@@ -742,7 +1004,8 @@ class DeploySimulator:
         run.stats.lambda_invocations += stats.lambda_invocations
         run.stats.state_transitions += stats.state_transitions
         run.stats.framework_invocations += stats.framework_invocations
-        run.stats.max_operation_seconds = max(run.stats.max_operation_seconds, stats.duration)
+        if stats.cancelled_at is None:
+            run.stats.max_operation_seconds = max(run.stats.max_operation_seconds, stats.duration)
 
     def _event(self, run: _Run, lid: str, action: str, status: str, reason: str) -> None:
         event = StackEvent(self.clock.now(), lid, action, status, reason)
@@ -756,10 +1019,22 @@ class DeploySimulator:
         if status != "NO_CHANGES":
             self._stack_event(run, status, "")
         run.stats.wall_seconds = self.clock.now() - run.start
+        self.scheduler.drain()  # cancelled waiters poll on until they end on their own
         outputs = self.outputs if status in ("CREATE_COMPLETE", "UPDATE_COMPLETE", "NO_CHANGES") else {}
-        result = DeployResult(status, run.failure, run.events, run.stats, outputs)
+        result = DeployResult(status, run.failure, run.events, run.stats, outputs, list(run.cancelled))
         self.history.append(result)
         return result
+
+
+def _returning(value: _T) -> Generator[float, None, _T]:
+    """A process that takes no time and returns `value`."""
+    return value
+    yield  # pragma: no cover - makes this a generator
+
+
+def _then_none(process: Generator[float, None, None]) -> Generator[float, None, NativeResult | None]:
+    yield from process
+    return None
 
 
 __all__ = [
@@ -772,5 +1047,6 @@ __all__ = [
     "OperationRecord",
     "Resource",
     "StackEvent",
+    "generated_physical_id",
     "load_template",
 ]

@@ -100,9 +100,10 @@ def test_a_duplicated_create_recorded_last_still_deletes_the_campaign_and_soluti
 
 
 def test_fails_when_a_first_deploy_with_adopted_resources_fails_and_releases_them(world: World) -> None:
-    # GIVEN the notebook's solution, version and campaign, and a last resource that will fail
+    # GIVEN the notebook's solution, version and campaign, and a resource that will fail once
+    # everything else is done (resources run in parallel: a failure at once would cancel them)
     solution, version = seed_notebook(world, campaign=True)
-    world.sim.inject_failure(EVENT_TRACKER, "injected failure")
+    world.fail_during(EVENT_TRACKER, 4 * 3600, "injected failure")
     # WHEN a config adopting them is deployed for the first time
     result = world.deploy(templates.notebook_adoption())
     # THEN the create rolls back, but the adopted solution and campaign are released, not deleted

@@ -140,8 +140,11 @@ def test_rollback_while_training_stops_the_version(deployed: World) -> None:
 
 # ---- failures -----------------------------------------------------------------------------------
 def test_fails_when_training_fails(world: World, default_template: dict[str, Any]) -> None:
-    # GIVEN Personalize will fail the next training
-    world.fake.fail_next_training("Training failed: not enough interactions for user-personalization")
+    # GIVEN Personalize will fail the next training of the user-personalization solution
+    # (both solutions train at the same time: the failure names the one it hits)
+    world.fake.fail_next_training(
+        "Training failed: not enough interactions for user-personalization", solution_arn=UP_SOLUTION_ARN
+    )
     # WHEN the stack is deployed
     result = world.deploy(default_template)
     # THEN the create fails on the version with Personalize's failureReason, and rolls back

@@ -31,6 +31,7 @@ from lambda_handlers import entry
 from lambda_handlers.deps import MAX_ATTEMPTS, Deps
 from simulation.clock import VirtualClock
 from simulation.cloudformation import DeployResult, DeploySimulator
+from simulation.cloudformation.provider import Handler, LambdaTimedOut
 from simulation.personalize_server import FakePersonalizeServer
 from simulation.personalize_state import Call, Durations, FakePersonalize
 from tests.support import synth
@@ -128,6 +129,9 @@ class World:
     admin: PersonalizeClient  # the test's own client (seeding, inspection)
     sim: DeploySimulator = field(init=False)
     hooks: list[Hook] = field(default_factory=list)
+    handlers: tuple[Handler, Handler] | None = None  # None: the real ones (lambda_handlers.entry)
+    _in_on_event: bool = field(default=False, init=False)
+    _kill_after: list[str] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         native = env_client(self.clock, NATIVE_MAX_ATTEMPTS)
@@ -137,6 +141,7 @@ class World:
             handlers=(self._on_event, self._is_complete),
             deps_factory=self.deps,
         )
+        self.client.meta.events.register("after-call.personalize.*", self._maybe_kill)
 
     @property
     def fake(self) -> FakePersonalize:
@@ -148,12 +153,22 @@ class World:
     def _on_event(self, event: dict[str, Any], deps: Any) -> Any:
         for hook in list(self.hooks):
             hook("onEvent", event)
-        return entry.handle_on_event(event, deps)
+        self._in_on_event = True
+        try:
+            return (self.handlers[0] if self.handlers else entry.handle_on_event)(event, deps)
+        finally:
+            self._in_on_event = False
+
+    def _maybe_kill(self, http_response: Any, model: Any, **_: Any) -> None:
+        """botocore after-call hook: end onEvent as a timed-out Lambda right after the call succeeded."""
+        if self._in_on_event and http_response.status_code < 300 and model.name in self._kill_after:
+            self._kill_after.remove(model.name)
+            raise LambdaTimedOut(model.name)
 
     def _is_complete(self, event: dict[str, Any], deps: Any) -> Any:
         for hook in list(self.hooks):
             hook("isComplete", event)
-        return entry.handle_is_complete(event, deps)
+        return (self.handlers[1] if self.handlers else entry.handle_is_complete)(event, deps)
 
     # ---- deploys ------------------------------------------------------------------------------
     def deploy(self, template: Mapping[str, Any]) -> DeployResult:
@@ -182,6 +197,38 @@ class World:
             if r["LogicalResourceId"] == logical_id and request_type in (None, r["RequestType"])
         ]
 
+    # ---- faults (see tests/test_simulator.py for one use of each) -------------------------------
+    def fail_during(self, logical_id: str, after: float, reason: str = "injected failure") -> None:
+        """The next operation on `logical_id` runs, and fails `after` seconds in (others run meanwhile)."""
+        self.sim.inject_failure(logical_id, reason, after=after)
+
+    def delay_on_event(self, logical_id: str, seconds: float, request_type: str | None = None) -> None:
+        """The next onEvent of `logical_id` runs its body `seconds` after CloudFormation sent it."""
+        self.sim.delay_on_event(logical_id, seconds, request_type=request_type)
+
+    def lose_answer(self, operation: str, *, how: str = "500", times: int = 1) -> None:
+        """The next `operation` acts, then its answer is lost (HTTP 500, or the connection drops)."""
+        self.fake.lose_answer(operation, how=how, times=times)
+
+    def kill_on_event_after(self, operation: str) -> None:
+        """The next onEvent that calls `operation` successfully is killed right after, by its Lambda timeout."""
+        self._kill_after.append(operation)
+
+    def delete_by_hand(self, resource_arn: str) -> None:
+        """Someone deletes a campaign or solution in the console between deploys; wait until it is gone."""
+        if ":campaign/" in resource_arn:
+            self.admin.delete_campaign(campaignArn=resource_arn)
+        elif ":solution/" in resource_arn:
+            self.admin.delete_solution(solutionArn=resource_arn)
+        elif ":dataset-group/" in resource_arn:
+            self.admin.delete_dataset_group(datasetGroupArn=resource_arn)
+        else:
+            raise ValueError(
+                f"delete_by_hand handles campaigns, solutions, dataset groups; not {resource_arn}"
+            )
+        while self.fake.exists(resource_arn):
+            self.clock.advance(30)
+
     # ---- inspection ---------------------------------------------------------------------------
     def campaign(self, campaign_arn: str) -> dict[str, Any]:
         return dict(self.admin.describe_campaign(campaignArn=campaign_arn)["campaign"])
@@ -206,21 +253,25 @@ class World:
 
 
 @contextlib.contextmanager
-def open_world(durations: Durations | None = None) -> Iterator[World]:
-    """A world for callers without pytest (the benchmark); tests use the `world` fixture."""
+def open_world(
+    durations: Durations | None = None, handlers: tuple[Handler, Handler] | None = None
+) -> Iterator[World]:
+    """A world for callers without pytest (the benchmark, simulator tests); scenarios use the `world` fixture."""
     clock = VirtualClock()
     fake = FakePersonalize(clock, durations=durations)
     with FakePersonalizeServer(fake) as server, environment(env_vars(server.endpoint_url)):
-        yield make_world(clock, server)
+        yield make_world(clock, server, handlers)
 
 
-def make_world(clock: VirtualClock, server: FakePersonalizeServer) -> World:
+def make_world(
+    clock: VirtualClock, server: FakePersonalizeServer, handlers: tuple[Handler, Handler] | None = None
+) -> World:
     """Clients are built from the environment: `AWS_ENDPOINT_URL_PERSONALIZE` must point at `server`."""
     client = env_client(clock, HANDLER_MAX_ATTEMPTS)
     admin = env_client(clock, 1)
     if client.meta.endpoint_url != server.endpoint_url:
         raise RuntimeError(f"{ENDPOINT_ENV} did not reach the client: {client.meta.endpoint_url}")
-    return World(clock, server, client, admin)
+    return World(clock, server, client, admin, handlers=handlers)
 
 
 # ---- templates: the default config and small variants of it --------------------------------
