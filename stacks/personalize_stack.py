@@ -14,7 +14,7 @@ from stacks.exports import Exports
 from stacks.nag import acknowledge_data_layer, acknowledge_provider
 from stacks.naming import pascal
 from stacks.permissions import grant_handlers
-from stacks.provider import personalize_provider
+from stacks.provider import PROVIDER_ID, personalize_provider
 from stacks.serving import Filters, PersonalizeCampaign, campaign_config, latest_version_arn
 from stacks.training import PersonalizeSolution, SolutionTraining
 
@@ -50,6 +50,7 @@ class PersonalizeStack(Stack):
                 for kind, ds in config.datasets.declared().items()
             ),
             removal_policy=removal,
+            keep_imports=config.datasets.keep_imports,
         )
         self.exports = Exports(self, "Exports", project=config.project)
         self.solutions: dict[str, PersonalizeSolution] = {}
@@ -88,7 +89,7 @@ class PersonalizeStack(Stack):
             campaigns={name: (c.campaign_arn, c.min_provisioned_tps) for name, c in self.campaigns.items()},
         )
         acknowledge_data_layer(self.data)
-        if self.solutions:
+        if self.node.try_find_child(PROVIDER_ID) is not None:  # solutions or a data copy made it
             acknowledge_provider(
                 personalize_provider(self), [s.physical_name for s in self.solutions.values()]
             )

@@ -59,6 +59,10 @@ class Datasets(_Strict):
     interactions: Dataset | None = None
     items: Dataset | None = None
     users: Dataset | None = None
+    keep_imports: Annotated[int, Field(strict=True, ge=2, le=100)] = 2
+    """Data files kept in the data bucket per dataset, the current one included (default 2: the
+    current and the previous import, which a rollback of the current deploy needs); older ones are
+    deleted, every version, by the next deploy that copies a file."""
 
     def declared(self) -> dict[str, Dataset]:
         """Dataset type (Personalize's word) → dataset, in a fixed order."""
