@@ -33,13 +33,15 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, NamedTuple
 
 from lambda_handlers import constants
 
+from .assets import AssetPublisher
+from .buckets import S3Buckets
 from .graph import topological_order
 from .intrinsics import ACCOUNT_ID, REGION, ResolveError, Resolver, stringify
 from .native import CREATE_ONLY, NATIVE_TYPES, PRIMARY_ATTR, NativeError, NativePersonalize, NativeResult
@@ -229,6 +231,8 @@ class DeploySimulator:
         stack_name: str = "TestStack",
         parameters: Mapping[str, Any] | None = None,
         native_poll_interval: int = 30,
+        s3_client: Any = None,
+        assemblies: Callable[[], Iterable[Path]] | None = None,
     ) -> None:
         self.clock = clock
         self.personalize = personalize_client
@@ -262,7 +266,12 @@ class DeploySimulator:
             query_interval=query_interval,
             total_timeout=operation_timeout,
         )
-        self.native = NativePersonalize(personalize_client, clock, poll_interval=native_poll_interval)
+        self.native = NativePersonalize(
+            personalize_client, clock, poll_interval=native_poll_interval, s3=s3_client
+        )
+        # With an S3 client: buckets are real, and each deploy first publishes the template's assets.
+        self.buckets = S3Buckets(s3_client, stack_name) if s3_client is not None else None
+        self.assets = AssetPublisher(s3_client, assemblies) if s3_client and assemblies else None
 
     def _default_deps(self) -> Any:
         from lambda_handlers.deps import Deps  # noqa: PLC0415 - written in parallel
@@ -299,6 +308,8 @@ class DeploySimulator:
             result = DeployResult(self.status, DeployFailure(self.stack_name, reason, reason))
             self.history.append(result)
             return result
+        if self.assets is not None:
+            self.assets(fresh)  # `cdk deploy` publishes file assets before the stack deploys
         if self.status == "ROLLBACK_COMPLETE":
             self.status, self.template, self.resources = "NOT_CREATED", None, {}
         if self.template is None:
@@ -516,7 +527,8 @@ class DeploySimulator:
                 res = replace(shell, physical_id=made.physical_id, attributes=made.attributes)
                 self._record(run, lid, "CREATE", started)
             else:
-                res = replace(shell, physical_id=f"{lid}-phys")
+                made_id = self.buckets.create(lid, rtype) if self.buckets else None
+                res = replace(shell, physical_id=made_id or f"{lid}-phys")
                 self._record(run, lid, "CREATE", started)
         except _OpFailedError as exc:
             self._event(run, lid, "CREATE", "CREATE_FAILED", exc.reason)
@@ -605,6 +617,9 @@ class DeploySimulator:
                     self._native(lambda: self.native.delete(res.type, res.physical_id), None)
                 self._record(run, lid, "DELETE", started)
             else:
+                if self.buckets is not None:
+                    buckets = self.buckets
+                    self._native(lambda: buckets.delete(res.type, res.physical_id, res.properties), None)
                 self._record(run, lid, "DELETE", started)
         except _OpFailedError as exc:
             self._event(run, lid, "DELETE", "DELETE_FAILED", exc.reason)
