@@ -136,20 +136,21 @@ def is_complete(event: Event, deps: Deps, limits: Limits = LIMITS) -> IsComplete
 
 # ---- S3 -----------------------------------------------------------------------------------------
 def _source_size(s3: S3Client, copy: Copy) -> int:
-    size = _size_of(s3, copy.source_bucket, copy.source_key)
+    size = _size_of(s3, copy.source_bucket, copy.source_key, missing=(*MISSING, "NoSuchBucket"))
     if size is None:
         raise DeployError(
             f"data file asset s3://{copy.source_bucket}/{copy.source_key} is missing: deploy with "
-            "`cdk deploy` (it publishes file assets first), or re-run the pipeline's Assets stage"
+            "`cdk deploy` into a bootstrapped environment (it publishes file assets first), or re-run "
+            "the pipeline's Assets stage"
         )
     return size
 
 
-def _size_of(s3: S3Client, bucket: str, key: str) -> int | None:
+def _size_of(s3: S3Client, bucket: str, key: str, missing: tuple[str, ...] = MISSING) -> int | None:
     try:
         return s3.head_object(Bucket=bucket, Key=key)["ContentLength"]
     except Exception as exc:
-        if error_code(exc) in MISSING:
+        if error_code(exc) in missing:
             return None
         raise
 
