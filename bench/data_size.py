@@ -155,14 +155,16 @@ def measure() -> list[Row]:
         wall, peak = median(walls[label]), median(peaks[label])
         goal, note = "", "floor: one empty stack, same CLI and context"
         if label in SIZES:
-            note = f"default config, interactions CSV of {label}; vs 1 MB: {wall - base_wall:+.2f} s, {peak - base_peak:+.0f} MB"
+            delta = f"{wall - base_wall:+.2f} s, {peak - base_peak:+.0f} MB"
+            note = f"default config, interactions CSV of {label}; vs 1 MB: {delta}"
         if label == "1 GB":
             goal = f"≤ {base_wall + hashed:.2f} s (1 MB + one hash of 1 GB); ≤ {base_peak + 100:.0f} MB"
         rows.append(
             Row(
                 SECTION,
                 f"`cdk synth` with {label}" if label in SIZES else "`cdk synth` empty app",
-                f"{spread(walls[label])}; peak RSS {peak:.0f} MB ({min(peaks[label]):.0f}–{max(peaks[label]):.0f})",
+                f"{spread(walls[label])}; peak RSS {peak:.0f} MB "
+                f"({min(peaks[label]):.0f}–{max(peaks[label]):.0f})",
                 goal,
                 note,
             )
