@@ -165,7 +165,10 @@ class DataLayer(Construct):
         if kms_key_arn:
             role.add_to_policy(
                 iam.PolicyStatement(
-                    actions=["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], resources=[kms_key_arn]
+                    # Personalize developer guide, "Giving Amazon Personalize permission to use your
+                    # AWS KMS key": the role's IAM policy grants these; CreateGrant is key policy only.
+                    actions=["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:ListGrants"],
+                    resources=[kms_key_arn],
                 )
             )
         return role
