@@ -136,10 +136,12 @@ def is_complete(event: Event, deps: Deps, limits: Limits = LIMITS) -> IsComplete
 
 # ---- S3 -----------------------------------------------------------------------------------------
 def _source_size(s3: S3Client, copy: Copy) -> int:
-    size = _size_of(s3, copy.source_bucket, copy.source_key, missing=(*MISSING, "NoSuchBucket"))
+    # Without s3:ListBucket on the bootstrap bucket (not granted) a missing object answers 403.
+    size = _size_of(s3, copy.source_bucket, copy.source_key, missing=(*MISSING, "NoSuchBucket", "403"))
     if size is None:
         raise DeployError(
-            f"data file asset s3://{copy.source_bucket}/{copy.source_key} is missing: deploy with "
+            f"data file asset s3://{copy.source_bucket}/{copy.source_key} is missing (or not readable "
+            "by the handler role): deploy with "
             "`cdk deploy` into a bootstrapped environment (it publishes file assets first), or re-run "
             "the pipeline's Assets stage"
         )

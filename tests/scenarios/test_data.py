@@ -114,7 +114,9 @@ def test_fails_when_the_data_file_asset_was_never_published(world: World) -> Non
     # THEN the copy fails with the missing asset and what to do, before any import starts
     assert result.status == "ROLLBACK_COMPLETE"
     assert result.failure is not None and result.failure.logical_id.endswith("DataCopy")
-    assert "is missing: deploy with `cdk deploy`" in result.failure.message
+    assert (
+        "is missing (or not readable by the handler role): deploy with `cdk deploy`" in result.failure.message
+    )
     assert world.calls(0, "CreateDatasetImportJob") == []
 
 
