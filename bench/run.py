@@ -1,6 +1,6 @@
 """`make bench`: run every section, print the Markdown table, write bench/README.md.
 
-Usage: python -m bench.run [SECTION ...]   (section numbers 1-5; default: all)
+Usage: python -m bench.run [SECTION ...]   (section numbers 1-6; default: all)
 
 A section that raises is reported as "failed: <reason>" and the run goes on. Nothing here
 asserts a timing: the numbers are for reading (medians with min–max, ratios from one run).
@@ -58,12 +58,18 @@ def _sections() -> dict[str, tuple[str, Callable[[], list[Row]]]]:
 
         return test_module.measure()
 
+    def data_size() -> list[Row]:
+        from bench import data_size as data_module  # noqa: PLC0415
+
+        return data_module.measure()
+
     return {
         "1": ("1. Synth floor", synth_floor),
         "2": ("2. Scale", scale),
         "3": ("3. Deploy work", deploy_work),
         "4": ("4. Handlers", handlers),
         "5": ("5. Test loop", test_loop),
+        "6": ("6. Data size", data_size),
     }
 
 

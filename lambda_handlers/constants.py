@@ -13,7 +13,14 @@ SOLUTION_TYPE: Final = "Custom::PersonalizeSolution"
 SOLUTION_VERSION_TYPE: Final = "Custom::PersonalizeSolutionVersion"
 TRAINING_WAIT_TYPE: Final = "Custom::PersonalizeTrainingWait"
 CAMPAIGN_TYPE: Final = "Custom::PersonalizeCampaign"
-RESOURCE_TYPES: Final = (SOLUTION_TYPE, SOLUTION_VERSION_TYPE, TRAINING_WAIT_TYPE, CAMPAIGN_TYPE)
+DATA_COPY_TYPE: Final = "Custom::PersonalizeDataCopy"
+RESOURCE_TYPES: Final = (
+    SOLUTION_TYPE,
+    SOLUTION_VERSION_TYPE,
+    TRAINING_WAIT_TYPE,
+    CAMPAIGN_TYPE,
+    DATA_COPY_TYPE,
+)
 
 
 class SolutionProps:
@@ -68,6 +75,18 @@ class CampaignProps:
     TAGS: Final = "Tags"
 
 
+class DataCopyProps:
+    """ResourceProperties of Custom::PersonalizeDataCopy (one dataset's data file, copied in S3)."""
+
+    SOURCE_BUCKET: Final = "SourceBucket"  # the CDK asset bucket
+    SOURCE_KEY: Final = "SourceKey"  # the file asset's object key (`{asset hash}.csv`)
+    BUCKET: Final = "Bucket"  # the stack's data bucket
+    PREFIX: Final = "Prefix"  # this resource's own prefix, `datasets/{type}/`: it owns what is under it
+    KEY: Final = "Key"  # `{Prefix}{asset hash}/{file name}`, under Prefix
+    KEEP: Final = "Keep"  # how many copies stay under Prefix: the current one and the newest others
+    RETAIN_ON_DELETE: Final = "RetainOnDelete"  # "true": Delete leaves the copies (removal_policy retain)
+
+
 class Attr:
     """Keys of the Data the handlers return (read with GetAtt)."""
 
@@ -78,6 +97,9 @@ class Attr:
     STARTED_AT: Final = "StartedAt"  # epoch seconds of onEvent: deadlines count from it
     SUMMARY: Final = "Summary"  # JSON with fixed keys, see SUMMARY_KEYS
     CAMPAIGN_ARN: Final = "CampaignArn"
+    DATA_LOCATION: Final = "DataLocation"  # s3://bucket/key of the copied data file
+    UPLOAD_ID: Final = "UploadId"  # multipart copy in progress ("" = copied by onEvent)
+    SIZE: Final = "Size"  # bytes of the data file
 
 
 SUMMARY_KEYS: Final = ("solutionVersionArn", "trainingMode", "trigger", "metrics", "trainedAt")

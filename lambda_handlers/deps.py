@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 import boto3
@@ -13,13 +13,7 @@ from botocore.config import Config
 
 if TYPE_CHECKING:
     from mypy_boto3_personalize import PersonalizeClient
-
-
-@dataclass(frozen=True)
-class Deps:
-    personalize: PersonalizeClient  # boto3 client
-    now: Callable[[], float]  # epoch seconds (virtual in tests)
-    log: Callable[[str], None]  # one line each; EMF metric lines go here
+    from mypy_boto3_s3 import S3Client
 
 
 # botocore's standard retry mode gives up after 3 attempts; an exception in onEvent fails the
@@ -27,12 +21,29 @@ class Deps:
 # fail a call 2.7 % of the time, and a deploy makes ~40 onEvent calls. 8 attempts: at most
 # ~71 s of jittered backoff for one call, inside the functions' 2-minute timeout.
 MAX_ATTEMPTS: Final = 8
+RETRIES: Final = Config(retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS})
+
+
+def s3_client() -> S3Client:
+    """Only the data copy calls S3: built when it first does, so other resources never pay for it."""
+    return boto3.client("s3", config=RETRIES)
+
+
+@dataclass(frozen=True)
+class Deps:
+    personalize: PersonalizeClient  # boto3 client
+    now: Callable[[], float]  # epoch seconds (virtual in tests)
+    log: Callable[[str], None]  # one line each; EMF metric lines go here
+    make_s3: Callable[[], S3Client] = field(default=s3_client, repr=False)  # tests pass their own
+
+    @functools.cached_property
+    def s3(self) -> S3Client:
+        """The S3 client, built on first use (never at import) and kept with these deps."""
+        return self.make_s3()
 
 
 @functools.cache
 def default_deps() -> Deps:
     """The Lambda's dependencies, built on first use (never at import) and kept warm."""
-    client = boto3.client(
-        "personalize", config=Config(retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS})
-    )
+    client = boto3.client("personalize", config=RETRIES)
     return Deps(personalize=client, now=time.time, log=print)

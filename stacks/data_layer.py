@@ -3,20 +3,34 @@
 Everything CloudFormation cannot change in place is named by its content: a schema edit
 creates a new schema, a new CSV lands under a new key and starts a new import job (the
 `DatasetImportJob` property changes) without replacing the dataset or retraining by itself.
+
+A local CSV travels as a CDK file asset: the CDK hashes and stages the file (streaming, in
+Node), `cdk deploy` uploads it to the bootstrap bucket, and a `Custom::PersonalizeDataCopy` on
+the stack's Provider copies it server-side into the data bucket under
+`datasets/{type}/{asset hash}/{file name}`. Python never reads the file, and the content hash is
+the one the CDK computed for the asset.
 """
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_personalize as personalize
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_s3_deployment as s3deploy
+from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
+from lambda_handlers import contract
+from stacks.custom_resource import custom_resource
 from stacks.naming import content_hash
+from stacks.provider import personalize_provider
+
+DATA_PREFIX: Final = "datasets/"
+DEFAULT_KEEP_IMPORTS: Final = 2
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,9 +43,12 @@ class DatasetSpec:
 
 
 @dataclass(frozen=True)
-class _Upload:
+class _Staged:
+    """A local data file staged as an asset and copied into the data bucket."""
+
     key: str
-    body: str
+    version: str  # short content hash: the import job's name suffix
+    copy: Construct
 
 
 class DataLayer(Construct):
@@ -41,9 +58,12 @@ class DataLayer(Construct):
     - project: prefix of every physical name.
     - dataset_group_name: create `{project}-{name}`; None with `existing_dataset_group_arn`.
     - existing_dataset_group_arn: use this group, create nothing (default None).
-    - kms_key_arn: key Personalize encrypts a created group with (default None: AWS owned).
+    - kms_key_arn: key Personalize encrypts a created group with, and the data bucket's SSE-KMS
+      key (default None: an AWS owned key for the group, SSE-S3 for the bucket).
     - datasets: datasets to create and import (default none: the group already holds data).
-    - removal_policy: for the data bucket and dataset group (default DESTROY).
+    - removal_policy: for the data bucket, its data files and the dataset group (default DESTROY).
+    - keep_imports: data files kept per dataset, the current one included (default 2: the
+      current and the previous, which a rollback of the current deploy imports again).
     """
 
     def __init__(
@@ -57,6 +77,7 @@ class DataLayer(Construct):
         kms_key_arn: str | None = None,
         datasets: tuple[DatasetSpec, ...] = (),
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+        keep_imports: int = DEFAULT_KEEP_IMPORTS,
     ) -> None:
         super().__init__(scope, construct_id)
         self.datasets: list[personalize.CfnDataset] = []
@@ -64,7 +85,10 @@ class DataLayer(Construct):
             self.dataset_group_arn = existing_dataset_group_arn
             return
         assert dataset_group_name is not None
-        self.bucket = self._bucket(removal_policy)
+        self.kms_key_arn = kms_key_arn
+        self.removal_policy = removal_policy
+        self.keep_imports = keep_imports
+        self.bucket = self._bucket(removal_policy, kms_key_arn)
         self.role = self._personalize_role(kms_key_arn)
         for spec in datasets:
             if spec.data.startswith("s3://"):
@@ -79,19 +103,33 @@ class DataLayer(Construct):
         group.apply_removal_policy(removal_policy)
         group.override_logical_id("DatasetGroup")
         self.dataset_group_arn = group.attr_dataset_group_arn
-        uploads = [self._upload_of(spec) for spec in datasets]
-        deployment = self._deploy_uploads([u for u in uploads if u is not None])
-        for spec, upload in zip(datasets, uploads, strict=True):
-            self.datasets.append(self._dataset(project, spec, upload, deployment))
+        local = [spec for spec in datasets if not spec.data.startswith("s3://")]
+        if local:
+            self._grant_copy()
+        for spec in datasets:
+            staged = None if spec.data.startswith("s3://") else self._stage(spec)
+            self.datasets.append(self._dataset(project, spec, staged))
 
-    def _bucket(self, removal_policy: RemovalPolicy) -> s3.Bucket:
+    def _bucket(self, removal_policy: RemovalPolicy, kms_key_arn: str | None) -> s3.Bucket:
+        key = kms.Key.from_key_arn(self, "DataKey", kms_key_arn) if kms_key_arn else None
         bucket = s3.Bucket(
             self,
             "DataBucket",
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
+            encryption=s3.BucketEncryption.KMS if key else s3.BucketEncryption.S3_MANAGED,
+            encryption_key=key,
+            bucket_key_enabled=True if key else None,
             enforce_ssl=True,
             versioned=True,
+            # Content-addressed keys are never overwritten, so versions only accumulate when a
+            # copy is retried; the copy handler deletes every version of the files it prunes.
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="StaleVersionsAndUploads",
+                    abort_incomplete_multipart_upload_after=Duration.days(1),
+                    noncurrent_version_expiration=Duration.days(30),
+                )
+            ],
             removal_policy=removal_policy,
             auto_delete_objects=removal_policy == RemovalPolicy.DESTROY,
         )
@@ -101,7 +139,7 @@ class DataLayer(Construct):
                 sid="PersonalizeReadsTrainingData",
                 principals=[iam.ServicePrincipal("personalize.amazonaws.com")],
                 actions=["s3:GetObject", "s3:ListBucket"],
-                resources=[bucket.bucket_arn, bucket.arn_for_objects("datasets/*")],
+                resources=[bucket.bucket_arn, bucket.arn_for_objects(f"{DATA_PREFIX}*")],
                 conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
             )
         )
@@ -120,13 +158,16 @@ class DataLayer(Construct):
         role.add_to_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn]))
         role.add_to_policy(
             iam.PolicyStatement(
-                actions=["s3:GetObject"], resources=[self.bucket.arn_for_objects("datasets/*")]
+                actions=["s3:GetObject"], resources=[self.bucket.arn_for_objects(f"{DATA_PREFIX}*")]
             )
         )
         if kms_key_arn:
             role.add_to_policy(
                 iam.PolicyStatement(
-                    actions=["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], resources=[kms_key_arn]
+                    # Personalize developer guide, "Giving Amazon Personalize permission to use your
+                    # AWS KMS key": the role's IAM policy grants these; CreateGrant is key policy only.
+                    actions=["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:ListGrants"],
+                    resources=[kms_key_arn],
                 )
             )
         return role
@@ -142,39 +183,72 @@ class DataLayer(Construct):
             iam.PolicyStatement(actions=["s3:GetObject"], resources=[f"arn:{partition}:s3:::{bucket}/{key}"])
         )
 
-    def _upload_of(self, spec: DatasetSpec) -> _Upload | None:
-        if spec.data.startswith("s3://"):
-            return None
-        body = Path(spec.data).read_text(encoding="utf-8")
-        key = f"datasets/{spec.dataset_type.lower()}/{content_hash(body, length=16)}/{Path(spec.data).name}"
-        return _Upload(key=key, body=body)
-
-    def _deploy_uploads(self, uploads: list[_Upload]) -> s3deploy.BucketDeployment | None:
-        if not uploads:
-            return None
-        return s3deploy.BucketDeployment(
-            self,
-            "UploadData",
-            sources=[s3deploy.Source.data(u.key, u.body) for u in uploads],
-            destination_bucket=self.bucket,
-            # Old keys stay: a rollback re-imports nothing but must still find its CSV.
-            prune=False,
-            retain_on_delete=False,
-            memory_limit=512,
+    def _grant_copy(self) -> None:
+        """The copy handler writes, lists and prunes under datasets/ of this bucket only."""
+        role = personalize_provider(self).role
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="CopyDataFiles",
+                actions=[
+                    "s3:GetObject",
+                    "s3:PutObject",
+                    "s3:DeleteObject",
+                    "s3:DeleteObjectVersion",
+                    "s3:AbortMultipartUpload",
+                    "s3:ListMultipartUploadParts",
+                ],
+                resources=[self.bucket.arn_for_objects(f"{DATA_PREFIX}*")],
+            )
         )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ListDataFiles",
+                actions=["s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads"],
+                resources=[self.bucket.bucket_arn],
+            )
+        )
+        if self.kms_key_arn:
+            # SSE-KMS writes (CopyObject, UploadPartCopy) need GenerateDataKey; multipart also Decrypt.
+            role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    sid="EncryptDataFiles",
+                    actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                    resources=[self.kms_key_arn],
+                )
+            )
 
-    def _data_location(self, spec: DatasetSpec, upload: _Upload | None) -> str:
-        if upload is None:
-            return spec.data
-        return f"s3://{self.bucket.bucket_name}/{upload.key}"
+    def _stage(self, spec: DatasetSpec) -> _Staged:
+        """Stage the file as an asset (hashed by the CDK) and copy it into the data bucket."""
+        kind = spec.dataset_type
+        asset = s3_assets.Asset(self, f"{kind}DataFile", path=spec.data)
+        digest = asset.asset_hash
+        prefix = f"{DATA_PREFIX}{kind.lower()}/"
+        key = f"{prefix}{digest[:16]}/{Path(spec.data).name}"
+        role = personalize_provider(self).role
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid=f"Read{kind}DataFile",
+                actions=["s3:GetObject"],
+                resources=[asset.bucket.arn_for_objects(asset.s3_object_key)],
+            )
+        )
+        copy = custom_resource(
+            self,
+            f"{kind}DataCopy",
+            logical_id=f"{kind}DataCopy",
+            spec=contract.DataCopy(
+                source_bucket=asset.s3_bucket_name,
+                source_key=asset.s3_object_key,
+                bucket=self.bucket.bucket_name,
+                prefix=prefix,
+                key=key,
+                keep=self.keep_imports,
+                retain_on_delete=self.removal_policy == RemovalPolicy.RETAIN,
+            ),
+        )
+        return _Staged(key=key, version=digest[:8], copy=copy)
 
-    def _dataset(
-        self,
-        project: str,
-        spec: DatasetSpec,
-        upload: _Upload | None,
-        deployment: s3deploy.BucketDeployment | None,
-    ) -> personalize.CfnDataset:
+    def _dataset(self, project: str, spec: DatasetSpec, staged: _Staged | None) -> personalize.CfnDataset:
         kind = spec.dataset_type
         schema_body = json.dumps(json.loads(spec.schema_file.read_text(encoding="utf-8")), sort_keys=True)
         schema = personalize.CfnSchema(
@@ -184,7 +258,8 @@ class DataLayer(Construct):
             schema=schema_body,
         )
         schema.override_logical_id(f"{kind}Schema")
-        data_version = content_hash(upload.body if upload else spec.data)
+        location = spec.data if staged is None else f"s3://{self.bucket.bucket_name}/{staged.key}"
+        version = content_hash(spec.data) if staged is None else staged.version
         dataset = personalize.CfnDataset(
             self,
             f"{kind}Dataset",
@@ -193,13 +268,13 @@ class DataLayer(Construct):
             dataset_group_arn=self.dataset_group_arn,
             schema_arn=schema.attr_schema_arn,
             dataset_import_job=personalize.CfnDataset.DatasetImportJobProperty(
-                job_name=f"{project}-{kind.lower()}-{data_version}",
-                data_source={"DataLocation": self._data_location(spec, upload)},
+                job_name=f"{project}-{kind.lower()}-{version}",
+                data_source={"DataLocation": location},
                 role_arn=self.role.role_arn,
             ),
         )
         dataset.override_logical_id(f"{kind}Dataset")
         dataset.node.add_dependency(self.role)
-        if deployment is not None:
-            dataset.node.add_dependency(deployment)
+        if staged is not None:
+            dataset.node.add_dependency(staged.copy)
         return dataset

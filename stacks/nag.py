@@ -10,7 +10,7 @@ from aws_cdk import aws_lambda as lambda_
 from stacks.acknowledgment import acknowledge as _ack
 from stacks.data_layer import DataLayer
 from stacks.drift_role import DriftReaderRole
-from stacks.provider import PersonalizeProvider
+from stacks.provider import PROVIDER_ID, PersonalizeProvider
 
 BASIC_EXECUTION_ROLE = (
     "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]"
@@ -120,37 +120,16 @@ def acknowledge_data_layer(data: DataLayer) -> None:
         f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/datasets/*]",
         "Personalize reads the content-hashed CSV keys under datasets/ only",
     )
-    env = _pseudo(Stack.of(data))
-    deployment = data.node.try_find_child("UploadData")
-    if deployment is None:
+    if not any(child.node.id.endswith("DataCopy") for child in data.node.children):
         return
-    for child in Stack.of(data).node.children:
-        if child.node.id.startswith("Custom::CDKBucketDeployment"):
-            _ack(
-                child,
-                BASIC_EXECUTION_ROLE,
-                "aws-cdk-lib's BucketDeployment function: CloudWatch Logs writes only",
-            )
-            _ack(
-                child, "AwsSolutions-L1", "runtime chosen by aws-cdk-lib's BucketDeployment, upgraded with it"
-            )
-            for action in ("s3:GetObject*", "s3:GetBucket*", "s3:List*", "s3:Abort*", "s3:DeleteObject*"):
-                _ack(
-                    child,
-                    f"AwsSolutions-IAM5[Action::{action}]",
-                    "BucketDeployment's grant to copy the CSV asset; scoped to the asset and data buckets",
-                )
-            _ack(
-                child,
-                f"AwsSolutions-IAM5[Resource::arn:{env['Partition']}:s3:::cdk-hnb659fds-assets-"
-                f"{env['AccountId']}-{env['Region']}/*]",
-                "BucketDeployment reads the uploaded CSV asset from the CDK bootstrap asset bucket",
-            )
-            _ack(
-                child,
-                f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/*]",
-                "BucketDeployment writes the CSVs into this stack's own data bucket",
-            )
+    provider = Stack.of(data).node.try_find_child(PROVIDER_ID)
+    assert isinstance(provider, PersonalizeProvider)
+    _ack(
+        provider.role,
+        f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/datasets/*]",
+        "the data copy writes and prunes the content-hashed data files under datasets/ of this stack's "
+        "own data bucket; their keys are known only at deploy time",
+    )
 
 
 def acknowledge_drift_reader(reader: DriftReaderRole, solution_names: list[str]) -> None:

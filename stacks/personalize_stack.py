@@ -17,7 +17,7 @@ from stacks.limits import quota_warnings, tree_problems
 from stacks.nag import acknowledge_data_layer, acknowledge_drift_reader, acknowledge_provider
 from stacks.naming import pascal
 from stacks.permissions import grant_handlers
-from stacks.provider import personalize_provider
+from stacks.provider import PROVIDER_ID, personalize_provider
 from stacks.serving import Filters, PersonalizeCampaign, latest_version_arn
 from stacks.template_marker import TemplateMarker, drift_role_name, marker_metadata
 from stacks.training import PersonalizeSolution, SolutionTraining
@@ -67,6 +67,7 @@ class PersonalizeStack(Stack):
                 for kind, ds in config.datasets.declared().items()
             ),
             removal_policy=removal,
+            keep_imports=config.datasets.keep_imports,
         )
         self.exports = Exports(self, "Exports", project=config.project)
         self.solutions: dict[str, PersonalizeSolution] = {}
@@ -115,7 +116,7 @@ class PersonalizeStack(Stack):
         self.template_options.metadata = marker_metadata(
             TemplateMarker(project=config.project, drift_role_name=reader_name)
         )
-        if self.solutions:
+        if self.node.try_find_child(PROVIDER_ID) is not None:  # solutions or a data copy made it
             acknowledge_provider(
                 personalize_provider(self),
                 project=config.project,

@@ -60,13 +60,15 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, NamedTuple, TypeVar
 
 from lambda_handlers import constants
 
+from .assets import AssetPublisher
+from .buckets import S3Buckets
 from .graph import dependencies, topological_order
 from .intrinsics import ACCOUNT_ID, REGION, ResolveError, Resolver, stringify
 from .native import CREATE_ONLY, NATIVE_TYPES, PRIMARY_ATTR, NativeError, NativePersonalize, NativeResult
@@ -282,6 +284,8 @@ class DeploySimulator:
         parameters: Mapping[str, Any] | None = None,
         native_poll_interval: int = 30,
         lambda_timeout: int = DEFAULT_LAMBDA_TIMEOUT,
+        s3_client: Any = None,
+        assemblies: Callable[[], Iterable[Path]] | None = None,
     ) -> None:
         self.clock = clock
         self.personalize = personalize_client
@@ -321,7 +325,12 @@ class DeploySimulator:
             lambda_timeout=lambda_timeout,
             on_event_delay=self._on_event_delay,
         )
-        self.native = NativePersonalize(personalize_client, clock, poll_interval=native_poll_interval)
+        self.native = NativePersonalize(
+            personalize_client, clock, poll_interval=native_poll_interval, s3=s3_client
+        )
+        # With an S3 client: buckets are real, and each deploy first publishes the template's assets.
+        self.buckets = S3Buckets(s3_client, stack_name) if s3_client is not None else None
+        self.assets = AssetPublisher(s3_client, assemblies) if s3_client and assemblies else None
 
     def _default_deps(self) -> Any:
         from lambda_handlers.deps import Deps  # noqa: PLC0415 - written in parallel
@@ -380,6 +389,8 @@ class DeploySimulator:
             result = DeployResult(self.status, DeployFailure(self.stack_name, reason, reason))
             self.history.append(result)
             return result
+        if self.assets is not None:
+            self.assets(fresh)  # `cdk deploy` publishes file assets before the stack deploys
         if self.status == "ROLLBACK_COMPLETE":
             self.status, self.template, self.resources = "NOT_CREATED", None, {}
         if self.template is None:
@@ -736,7 +747,8 @@ class DeploySimulator:
         if shell.kind == "native":
             made = yield from self._native(self.native.create(shell.type, shell.properties, op.made))
             return replace(shell, physical_id=made.physical_id, attributes=made.attributes)
-        return replace(shell, physical_id=f"{shell.logical_id}-phys")
+        made_id = self.buckets.create(shell.logical_id, shell.type) if self.buckets else None
+        return replace(shell, physical_id=made_id or f"{shell.logical_id}-phys")
 
     def _update(self, op: _Op, body: Mapping[str, Any], resolver: Resolver, run: _Run) -> Process:
         assert op.old is not None
@@ -830,7 +842,7 @@ class DeploySimulator:
                 )
                 self._record(run, lid, "DELETE", started)
             else:
-                yield from self._injected(op, _returning(None))
+                yield from self._injected(op, self._native(self._delete_other(res)))
                 self._record(run, lid, "DELETE", started)
         except _OpFailedError as exc:
             self._event(run, lid, "DELETE", "DELETE_FAILED", exc.reason)
@@ -967,6 +979,13 @@ class DeploySimulator:
             op.stats.ended_at = self.clock.now()
             op.stats.duration = op.stats.ended_at - op.stats.started_at
         raise _OpFailedError(reason, physical_id=physical_id)
+
+    def _delete_other(self, res: Resource) -> Generator[float, None, NativeResult | None]:
+        """Resources recorded only; S3 buckets are played (a non-empty bucket refuses deletion)."""
+        if self.buckets is not None:
+            self.buckets.delete(res.type, res.physical_id, res.properties)
+        return None
+        yield  # pragma: no cover - makes this a generator
 
     @staticmethod
     def _native(call: Generator[float, None, NativeResult | None]) -> Generator[float, None, NativeResult]:

@@ -71,6 +71,7 @@ class Datasets(_Strict):
     interactions: Dataset | None = None
     items: Dataset | None = None
     users: Dataset | None = None
+    keep_imports: Annotated[int, Field(strict=True, ge=2, le=100)] = _as_in(contract.DataCopy, "keep")
 
     def declared(self) -> dict[str, Dataset]:
         """Dataset type (Personalize's word) → dataset, in a fixed order."""

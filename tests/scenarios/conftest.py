@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from moto import mock_aws
 
 from simulation.clock import VirtualClock
 from simulation.personalize_server import FakePersonalizeServer
@@ -18,7 +19,7 @@ from tests.scenarios.world import ENDPOINT_ENV, World, env_vars, make_world, tem
 def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     """Clock + fake Personalize over HTTP + boto3 clients (via AWS_ENDPOINT_URL_PERSONALIZE) + simulator."""
     clock = VirtualClock()
-    with FakePersonalizeServer(FakePersonalize(clock)) as server:
+    with FakePersonalizeServer(FakePersonalize(clock)) as server, mock_aws():
         for key, value in env_vars(server.endpoint_url).items():
             monkeypatch.setenv(key, value)
         monkeypatch.delenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", raising=False)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Final
 import boto3
 from botocore.config import Config
 from botocore.retries import standard
+from moto import mock_aws
 
 from lambda_handlers import entry
 from lambda_handlers.deps import MAX_ATTEMPTS, Deps
@@ -38,6 +39,7 @@ from tests.support import synth
 
 if TYPE_CHECKING:
     from mypy_boto3_personalize import PersonalizeClient
+    from mypy_boto3_s3 import S3Client
 
 ENDPOINT_ENV: Final = "AWS_ENDPOINT_URL_PERSONALIZE"
 REGION: Final = "us-east-1"
@@ -127,6 +129,7 @@ class World:
     server: FakePersonalizeServer
     client: PersonalizeClient  # the handlers' client
     admin: PersonalizeClient  # the test's own client (seeding, inspection)
+    s3: S3Client  # S3 played by moto (`mock_aws` is active for the world's lifetime)
     sim: DeploySimulator = field(init=False)
     hooks: list[Hook] = field(default_factory=list)
     handlers: tuple[Handler, Handler] | None = None  # None: the real ones (lambda_handlers.entry)
@@ -140,6 +143,8 @@ class World:
             native,
             handlers=(self._on_event, self._is_complete),
             deps_factory=self.deps,
+            s3_client=self.s3,
+            assemblies=synth.assemblies,
         )
         self.client.meta.events.register("after-call.personalize.*", self._maybe_kill)
 
@@ -148,7 +153,9 @@ class World:
         return self.server.fake
 
     def deps(self) -> Deps:
-        return Deps(personalize=self.client, now=self.clock.now, log=self.sim.logs.append)
+        return Deps(
+            personalize=self.client, now=self.clock.now, log=self.sim.logs.append, make_s3=lambda: self.s3
+        )
 
     def _on_event(self, event: dict[str, Any], deps: Any) -> Any:
         for hook in list(self.hooks):
@@ -259,19 +266,23 @@ def open_world(
     """A world for callers without pytest (the benchmark, simulator tests); scenarios use the `world` fixture."""
     clock = VirtualClock()
     fake = FakePersonalize(clock, durations=durations)
-    with FakePersonalizeServer(fake) as server, environment(env_vars(server.endpoint_url)):
+    with FakePersonalizeServer(fake) as server, environment(env_vars(server.endpoint_url)), mock_aws():
         yield make_world(clock, server, handlers)
 
 
 def make_world(
     clock: VirtualClock, server: FakePersonalizeServer, handlers: tuple[Handler, Handler] | None = None
 ) -> World:
-    """Clients are built from the environment: `AWS_ENDPOINT_URL_PERSONALIZE` must point at `server`."""
+    """Clients are built from the environment: `AWS_ENDPOINT_URL_PERSONALIZE` must point at `server`.
+
+    Call inside `moto.mock_aws()`: the S3 client (handlers, simulator, test) reaches moto.
+    """
     client = env_client(clock, HANDLER_MAX_ATTEMPTS)
     admin = env_client(clock, 1)
     if client.meta.endpoint_url != server.endpoint_url:
         raise RuntimeError(f"{ENDPOINT_ENV} did not reach the client: {client.meta.endpoint_url}")
-    return World(clock, server, client, admin, handlers=handlers)
+    s3 = boto3.session.Session(region_name=REGION).client("s3")
+    return World(clock, server, client, admin, s3, handlers=handlers)
 
 
 # ---- templates: the default config and small variants of it --------------------------------

@@ -28,10 +28,19 @@ REPO = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = REPO / "config" / "default.yaml"
 
 
+_ASSEMBLIES: list[Path] = []
+
+
+def assemblies() -> list[Path]:
+    """Every assembly synthesized in this process (the deploy simulator publishes assets from them)."""
+    return list(_ASSEMBLIES)
+
+
 @cache
 def synth_dir(config_path: str) -> Path:
     """Synthesize `config_path` into a fresh directory (cached) and return the assembly dir."""
     outdir = Path(tempfile.mkdtemp(prefix="cdk-test-"))
+    _ASSEMBLIES.append(outdir)
     atexit.register(shutil.rmtree, outdir, ignore_errors=True)
     context = json.loads((REPO / "cdk.json").read_text())["context"]
     app = cdk.App(outdir=str(outdir), context=context)
