@@ -74,6 +74,13 @@ class Event:
             stack_id=_as_str(raw.get("StackId")),
         )
 
+    @property
+    def stack_name(self) -> str:
+        """The stack name in StackId (`arn:...:cloudformation:{region}:{account}:stack/{name}/{id}`)."""
+        path = self.stack_id.split(":", 5)[-1] if self.stack_id.startswith("arn:") else ""
+        parts = path.split("/")
+        return parts[1] if len(parts) >= 2 and parts[0] == "stack" else ""
+
     def spec(self, contract: type[C]) -> C:
         """ResourceProperties decoded by the resource's contract; a bad value fails naming it."""
         return self._decode(contract, self.props)

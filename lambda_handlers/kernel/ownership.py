@@ -1,15 +1,21 @@
-"""Who made a solution or campaign (the owner tag), and what a Create does when its name is taken.
+"""Who made a solution, version or campaign (the owner tag), and what a Create does when its
+name is taken.
 
-CreateSolution and CreateCampaign carry `OWNER_TAG` = `{StackId}/{LogicalResourceId}`. When a
-Create meets ResourceAlreadyExists (its event delivered twice, or a deploy retried after the
-resource was created but before CloudFormation recorded its physical id), a resource with this
-value is ours: the plain ARN, deleted with the stack. Anything else is adopted (`adopted:` + ARN)
-and released, never deleted.
+Everything the handlers create carries `OWNER_TAG` = `{stack name}/{LogicalResourceId}`: the stack
+*name*, not its id, because a stack deleted and created again gets a new StackId and must still
+own what it made (a retained delete, a re-created stack sweeping its orphans). Values written
+before carry `{StackId}/{LogicalResourceId}` (`arn:...:stack/{name}/{uuid}/{logical id}`):
+`owner_of` reads both. A value over the 256-character limit is sent as `sha256:{hex digest}`
+of the plain value; its owner can only be recognised by computing the same digest.
+
+When a Create meets ResourceAlreadyExists (its event delivered twice, or a deploy retried after
+the resource was created but before CloudFormation recorded its physical id), a resource with
+this resource's value is ours: the plain ARN, deleted with the stack. Anything else is adopted
+(`adopted:` + ARN) and released, never deleted.
 
 The separator is `/`, not `|`: Personalize tag values allow only letters, digits, spaces and
-`_ . : / = + - @`. A logical id never contains `/`, so the value still names one pair. A value
-over the 256-character limit (very long stack names) is sent as `sha256:{hex digest of it}`.
-Tags are written at create time only: an adopted resource is never tagged.
+`_ . : / = + - @`. Neither a stack name nor a logical id contains `/`, so the value names one
+pair. Tags are written at create time only: an adopted resource is never tagged.
 """
 
 from __future__ import annotations
@@ -36,14 +42,60 @@ MAX_TAG_VALUE: Final = 256
 HASH_PREFIX: Final = "sha256:"
 
 
-def owner_value(event: Event) -> str | None:
-    """This resource's owner tag value; None when the event lacks the stack or logical id."""
-    if not event.stack_id or not event.logical_id:
-        return None
-    value = f"{event.stack_id}/{event.logical_id}"
+@dataclass(frozen=True)
+class Owner:
+    """The stack (by name) and the logical id an owner tag names."""
+
+    stack_name: str
+    logical_id: str
+
+    @property
+    def value(self) -> str:
+        """The tag value: `{stack name}/{logical id}`, hashed when over Personalize's limit."""
+        return _bounded(f"{self.stack_name}/{self.logical_id}")
+
+
+def _bounded(value: str) -> str:
     if len(value) > MAX_TAG_VALUE:
         return HASH_PREFIX + hashlib.sha256(value.encode()).hexdigest()
     return value
+
+
+def owner(event: Event) -> Owner | None:
+    """The owner an event's resource writes; None when the event lacks the stack or logical id."""
+    if not event.stack_name or not event.logical_id:
+        return None
+    return Owner(event.stack_name, event.logical_id)
+
+
+def owner_value(event: Event) -> str | None:
+    """This resource's owner tag value (see `Owner.value`)."""
+    found = owner(event)
+    return None if found is None else found.value
+
+
+def _legacy_value(event: Event) -> str | None:
+    """The value written before the stack-name format: `{StackId}/{LogicalResourceId}`."""
+    if not event.stack_id or not event.logical_id:
+        return None
+    return _bounded(f"{event.stack_id}/{event.logical_id}")
+
+
+def owner_of(value: str | None) -> Owner | None:
+    """The owner a tag value names, in either format; None for no tag or a hashed value."""
+    if not value or value.startswith(HASH_PREFIX):
+        return None
+    parts = value.split("/")
+    if len(parts) == 2 and all(parts):
+        return Owner(parts[0], parts[1])
+    if value.startswith("arn:") and len(parts) == 4 and parts[0].endswith(":stack"):
+        return Owner(parts[1], parts[3])  # arn:...:stack/{name}/{uuid}/{logical id}
+    return None
+
+
+def is_own_value(value: str | None, event: Event) -> bool:
+    """Whether a tag value names this event's stack and resource (either format)."""
+    return value is not None and value in {owner_value(event), _legacy_value(event)} - {None}
 
 
 def api_tags(declared: Mapping[str, str], event: Event) -> list[TagTypeDef]:
@@ -58,8 +110,9 @@ def api_tags(declared: Mapping[str, str], event: Event) -> list[TagTypeDef]:
 
 def is_ours(deps: Deps, arn: str, event: Event) -> bool:
     """True when the resource at `arn` carries this stack's and this resource's owner tag."""
-    value = owner_value(event)
-    return value is not None and tags_of(deps, arn).get(OWNER_TAG) == value
+    if owner(event) is None:
+        return False
+    return is_own_value(tags_of(deps, arn).get(OWNER_TAG), event)
 
 
 def tags_of(deps: Deps, arn: str) -> dict[str, str]:

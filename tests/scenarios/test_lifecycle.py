@@ -80,7 +80,7 @@ def test_a_duplicated_create_recorded_last_still_deletes_the_campaign_and_soluti
     # GIVEN a deployed stack: its campaign and solution carry this stack's owner tag
     for lid, resource_arn in ((CAMPAIGN, CAMPAIGN_ARN), (UP_SOLUTION, UP_SOLUTION_ARN)):
         tags = deployed.admin.list_tags_for_resource(resourceArn=resource_arn)["tags"]
-        owner = f"{deployed.sim.stack_id}/{lid}"
+        owner = f"{deployed.sim.stack_name}/{lid}"  # stack name / logical id
         assert {"tagKey": constants.OWNER_TAG, "tagValue": owner} in tags
     mark = deployed.mark()
     # WHEN each one's Create is delivered again, and CloudFormation records the duplicate's answer

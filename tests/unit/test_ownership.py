@@ -4,7 +4,7 @@ import re
 from lambda_handlers import constants
 from lambda_handlers.events import Event
 from lambda_handlers.kernel import ownership
-from tests.unit import OWNER, PREFIX, SOLUTION_ARN, STACK_ID
+from tests.unit import LEGACY_OWNER, OWNER, PREFIX, SOLUTION_ARN, STACK_ID
 from tests.unit import event as make_event
 
 # Personalize's TagValue pattern `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$` for ASCII (Python's re has no
@@ -17,22 +17,33 @@ def owner_event(*, stack_id: str = STACK_ID, logical_id: str = "Resource") -> Ev
     return Event.from_raw(raw)
 
 
-def test_the_owner_is_the_stack_id_and_logical_id_in_a_valid_tag_value():
-    # GIVEN CloudFormation's StackId and LogicalResourceId WHEN the tags are built
+def test_the_owner_is_the_stack_name_and_logical_id_in_a_valid_tag_value():
+    # GIVEN CloudFormation's StackId (stack `app`) and LogicalResourceId WHEN the tags are built
     tags = ownership.api_tags({"team": "recs"}, owner_event())
-    # THEN the declared ones, then the owner: both ids joined by a character tag values allow
+    # THEN the declared ones, then the owner: the stack NAME (a re-created stack keeps it) and the
+    # logical id, joined by a character tag values allow
     assert tags == [
         {"tagKey": "team", "tagValue": "recs"},
-        {"tagKey": "personalize-cdk:owner", "tagValue": f"{STACK_ID}/Resource"},
+        {"tagKey": "personalize-cdk:owner", "tagValue": "app/Resource"},
     ]
     assert TAG_VALUE.fullmatch(OWNER)
 
 
+def test_both_owner_formats_are_read():
+    # GIVEN the current value, the value written before (stack id), a hashed one and junk
+    # THEN the first two name stack `app`, resource `Resource`; the others name no one
+    assert ownership.owner_of("app/Resource") == ownership.Owner("app", "Resource")
+    assert ownership.owner_of(f"{STACK_ID}/Resource") == ownership.Owner("app", "Resource")
+    assert ownership.owner_of("sha256:" + "0" * 64) is None
+    assert ownership.owner_of("no-slash") is None
+    assert ownership.owner_of(None) is None
+
+
 def test_an_owner_longer_than_a_tag_value_is_sent_as_its_sha256():
-    # GIVEN a stack id so long that stack id + logical id exceed 256 characters
+    # GIVEN a stack name so long that stack name + logical id exceed 256 characters
     stack_id = f"arn:aws:cloudformation:us-east-1:123456789012:stack/{'n' * 128}/{'0' * 36}"
-    logical_id = "Campaign" + "X" * 100
-    full = f"{stack_id}/{logical_id}"
+    logical_id = "Campaign" + "X" * 130
+    full = f"{'n' * 128}/{logical_id}"
     assert len(full) > 256
     # WHEN the owner is built THEN the short, deterministic, valid form
     value = ownership.owner_value(owner_event(stack_id=stack_id, logical_id=logical_id))
@@ -52,7 +63,7 @@ def test_without_a_stack_id_nothing_is_tagged_and_nothing_is_ours(w):
 def test_is_ours_compares_the_owner_tag_of_the_resource(w):
     # GIVEN solutions with our owner tag, without one, with another value, and none at all
     group = f"{PREFIX}:dataset-group/shop"
-    for name, tags in (("ours", {OWNER}), ("plain", set()), ("other", {"x"})):
+    for name, tags in (("ours", {OWNER}), ("legacy", {LEGACY_OWNER}), ("plain", set()), ("other", {"x"})):
         arn = w.fake.seed_solution(group, name)
         for value in tags:
             w.fake.call(
@@ -63,6 +74,6 @@ def test_is_ours_compares_the_owner_tag_of_the_resource(w):
     event = owner_event()
     found = {
         name: ownership.is_ours(w.deps, f"{PREFIX}:solution/{name}", event)
-        for name in ("ours", "plain", "other", "gone")
+        for name in ("ours", "legacy", "plain", "other", "gone")
     }
-    assert found == {"ours": True, "plain": False, "other": False, "gone": False}
+    assert found == {"ours": True, "legacy": True, "plain": False, "other": False, "gone": False}
