@@ -153,7 +153,7 @@ class PersonalizeStack(Stack):
                 solution_arn=solution.solution_arn,
                 trigger=sol.training.trigger,
                 training_mode=sol.training.mode,
-                gates=sol.training.gates,
+                gates=sol.training.gate_specs,
                 solution_name=sol.name,
                 tags=self.config.tags,
             ),
