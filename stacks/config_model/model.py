@@ -143,6 +143,11 @@ class Training(_Strict):
         return gates
 
     @property
+    def compares_with_champion(self) -> bool:
+        """Some gate has `max_drop`: each training records the version serving when it starts."""
+        return any(gate.max_drop is not None for gate in self.gate_specs.values())
+
+    @property
     def gate_specs(self) -> dict[str, contract.Gate]:
         """The gates as the contract carries them: a plain number is `min`."""
         return {
