@@ -7,6 +7,7 @@ from typing import Any, Final
 
 from lambda_handlers import constants
 from lambda_handlers.contract import Gate
+from lambda_handlers.errors import MAX_MESSAGE
 
 EMF_MAX_METRICS: Final = 100  # CloudWatch's limit per metric directive
 
@@ -100,10 +101,18 @@ def comparisons(
 
 
 def drop_message(solution: str, challenger_arn: str, champion_arn: str, failures: list[Comparison]) -> str:
-    shown = ", ".join(str(failure) for failure in failures)
-    return (
-        f"gate failed for solution {solution}: {shown}: challenger {challenger_arn} champion {champion_arn}"
-    )
+    """The first failure in full, the others by name and drop (or counted, when naming them would
+    pass `MAX_MESSAGE`): the two ARNs at the end must survive the cut of a failure reason."""
+    first, *others = failures
+    also = ", ".join(f"{o.metric} {'missing' if o.drop is None else f'{o.drop:.4f} below'}" for o in others)
+    lead = f"gate failed for solution {solution}: {first}"
+    versions = f"challenger {challenger_arn} champion {champion_arn}"
+    if not others:
+        return f"{lead}: {versions}"
+    message = f"{lead}; also {also}: {versions}"
+    if len(message) > MAX_MESSAGE:
+        return f"{lead}; {len(others)} more max_drop gates fail: {versions}"
+    return message
 
 
 def emf_line(solution: str, version_arn: str, metrics: Mapping[str, float], timestamp: float) -> str:

@@ -5,6 +5,8 @@ import pytest
 
 from lambda_handlers import contract, metrics
 from lambda_handlers.contract import ContractError, Gate
+from lambda_handlers.errors import MAX_MESSAGE
+from ops.status.collect import NOTEBOOK_METRICS
 
 NDCG10 = "normalized_discounted_cumulative_gain_at_10"
 
@@ -107,3 +109,27 @@ def test_the_drop_message_names_solution_both_versions_and_values():
         f"gate failed for solution up: {NDCG10} = 0.1800 is 0.0200 below the serving version's 0.2000 "
         "(max_drop 0.01): challenger arn:v2 champion arn:v1"
     )
+
+
+def test_a_second_failed_drop_is_named_with_its_drop():
+    # GIVEN two metrics below the champion
+    gates = {NDCG10: Gate(max_drop=0.01), "coverage": Gate(max_drop=0.01)}
+    rows = metrics.comparisons({NDCG10: 0.1, "coverage": 0.1}, {NDCG10: 0.2, "coverage": 0.15}, gates)
+    # WHEN the message is built THEN the second is named by its drop
+    message = metrics.drop_message("up", "arn:v2", "arn:v1", rows)
+    assert "; also normalized_discounted_cumulative_gain_at_10 0.1000 below: challenger arn:v2" in message
+
+
+def test_several_failed_drops_keep_both_arns_within_the_failure_reason_limit():
+    # GIVEN every notebook metric 0.05 below a champion, and ARNs as long as Personalize's
+    names = sorted(NOTEBOOK_METRICS)
+    rows = metrics.comparisons(
+        {n: 0.1 for n in names}, {n: 0.15 for n in names}, {n: Gate(max_drop=0.01) for n in names}
+    )
+    arn = "arn:aws:personalize:us-east-1:111111111111:solution/" + "s" * 63 + "/0123abcd"
+    # WHEN the message is built THEN the first is in full, the rest counted, and it fits
+    message = metrics.drop_message("up", arn, arn.replace("0123", "4567"), rows)
+    assert f"{names[0]} = 0.1000 is 0.0500 below" in message
+    assert f"; {len(names) - 1} more max_drop gates fail" in message
+    assert len(message) <= MAX_MESSAGE
+    assert message.endswith(f"challenger {arn} champion {arn.replace('0123', '4567')}")
