@@ -43,7 +43,7 @@ class SolutionVersionProps:
     SOLUTION_ARN: Final = "SolutionArn"
     TRIGGER: Final = "Trigger"
     TRAINING_MODE: Final = "TrainingMode"  # FULL | UPDATE
-    GATES: Final = "Gates"  # JSON object metric name -> minimum
+    GATES: Final = "Gates"  # JSON object metric name -> minimum, or {"min", "max_drop"}
     LINK_SECONDS: Final = "LinkSeconds"  # how long this link may wait before handing over
     TAGS: Final = "Tags"
     # Optional (added by the handlers' author): config name for the metric dimension and
@@ -122,6 +122,10 @@ OWNER_TAG: Final = "personalize-cdk:owner"
 # rollback's Delete of that version then leaves it training instead of stopping it, so the next
 # deploy with the same trigger picks it up as its failure message promises.
 KEEP_TRAINING_TAG: Final = "personalize-cdk:outlived-deploy"
+# A version whose training this app started while the solution's campaigns served another
+# version carries this tag, value = that version's ARN (the champion, set at
+# CreateSolutionVersion): every wait link compares the version with it (gates' `max_drop`).
+CHAMPION_TAG: Final = "personalize-cdk:champion"
 
 # Timing of the wait chain. The Provider answers CloudFormation within TOTAL_TIMEOUT; each
 # link hands over LINK_MARGIN before it so a slow poll or a cold start cannot cross the wall.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lambda_handlers import arns, constants, contract, errors, names, training_status
+from lambda_handlers import arns, champion, constants, contract, errors, names, training_status
 from lambda_handlers.constants import Attr
 from lambda_handlers.errors import ALREADY_EXISTS, IN_USE, NOT_FOUND, DeployError
 from lambda_handlers.events import DELETE, Event, IsCompleteResponse, OnEventResponse, complete, respond
@@ -38,6 +38,7 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
         # None from start_training: the name exists. A concurrent delivery of this same event
         # may have just created it (then it is found now); else it failed or was stopped.
         tags: list[TagTypeDef] = [{"tagKey": k, "tagValue": v} for k, v in spec.tags.items()]
+        tags += champion.champion_tags(deps, solution_arn, spec.gates)  # before training: what serves now
         arn = start_training(deps, solution_arn, name, spec.training_mode, tags)
         arn = arn or find_version(deps, solution_arn, name)
     if arn is None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lambda_handlers import arns, constants, contract, metrics
+from lambda_handlers import arns, champion, constants, contract, metrics
 from lambda_handlers.constants import Attr
 from lambda_handlers.errors import DeployError, describe
 from lambda_handlers.events import Event, IsCompleteResponse, complete, not_complete
@@ -32,7 +32,7 @@ class Link:
     training_mode: str
     solution_name: str
     budget: Budget  # from this link's onEvent
-    gates: dict[str, float] = field(default_factory=dict)
+    gates: dict[str, contract.Gate] = field(default_factory=dict)
     is_last: bool = False
     max_wait_minutes: int = 0
 
@@ -121,6 +121,7 @@ def _active(link: Link, version: dict[str, Any], deps: Deps) -> IsCompleteRespon
     failures = metrics.failed_gates(values, link.gates)
     if failures:
         raise DeployError(metrics.gate_message(link.solution_name, link.version_arn, failures))
+    _challenge(link, values, deps)
     summary = metrics.summary(
         version_arn=link.version_arn,
         training_mode=str(version.get("trainingMode") or link.training_mode),
@@ -135,6 +136,19 @@ def _active(link: Link, version: dict[str, Any], deps: Deps) -> IsCompleteRespon
             Attr.SUMMARY: summary,
         }
     )
+
+
+def _challenge(link: Link, values: dict[str, float], deps: Deps) -> None:
+    """`max_drop` gates: fail when the version dropped too far below the champion it started under."""
+    compared = champion.challenge(deps, link.version_arn, values, link.gates)
+    if compared is None:
+        return
+    champion_arn, comparisons = compared
+    for comparison in comparisons:
+        deps.log(f"{link.version_arn} against champion {champion_arn}: {comparison}")
+    failed = [comparison for comparison in comparisons if not comparison.holds]
+    if failed:
+        raise DeployError(metrics.drop_message(link.solution_name, link.version_arn, champion_arn, failed))
 
 
 def keep_training(version_arn: str, deps: Deps) -> None:

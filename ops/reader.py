@@ -101,6 +101,16 @@ class PersonalizeReads:
             return {}  # not ACTIVE yet, or gone: the table shows nothing rather than guessing
         return {str(k): float(v) for k, v in found.items()}
 
+    def tags(self, arn: str) -> dict[str, str]:
+        """The resource's tags (the champion record of a version); none when it is gone."""
+        try:
+            found = self.personalize.list_tags_for_resource(resourceArn=arn).get("tags", [])
+        except self.personalize.exceptions.ClientError as exc:
+            if self._not_found(exc):
+                return {}
+            raise
+        return {str(t["tagKey"]): str(t["tagValue"]) for t in found}
+
     def campaign(self, arn: str) -> dict[str, Any] | None:
         try:
             return dict(self.personalize.describe_campaign(campaignArn=arn)["campaign"])

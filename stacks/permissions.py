@@ -9,7 +9,8 @@ call the handlers make against this policy as synthesized):
 - campaign actions (Create/Describe/Update/DeleteCampaign) → `campaign` only (CreateCampaign
   and UpdateCampaign are not authorized against the version they deploy);
 - ListSolutionVersions, TagResource, ListTagsForResource → no resource type: IAM accepts only
-  `*` for them.
+  `*` for them; so does ListCampaigns, granted only when a gate has `max_drop` (the champion
+  is the version the solution's campaigns serve: lambda_handlers/champion.py).
 
 Names: `solution/{project}-*` and `campaign/{project}-*` cover every name this config derives
 (`{project}-{name}`) and every version, in a constant number of characters (one ARN per
@@ -50,6 +51,8 @@ RESOURCELESS_ACTIONS = (
     "personalize:TagResource",  # the notebook version's adoption tag
     "personalize:ListTagsForResource",  # the owner tag: is an existing solution or campaign ours?
 )
+# Finding a training's champion (gates with `max_drop`); also without a resource type.
+CHAMPION_ACTIONS = ("personalize:ListCampaigns",)
 TRAIN_SID = "TrainSolutions"
 SERVE_SID = "ServeCampaigns"
 RESOURCELESS_SID = "ListAndTag"
@@ -75,8 +78,10 @@ def grant_handlers(
     project: str,
     solution_names: Sequence[str],
     campaign_names: Sequence[str],
+    finds_champions: bool = False,
 ) -> None:
-    """Solutions and their versions, campaigns, and the three actions that take no resource ARN."""
+    """Solutions and their versions, campaigns, and the actions that take no resource ARN
+    (ListCampaigns only when `finds_champions`: some gate has `max_drop`)."""
     if solution_names:
         resources: list[str] = []
         for name in name_patterns(project, solution_names):
@@ -86,7 +91,11 @@ def grant_handlers(
             iam.PolicyStatement(sid=TRAIN_SID, actions=list(SOLUTION_ACTIONS), resources=resources)
         )
         role.add_to_principal_policy(
-            iam.PolicyStatement(sid=RESOURCELESS_SID, actions=list(RESOURCELESS_ACTIONS), resources=["*"])
+            iam.PolicyStatement(
+                sid=RESOURCELESS_SID,
+                actions=[*RESOURCELESS_ACTIONS, *(CHAMPION_ACTIONS if finds_champions else ())],
+                resources=["*"],
+            )
         )
     if campaign_names:
         role.add_to_principal_policy(

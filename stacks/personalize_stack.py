@@ -98,6 +98,7 @@ class PersonalizeStack(Stack):
                 project=config.project,
                 solution_names=[s.physical_name for s in self.solutions.values()],
                 campaign_names=[c.physical_name for c in self.campaigns.values()],
+                finds_champions=any(sol.training.compares_with_champion for sol in config.solutions),
             )
         TrainingDashboard(
             self,
@@ -153,7 +154,7 @@ class PersonalizeStack(Stack):
                 solution_arn=solution.solution_arn,
                 trigger=sol.training.trigger,
                 training_mode=sol.training.mode,
-                gates=sol.training.gates,
+                gates=sol.training.gate_specs,
                 solution_name=sol.name,
                 tags=self.config.tags,
             ),

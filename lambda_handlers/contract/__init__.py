@@ -7,7 +7,7 @@ default and docstring is stated once, on its field; the config model reads them 
 
 from lambda_handlers.contract.base import Contract, default_of, doc_of
 from lambda_handlers.contract.campaign import Campaign, CampaignConfig, ItemExploration
-from lambda_handlers.contract.codec import ContractError, Intrinsic, resolved
+from lambda_handlers.contract.codec import ContractError, Gate, Intrinsic, resolved
 from lambda_handlers.contract.data_copy import DataCopy
 from lambda_handlers.contract.solution import API_DEFAULT_SCHEDULE, Solution
 from lambda_handlers.contract.training import TRAINING_MODES, SolutionVersion, TrainingMode, TrainingWait
@@ -20,6 +20,7 @@ __all__ = [
     "Contract",
     "ContractError",
     "DataCopy",
+    "Gate",
     "Intrinsic",
     "ItemExploration",
     "Solution",

@@ -78,11 +78,57 @@ def _object(text: str) -> dict[str, Any]:
     return value
 
 
-def _gates(text: str) -> dict[str, float]:
+@dataclass(frozen=True)
+class Gate:
+    """One metric's gate: a floor (`minimum`) and/or the largest drop below the champion (`max_drop`,
+    an absolute difference in the metric's own units). None = that check is off."""
+
+    minimum: float | None = None
+    max_drop: float | None = None
+
+
+def _number(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ContractError(f"{what} must be a number, not {value!r}")
     try:
-        return {str(name): float(minimum) for name, minimum in _object(text).items()}
-    except (TypeError, ValueError) as exc:
-        raise ContractError(f"must be a JSON object of metric name to minimum number: {exc}") from exc
+        return float(value)
+    except ValueError as exc:
+        raise ContractError(f"{what} must be a number, not {value!r}") from exc
+
+
+def _gate(name: str, value: Any) -> Gate:
+    """A plain number is a minimum (every template written before `max_drop` existed); an object
+    carries `min` and/or `max_drop`."""
+    if not isinstance(value, dict):
+        return Gate(minimum=_number(value, f"gate {name}"))
+    unknown = sorted(set(value) - {"min", "max_drop"})
+    if unknown:
+        raise ContractError(f"gate {name} has unknown keys {unknown}: only min and max_drop")
+    minimum = value.get("min")
+    max_drop = value.get("max_drop")
+    return Gate(
+        minimum=None if minimum is None else _number(minimum, f"gate {name} min"),
+        max_drop=None if max_drop is None else _number(max_drop, f"gate {name} max_drop"),
+    )
+
+
+def _encode_gate(gate: Gate) -> float | dict[str, float]:
+    """The one encoding: a gate with only a minimum stays a plain number, so templates of configs
+    without `max_drop` are byte-identical to those written before it existed (no Update event)."""
+    if gate.max_drop is None and gate.minimum is not None:
+        return gate.minimum
+    encoded = {"min": gate.minimum, "max_drop": gate.max_drop}
+    return {key: value for key, value in encoded.items() if value is not None}
+
+
+def _gates(text: str) -> dict[str, Gate]:
+    try:
+        gates = _object(text)
+    except ContractError as exc:
+        raise ContractError(
+            f"must be a JSON object of metric name to minimum number or {{min, max_drop}}: {exc}"
+        ) from exc
+    return {str(name): _gate(str(name), value) for name, value in gates.items()}
 
 
 def _tags(text: str) -> dict[str, str]:
@@ -99,7 +145,10 @@ BOOL: Codec[bool] = Codec(lambda v: "true" if v else "false", _bool)
 INT: Codec[int] = Codec(str, _int)
 FLOAT: Codec[float] = Codec(str, _float)
 OBJECT: Codec[Mapping[str, Any]] = Codec(lambda v: json.dumps(dict(v), sort_keys=True), _object)
-GATES: Codec[Mapping[str, float]] = Codec(lambda v: json.dumps(dict(v), sort_keys=True), _gates)
+# Metric name → a number (the minimum) or {"min": ..., "max_drop": ...}; see `_encode_gate`.
+GATES: Codec[Mapping[str, Gate]] = Codec(
+    lambda v: json.dumps({name: _encode_gate(gate) for name, gate in v.items()}, sort_keys=True), _gates
+)
 
 
 def json_object(

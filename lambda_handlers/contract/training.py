@@ -28,6 +28,7 @@ from lambda_handlers.contract.codec import (
     TEXT,
     Codec,
     ContractError,
+    Gate,
     Intrinsic,
 )
 
@@ -58,7 +59,10 @@ def _mode() -> Any:
 
 
 def _gates() -> Any:
-    doc = "Minimum metric values; a version below any of them never reaches a campaign."
+    doc = (
+        "Per metric: `min` (a plain number means min) and/or `max_drop`, the largest drop below the "
+        "version the campaigns serve when training starts; a version failing any never reaches a campaign."
+    )
     return prop(SolutionVersionProps.GATES, GATES, doc, {})
 
 
@@ -79,7 +83,7 @@ class SolutionVersion(Contract):
     solution_arn: str | Intrinsic = prop(SolutionVersionProps.SOLUTION_ARN, ARN, "The solution to train.")
     trigger: str = _trigger()
     training_mode: TrainingMode = _mode()
-    gates: Mapping[str, float] = _gates()
+    gates: Mapping[str, Gate] = _gates()
     link_seconds: int = _link_seconds()
     solution_name: str | None = _solution_name()
     tags: Mapping[str, str] = prop(SolutionVersionProps.TAGS, TAGS, "Tags of the version.", {})
@@ -94,7 +98,7 @@ class TrainingWait(Contract):
     )
     trigger: str = _trigger()
     training_mode: TrainingMode = _mode()
-    gates: Mapping[str, float] = _gates()
+    gates: Mapping[str, Gate] = _gates()
     link_seconds: int = _link_seconds()
     link_index: int = prop(TrainingWaitProps.LINK_INDEX, INT, "1-based; the version resource is link 0.")
     is_last: bool = prop(

@@ -144,8 +144,16 @@ def _training_changes(
     return out
 
 
-def _gates(gates: Mapping[str, float]) -> str:
-    return ", ".join(f"{k} ≥ {v}" for k, v in sorted(gates.items())) or "none"
+def _gates(gates: Mapping[str, contract.Gate]) -> str:
+    return ", ".join(_gate(k, v) for k, v in sorted(gates.items())) or "none"
+
+
+def _gate(metric: str, gate: contract.Gate) -> str:
+    """`ndcg ≥ 0.05 and max_drop 0.01 below the serving version`: both checks a gate makes."""
+    checks = [] if gate.minimum is None else [f"≥ {gate.minimum:g}"]
+    if gate.max_drop is not None:
+        checks.append(f"max_drop {gate.max_drop:g} below the serving version")
+    return f"{metric} {' and '.join(checks)}"
 
 
 def retrained_solutions(base: dict[str, Any], head: dict[str, Any]) -> set[str]:

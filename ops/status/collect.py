@@ -6,13 +6,12 @@ campaigns serve, metrics of both and each gate. Per campaign: status, pending up
 version served. Filters and the event tracker; the stack's last failure.
 """
 
-import json
 import statistics
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from lambda_handlers import constants
-from lambda_handlers.constants import CampaignProps, SolutionVersionProps, Status
+from lambda_handlers import constants, contract, metrics
+from lambda_handlers.constants import CampaignProps, Status
 from ops.chain import TrainingChain, chains_by_solution
 from ops.reader import DeployedStack, StackResource, epoch
 from ops.template import props, refs
@@ -42,6 +41,19 @@ class Gate:
 
 
 @dataclass
+class Comparison:
+    """A version against the champion recorded when its training started (gates' `max_drop`)."""
+
+    challenger: str
+    champion: str
+    rows: list[metrics.Comparison]  # one per max_drop gate, in metric-name order
+
+    def verdicts(self) -> list[bool | None]:
+        """Per row: holds, fails, or None while the challenger has no metrics yet (training)."""
+        return [None if row.challenger is None else row.holds for row in self.rows]
+
+
+@dataclass
 class Training:
     version_arn: str
     status: str
@@ -65,8 +77,8 @@ class SolutionStatus:
     served_version: str | None  # the version the campaigns serve (None: no campaign)
     metrics: dict[str, dict[str, float]] = field(default_factory=dict)  # version ARN → metrics
     gates: list[Gate] = field(default_factory=list)  # of the newest version (training or served)
-    # Champion/challenger comparison (issue 12 item 3): filled once gates carry `max_drop`.
-    comparison: dict[str, Any] | None = None
+    # The newest version against its champion; None without max_drop gates or champion record.
+    comparison: Comparison | None = None
 
 
 @dataclass
@@ -108,6 +120,11 @@ class Report:
         for solution, original in zip(data["solutions"], self.solutions, strict=True):
             for gate, gate_obj in zip(solution["gates"], original.gates, strict=True):
                 gate["holds"] = gate_obj.holds
+            if original.comparison is not None:
+                rows = zip(solution["comparison"]["rows"], original.comparison.rows, strict=True)
+                for (row, row_obj), verdict in zip(rows, original.comparison.verdicts(), strict=True):
+                    row["drop"] = row_obj.drop
+                    row["holds"] = verdict
         return data
 
 
@@ -120,14 +137,34 @@ def training_seconds(versions: list[dict[str, Any]]) -> list[float]:
     ]
 
 
-def _gates(template_resources: dict[str, Any], chain: TrainingChain, metrics: dict[str, float]) -> list[Gate]:
+def _declared_gates(template_resources: dict[str, Any], chain: TrainingChain) -> dict[str, contract.Gate]:
+    """The gates the deployed template gives the chain (decoded as the handlers decode them)."""
     try:
-        declared = json.loads(
-            str(props(template_resources.get(chain.version)).get(SolutionVersionProps.GATES) or "{}")
-        )
-    except ValueError:
-        declared = {}
-    return [Gate(metric=k, minimum=float(v), value=metrics.get(k)) for k, v in sorted(declared.items())]
+        spec = contract.SolutionVersion.from_properties(props(template_resources.get(chain.version)))
+    except (contract.ContractError, KeyError, TypeError):
+        return {}
+    return dict(spec.gates)
+
+
+def _gates(declared: dict[str, contract.Gate], values: dict[str, float]) -> list[Gate]:
+    return [
+        Gate(metric=name, minimum=gate.minimum, value=values.get(name))
+        for name, gate in sorted(declared.items())
+        if gate.minimum is not None
+    ]
+
+
+def _comparison(
+    stack: DeployedStack, version: str | None, declared: dict[str, contract.Gate], values: dict[str, float]
+) -> Comparison | None:
+    """The version's `max_drop` gates against the champion its training recorded (its tag)."""
+    if version is None or not any(gate.max_drop is not None for gate in declared.values()):
+        return None
+    champion = stack.personalize.tags(version).get(constants.CHAMPION_TAG)
+    if not champion:
+        return None
+    rows = metrics.comparisons(values, stack.personalize.metrics(champion), declared)
+    return Comparison(challenger=version, champion=champion, rows=rows)
 
 
 def _training(
@@ -181,7 +218,8 @@ def collect(stack: DeployedStack) -> Report:
         deployed = live[chain.version].held_version if chain.version in live and not training else None
         newest = training.version_arn if training else deployed or served
         shown = dict.fromkeys(a for a in (newest, served) if a)
-        metrics = {arn: stack.personalize.metrics(arn) for arn in shown}
+        values = {arn: stack.personalize.metrics(arn) for arn in shown}
+        declared = _declared_gates(resources, chain)
         solutions.append(
             SolutionStatus(
                 logical_id=solution_lid,
@@ -189,8 +227,9 @@ def collect(stack: DeployedStack) -> Report:
                 auto_training=described.get("performAutoTraining"),
                 training=training,
                 served_version=served,
-                metrics=metrics,
-                gates=_gates(resources, chain, metrics.get(newest or "", {})),
+                metrics=values,
+                gates=_gates(declared, values.get(newest or "", {})),
+                comparison=_comparison(stack, newest, declared, values.get(newest or "", {})),
             )
         )
     filters = {

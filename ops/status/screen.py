@@ -5,7 +5,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from ops.status.collect import NOTEBOOK_METRICS, Report, SolutionStatus, Training
+from ops.status.collect import NOTEBOOK_METRICS, Comparison, Report, SolutionStatus, Training
 
 
 def duration(seconds: float | None) -> str:
@@ -55,10 +55,39 @@ def _metrics(solution: SolutionStatus) -> Table:
         gate = gates.get(name)
         verdict = ""
         if gate:
-            verdict = (
-                f"≥ {gate.minimum}: " + {True: "holds", False: "FAILS", None: "not measured"}[gate.holds]
-            )
+            verdict = f"≥ {gate.minimum}: " + VERDICTS[gate.holds]
         table.add_row(name, *values, verdict)
+    return table
+
+
+def value(number: float | None) -> str:
+    return "-" if number is None else f"{number:.4f}"
+
+
+VERDICTS = {True: "holds", False: "FAILS", None: "not measured"}
+
+
+def comparison_table(comparison: Comparison) -> Table:
+    """Each `max_drop` gate: the challenger's value, the champion's, the drop and the verdict."""
+    table = Table(
+        "gate",
+        f"challenger {short(comparison.challenger)}",
+        f"champion {short(comparison.champion)}",
+        "drop",
+        "max_drop",
+        "",
+        box=None,
+        title="against the version served when training started",
+    )
+    for row, verdict in zip(comparison.rows, comparison.verdicts(), strict=True):
+        table.add_row(
+            row.metric,
+            value(row.challenger),
+            value(row.champion),
+            value(row.drop),
+            f"{row.max_drop:g}",
+            VERDICTS[verdict],
+        )
     return table
 
 
@@ -78,6 +107,8 @@ def render(report: Report) -> RenderableType:
         parts.append(Text(f"serving: {short(solution.served_version)}"))
         if solution.metrics:
             parts.append(_metrics(solution))
+        if solution.comparison:
+            parts.append(comparison_table(solution.comparison))
     if report.campaigns:
         table = Table("campaign", "status", "min TPS", "serves", "pending update", title="\nCampaigns")
         for c in report.campaigns:

@@ -22,6 +22,8 @@ def field_path(loc: tuple[int | str, ...]) -> str:
     """pydantic's error location as the config's field path: `solutions[0].training.gates`."""
     out = ""
     for part in loc:
+        if isinstance(part, str) and part.startswith("("):
+            continue  # a tagged union's branch (model.GateValue), not a field
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 

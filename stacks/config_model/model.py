@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from lambda_handlers import contract
 from stacks.config_model.recipes import METRIC_NAMES, RECIPES, recipe_named
@@ -92,21 +92,68 @@ class AutoTraining(_Strict):
         return value
 
 
+class Gate(_Strict):
+    """A gate in full: a floor, a largest drop below the serving version, or both."""
+
+    # An editor refuses `{}` as the model does (`_something`).
+    model_config = ConfigDict(**_Strict.model_config, json_schema_extra={"minProperties": 1})
+
+    minimum: float | None = Field(default=None, alias="min")
+    """The lowest value a new version may have (what a plain number means)."""
+    max_drop: Annotated[float, Field(ge=0)] | None = None
+    """How far, in the metric's own units, a new version may fall below its champion: the version
+    the solution's campaigns serve when its training starts. The first training of a solution
+    has no champion and checks `min` only."""
+
+    @model_validator(mode="after")
+    def _something(self) -> "Gate":
+        if self.minimum is None and self.max_drop is None:
+            raise ValueError("set min, max_drop or both (a plain number means min)")
+        return self
+
+    def to_contract(self) -> contract.Gate:
+        return contract.Gate(minimum=self.minimum, max_drop=self.max_drop)
+
+
+def _gate_form(value: Any) -> str:
+    """Which form a gate is written in, so an error names only that form's problem."""
+    return "(object)" if isinstance(value, dict | Gate) else "(number)"
+
+
+# Tags in parentheses name a union branch, not a field: `loader.field_path` leaves them out.
+GateValue = Annotated[
+    Annotated[float, Tag("(number)")] | Annotated[Gate, Tag("(object)")], Discriminator(_gate_form)
+]
+
+
 class Training(_Strict):
     """How the deploy trains a solution version and waits for it."""
 
     mode: contract.TrainingMode = _as_in(contract.SolutionVersion, "training_mode")
     trigger: Annotated[str, Field(min_length=1, max_length=100)] = _as_in(contract.SolutionVersion, "trigger")
     max_wait_minutes: Annotated[int, Field(ge=30, le=720)] = _as_in(contract.TrainingWait, "max_wait_minutes")
-    gates: dict[str, float] = _as_in(contract.SolutionVersion, "gates")
+    gates: dict[str, GateValue] = _as_in(contract.SolutionVersion, "gates")
 
     @field_validator("gates")
     @classmethod
-    def _known_metrics(cls, gates: dict[str, float]) -> dict[str, float]:
+    def _known_metrics(cls, gates: dict[str, float | Gate]) -> dict[str, float | Gate]:
         unknown = sorted(set(gates) - set(METRIC_NAMES))
         if unknown:
             raise ValueError(f"unknown metric {', '.join(unknown)}; use one of: {', '.join(METRIC_NAMES)}")
         return gates
+
+    @property
+    def compares_with_champion(self) -> bool:
+        """Some gate has `max_drop`: each training records the version serving when it starts."""
+        return any(gate.max_drop is not None for gate in self.gate_specs.values())
+
+    @property
+    def gate_specs(self) -> dict[str, contract.Gate]:
+        """The gates as the contract carries them: a plain number is `min`."""
+        return {
+            name: gate.to_contract() if isinstance(gate, Gate) else contract.Gate(minimum=gate)
+            for name, gate in self.gates.items()
+        }
 
 
 class Solution(_Strict):

@@ -37,7 +37,11 @@ def test_a_campaign_travels_as_the_templates_strings_and_back():
 
 def test_the_training_properties_keep_their_template_order_and_encoding():
     link = contract.TrainingWait(
-        solution_version_arn="arn:v", link_index=4, is_last=True, link_seconds=1200, gates={"coverage": 0.1}
+        solution_version_arn="arn:v",
+        link_index=4,
+        is_last=True,
+        link_seconds=1200,
+        gates={"coverage": contract.Gate(minimum=0.1)},
     )
     assert list(link.to_properties().items()) == [
         ("SolutionVersionArn", "arn:v"),

@@ -2,6 +2,7 @@ import json
 import re
 
 from lambda_handlers import constants, metrics, names
+from lambda_handlers.contract import Gate
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-_]*$")
 
@@ -37,12 +38,13 @@ def test_is_ours_recognises_cdk_names_only():
 
 def test_gates_pass_when_every_metric_meets_its_minimum():
     # GIVEN metrics at or above every minimum WHEN gated THEN no failure
-    assert metrics.failed_gates({"coverage": 0.5, "precision_at_10": 0.1}, {"coverage": 0.5}) == []
+    gates = {"coverage": Gate(minimum=0.5)}
+    assert metrics.failed_gates({"coverage": 0.5, "precision_at_10": 0.1}, gates) == []
 
 
 def test_fails_when_a_metric_is_below_its_gate_and_names_value_and_threshold():
     # GIVEN NDCG@10 below its minimum WHEN gated THEN the message names the value and threshold
-    gates = {"normalized_discounted_cumulative_gain_at_10": 0.05}
+    gates = {"normalized_discounted_cumulative_gain_at_10": Gate(minimum=0.05)}
     failures = metrics.failed_gates({"normalized_discounted_cumulative_gain_at_10": 0.0312}, gates)
     message = metrics.gate_message("shop-up", "arn:v1", failures)
     assert message == (
@@ -53,7 +55,7 @@ def test_fails_when_a_metric_is_below_its_gate_and_names_value_and_threshold():
 
 def test_fails_when_a_gated_metric_is_missing():
     # GIVEN empty metrics WHEN a gate exists THEN it fails as missing
-    failures = metrics.failed_gates({}, {"coverage": 0.1})
+    failures = metrics.failed_gates({}, {"coverage": Gate(minimum=0.1)})
     assert [str(f) for f in failures] == ["coverage = missing < 0.1"]
 
 
