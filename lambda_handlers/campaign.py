@@ -26,7 +26,7 @@ from lambda_handlers.events import (
     respond,
 )
 from lambda_handlers.kernel import deletion, ownership, status
-from lambda_handlers.kernel.client_errors import not_found
+from lambda_handlers.kernel.client_errors import group_quota, not_found, over_quota
 
 if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
@@ -143,18 +143,19 @@ def _create(event: Event, deps: Deps, spec: contract.Campaign, desired: Desired)
     tags = ownership.api_tags(spec.tags, event)
     if tags:
         optional["tags"] = tags
-    taken = ownership.create_or_take_over(
-        deps,
-        event,
-        kind="campaign",
-        existing_arn=arns.sibling(desired.version_arn, "campaign", spec.name),
-        create=lambda: deps.personalize.create_campaign(
-            name=spec.name,
-            solutionVersionArn=desired.version_arn,
-            minProvisionedTPS=desired.min_tps,
-            **optional,
-        )["campaignArn"],
-    )
+    with over_quota(f"campaign {spec.name}", "create it", group_quota("quotas.campaigns", "campaigns")):
+        taken = ownership.create_or_take_over(
+            deps,
+            event,
+            kind="campaign",
+            existing_arn=arns.sibling(desired.version_arn, "campaign", spec.name),
+            create=lambda: deps.personalize.create_campaign(
+                name=spec.name,
+                solutionVersionArn=desired.version_arn,
+                minProvisionedTPS=desired.min_tps,
+                **optional,
+            )["campaignArn"],
+        )
     if not taken.created:
         reconcile_once(deps, taken.arn, desired)
     return respond(taken.physical_id, {Attr.CAMPAIGN_ARN: taken.arn})

@@ -24,7 +24,7 @@ from lambda_handlers.events import (
     respond,
 )
 from lambda_handlers.kernel import deletion, ownership, status
-from lambda_handlers.kernel.client_errors import not_found
+from lambda_handlers.kernel.client_errors import group_quota, not_found, over_quota
 from lambda_handlers.training_status import is_training
 
 if TYPE_CHECKING:
@@ -115,20 +115,21 @@ def create_or_adopt(event: Event, deps: Deps, spec: contract.Solution) -> OnEven
     tags = ownership.api_tags(spec.tags, event)
     if tags:
         optional["tags"] = tags
-    taken = ownership.create_or_take_over(
-        deps,
-        event,
-        kind="solution",
-        existing_arn=arns.sibling(group, "solution", spec.name),
-        create=lambda: deps.personalize.create_solution(
-            name=spec.name,
-            datasetGroupArn=group,
-            recipeArn=spec.recipe_arn,
-            performHPO=spec.perform_hpo,
-            performAutoTraining=desired.enabled,
-            **optional,
-        )["solutionArn"],
-    )
+    with over_quota(f"solution {spec.name}", "create it", group_quota("quotas.solutions", "solutions")):
+        taken = ownership.create_or_take_over(
+            deps,
+            event,
+            kind="solution",
+            existing_arn=arns.sibling(group, "solution", spec.name),
+            create=lambda: deps.personalize.create_solution(
+                name=spec.name,
+                datasetGroupArn=group,
+                recipeArn=spec.recipe_arn,
+                performHPO=spec.perform_hpo,
+                performAutoTraining=desired.enabled,
+                **optional,
+            )["solutionArn"],
+        )
     if not taken.created:
         _take_over(deps, taken.arn, spec, group=group, desired=desired)
     return respond(taken.physical_id, _data(taken.physical_id))

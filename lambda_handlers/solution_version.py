@@ -15,7 +15,7 @@ from lambda_handlers.constants import Attr
 from lambda_handlers.errors import ALREADY_EXISTS, IN_USE, NOT_FOUND, DeployError
 from lambda_handlers.events import DELETE, Event, IsCompleteResponse, OnEventResponse, complete, respond
 from lambda_handlers.kernel import deletion
-from lambda_handlers.kernel.client_errors import ignoring, raising
+from lambda_handlers.kernel.client_errors import TRAINING_QUOTA, ignoring, over_quota, raising
 from lambda_handlers.kernel.ownership import tags_of
 
 if TYPE_CHECKING:
@@ -144,8 +144,9 @@ def start_training(
             "finished, or deploy with the trigger it was made for"
         ),
     )
+    quota = over_quota(f"solution {arns.solution_name(solution_arn)}", "start training", TRAINING_QUOTA)
     created = None
-    with ignoring(ALREADY_EXISTS), busy:
+    with ignoring(ALREADY_EXISTS), busy, quota:
         if tags:
             created = client.create_solution_version(
                 solutionArn=solution_arn, trainingMode=mode, name=name, tags=tags
