@@ -3,6 +3,12 @@
 Physical id = campaign ARN, or `adopted:` + ARN for a campaign that existed before (released on
 Delete, never deleted); see `kernel.ownership`. onEvent makes at most one write; isComplete polls
 and re-issues UpdateCampaign until the campaign serves the desired state or the update for it fails.
+
+Reconcile (`kernel.gone`): an Update that finds its campaign deleted by hand creates it again as
+declared, as ours (owner tag, plain ARN: deleted with the stack), even if the deleted one was
+adopted; CloudFormation then Deletes the old `adopted:` id, which releases nothing. A rollback
+Update that finds it gone writes nothing. A campaign whose solution is gone fails saying how to
+recover.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from lambda_handlers import arns, contract
 from lambda_handlers.constants import Attr
-from lambda_handlers.errors import DeployError
+from lambda_handlers.errors import NOT_FOUND, DeployError
 from lambda_handlers.events import (
     CREATE,
     DELETE,
@@ -25,8 +31,8 @@ from lambda_handlers.events import (
     not_complete,
     respond,
 )
-from lambda_handlers.kernel import deletion, ownership, status
-from lambda_handlers.kernel.client_errors import group_quota, not_found, over_quota
+from lambda_handlers.kernel import deletion, gone, ownership, status
+from lambda_handlers.kernel.client_errors import group_quota, ignoring, not_found, over_quota
 
 if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
@@ -103,13 +109,23 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
     if event.request_type == CREATE or event.old_spec(contract.Campaign).name != spec.name:
         return _create(event, deps, spec, desired)
     arn = arns.strip_adopted(event.physical_id)
-    reconcile_once(deps, arn, desired)
+    campaign = _find(deps, arn)
+    if campaign is None:
+        skipped = gone.nothing_to_roll_back(deps, event, f"campaign {arn}")
+        if skipped is not None:
+            return skipped
+        deps.log(f"campaign {arn} no longer exists (deleted outside the stack): creating it as declared")
+        return _create(event, deps, spec, desired)
+    if status.is_idle(campaign, UPDATE_KEY) and differences(desired, campaign):
+        _update(deps, arn, desired)
     return respond(event.physical_id, {Attr.CAMPAIGN_ARN: arn})
 
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
     if event.request_type == DELETE:
         return deletion.delete_progress(event, deps, status_of=_campaign_status, start=_delete_campaign)
+    if gone.rolled_back_nothing(event):
+        return complete()
     spec = event.spec(contract.Campaign)
     arn = arns.strip_adopted(event.physical_id)
     desired = Desired.of(spec)
@@ -143,7 +159,8 @@ def _create(event: Event, deps: Deps, spec: contract.Campaign, desired: Desired)
     tags = ownership.api_tags(spec.tags, event)
     if tags:
         optional["tags"] = tags
-    with over_quota(f"campaign {spec.name}", "create it", group_quota("quotas.campaigns", "campaigns")):
+    quota = over_quota(f"campaign {spec.name}", "create it", group_quota("quotas.campaigns", "campaigns"))
+    with quota, gone.solution_required(deps, arns.solution_of_version(desired.version_arn)):
         taken = ownership.create_or_take_over(
             deps,
             event,
@@ -165,14 +182,16 @@ def _update(deps: Deps, arn: str, desired: Desired) -> None:
     optional: dict[str, Any] = {}
     if desired.config:
         optional["campaignConfig"] = desired.config
-    if status.write(
-        lambda: deps.personalize.update_campaign(
-            campaignArn=arn,
-            solutionVersionArn=desired.version_arn,
-            minProvisionedTPS=desired.min_tps,
-            **optional,
+    with gone.solution_required(deps, arns.solution_of_version(desired.version_arn)):
+        written = status.write(
+            lambda: deps.personalize.update_campaign(
+                campaignArn=arn,
+                solutionVersionArn=desired.version_arn,
+                minProvisionedTPS=desired.min_tps,
+                **optional,
+            )
         )
-    ):
+    if written:
         deps.log(f"updating campaign {arn}: {json.dumps(desired.__dict__, sort_keys=True)}")
 
 
@@ -180,6 +199,13 @@ def _describe(deps: Deps, arn: str, what: str) -> dict[str, Any]:
     with not_found(what, arn):
         campaign = deps.personalize.describe_campaign(campaignArn=arn)["campaign"]
     return dict(campaign)
+
+
+def _find(deps: Deps, arn: str) -> dict[str, Any] | None:
+    """The campaign, or None when it is gone (deleted outside the stack)."""
+    with ignoring(NOT_FOUND):
+        return dict(deps.personalize.describe_campaign(campaignArn=arn)["campaign"])
+    return None
 
 
 def _campaign_status(deps: Deps, arn: str) -> str | None:

@@ -23,7 +23,7 @@ from lambda_handlers.events import (
     not_complete,
     respond,
 )
-from lambda_handlers.kernel import deletion, ownership, status
+from lambda_handlers.kernel import deletion, gone, ownership, status
 from lambda_handlers.kernel.client_errors import group_quota, not_found, over_quota
 from lambda_handlers.training_status import is_training
 
@@ -74,15 +74,23 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
                 f"solution {spec.name}: {contract.Solution.prop_name(field)} cannot change on an existing "
                 "solution; give the solution a new name to create a new one"
             )
+    arn = arns.strip_adopted(event.physical_id)
+    if not gone.solution_exists(deps, arn):
+        skipped = gone.nothing_to_roll_back(deps, event, f"solution {arn}")
+        if skipped is not None:
+            return {**skipped, "Data": {**_data(event.physical_id), **skipped["Data"]}}
+        raise gone.SolutionGoneError(arn)
     desired = AutoTraining.declared(spec)
     if AutoTraining.declared(old) != desired:
-        _update_auto_training(deps, arns.strip_adopted(event.physical_id), desired)
+        _update_auto_training(deps, arn, desired)
     return respond(event.physical_id, _data(event.physical_id))
 
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
     if event.request_type == DELETE:
         return deletion.delete_progress(event, deps, status_of=_solution_status, start=_stop_and_delete)
+    if gone.rolled_back_nothing(event):
+        return complete()
     spec = event.spec(contract.Solution)
     arn = arns.strip_adopted(event.physical_id)
     what = f"solution {spec.name or arn}"

@@ -167,9 +167,7 @@ def refusal(kind: str, arn: str, value: str, event: Event) -> str:
     name = arns.resource_path(arn)[1]
     found = owner_of(value)
     if found is None:
-        return (
-            f"{kind} {name} belongs to another stack (owner tag {value}); give this one another name"
-        )
+        return f"{kind} {name} belongs to another stack (owner tag {value}); give this one another name"
     if found.stack_name != event.stack_name:
         return (
             f"{kind} {name} belongs to stack {found.stack_name} (logical id {found.logical_id}); "

@@ -1,5 +1,5 @@
-import re
 import json
+import re
 from dataclasses import replace
 from typing import Any
 

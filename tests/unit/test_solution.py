@@ -1,5 +1,5 @@
-import re
 import json
+import re
 from typing import Any
 
 import pytest
@@ -112,7 +112,11 @@ def test_a_duplicated_create_continues_with_its_own_solution_and_the_delete_dele
 @pytest.mark.parametrize(
     ("stack_id", "logical_id", "expected"),
     [
-        (STACK_ID.replace("/app/", "/other-app/"), "Resource", "belongs to stack other-app (logical id Resource)"),
+        (
+            STACK_ID.replace("/app/", "/other-app/"),
+            "Resource",
+            "belongs to stack other-app (logical id Resource)",
+        ),
         (STACK_ID, "OtherSolution", "belongs to this stack as OtherSolution, not Resource"),
     ],
     ids=["another-stack", "another-logical-id"],

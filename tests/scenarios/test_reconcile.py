@@ -1,0 +1,86 @@
+"""Reconcile against what Personalize has: things deleted by hand, foreign owners, bounded deletes,
+adopted campaigns moved back, retained stack deletes (issue 10 items 4, 6-8; issue 11 item 1)."""
+
+from __future__ import annotations
+
+import copy
+from functools import cache
+from typing import Any, Final
+
+from lambda_handlers import constants
+from tests.scenarios.world import (
+    CAMPAIGN,
+    CAMPAIGN_NAME,
+    PR_SOLUTION_NAME,
+    UP_SOLUTION_NAME,
+    World,
+    arn,
+    templates,
+)
+from tests.support import synth
+
+CAMPAIGN_ARN: Final = arn("campaign", CAMPAIGN_NAME)
+UP_SOLUTION_ARN: Final = arn("solution", UP_SOLUTION_NAME)
+PR_SOLUTION_ARN: Final = arn("solution", PR_SOLUTION_NAME)
+PR_VERSION: Final = "TrainingPersonalizedRankingVersion"
+STACK: Final = "TestStack"  # the simulator's stack name
+
+
+def _variant(edit: Any) -> dict[str, Any]:
+    raw = copy.deepcopy(synth.default_raw_config())
+    edit(raw)
+    return synth.template(synth.write_config(raw))
+
+
+@cache
+def pr_trigger_changed() -> dict[str, Any]:
+    """The personalized-ranking solution retrains (trigger v1 → v2)."""
+
+    def edit(raw: dict[str, Any]) -> None:
+        raw["solutions"][1]["training"] = {**raw["solutions"][1].get("training", {}), "trigger": "v2"}
+
+    return _variant(edit)
+
+
+def owner(world: World, resource_arn: str) -> str | None:
+    tags = world.admin.list_tags_for_resource(resourceArn=resource_arn)["tags"]
+    return next((t["tagValue"] for t in tags if t["tagKey"] == constants.OWNER_TAG), None)
+
+
+def test_a_campaign_deleted_by_hand_is_created_again_by_the_next_update(deployed: World) -> None:
+    # GIVEN a deployed stack whose campaign someone deleted in the console
+    deployed.delete_by_hand(CAMPAIGN_ARN)
+    mark = deployed.mark()
+    # WHEN the next deploy changes the campaign's min TPS
+    result = deployed.deploy(templates.tps_changed())
+    # THEN the update succeeds, the campaign is back with the declared TPS, owned by this stack
+    assert result.status == "UPDATE_COMPLETE", result.failure
+    campaign = deployed.campaign(CAMPAIGN_ARN)
+    assert (campaign["status"], campaign["minProvisionedTPS"]) == ("ACTIVE", 2)
+    assert owner(deployed, CAMPAIGN_ARN) == f"{STACK}/{CAMPAIGN}"
+    # AND it cost one CreateCampaign and nothing else that writes
+    assert [c.operation for c in deployed.mutations(mark)] == ["CreateCampaign"]
+    # AND the stack's delete deletes it
+    assert deployed.sim.delete().status == "DELETE_COMPLETE"
+    assert not deployed.fake.exists(CAMPAIGN_ARN)
+
+
+def test_fails_when_a_solution_was_deleted_by_hand_and_the_rollback_completes(deployed: World) -> None:
+    # GIVEN a deployed stack whose personalized-ranking solution someone deleted in the console
+    deployed.delete_by_hand(PR_SOLUTION_ARN)
+    mark = deployed.mark()
+    # WHEN the next deploy changes that solution's trigger
+    result = deployed.deploy(pr_trigger_changed())
+    # THEN the update fails with one line saying what is gone and how to recover; the rollback
+    # finds nothing to go back to and completes without a write
+    assert result.status == "UPDATE_ROLLBACK_COMPLETE"
+    assert result.failure is not None and result.failure.logical_id == PR_VERSION
+    assert result.failure.message.startswith(
+        f"solution {PR_SOLUTION_NAME} no longer exists ({PR_SOLUTION_ARN}): it was deleted outside "
+        "this stack, which cannot rebuild it in place; give the solution another physical_name and "
+        "deploy, or delete the stack and deploy it again"
+    )
+    assert deployed.mutations(mark) == []
+    assert any("nothing to go back to" in line for line in deployed.sim.logs)
+    # AND the campaign of the other solution still serves
+    assert deployed.campaign(CAMPAIGN_ARN)["status"] == "ACTIVE"
