@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from lambda_handlers import arns, contract
-from lambda_handlers.constants import Attr
+from lambda_handlers.constants import DELETE_IN_USE_SECONDS, Attr
 from lambda_handlers.errors import NOT_FOUND, DeployError
 from lambda_handlers.events import (
     CREATE,
@@ -123,7 +123,9 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
     if event.request_type == DELETE:
-        return deletion.delete_progress(event, deps, status_of=_campaign_status, start=_delete_campaign)
+        return deletion.delete_progress(
+            event, deps, status_of=_campaign_status, start=_delete_campaign, blocked=_why_in_use
+        )
     if gone.rolled_back_nothing(event):
         return complete()
     spec = event.spec(contract.Campaign)
@@ -206,6 +208,17 @@ def _find(deps: Deps, arn: str) -> dict[str, Any] | None:
     with ignoring(NOT_FOUND):
         return dict(deps.personalize.describe_campaign(campaignArn=arn)["campaign"])
     return None
+
+
+def _why_in_use(deps: Deps, arn: str, event: Event) -> str:
+    """Why Personalize still refuses DeleteCampaign (a create or an update that does not end)."""
+    campaign = _describe(deps, arn, f"campaign {arn}")
+    update = status.latest_update(campaign, UPDATE_KEY)
+    return (
+        f"campaign {campaign.get('name') or arn} cannot be deleted: Personalize still answers ResourceInUse "
+        f"after {DELETE_IN_USE_SECONDS // 60} min (status {campaign.get('status')}, latest update "
+        f"{update.get('status') or 'none'}); retry once it is ACTIVE"
+    )
 
 
 def _campaign_status(deps: Deps, arn: str) -> str | None:

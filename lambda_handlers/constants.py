@@ -129,6 +129,10 @@ PROVIDER_TOTAL_TIMEOUT_SECONDS: Final = 3600
 QUERY_INTERVAL_SECONDS: Final = 30
 LINK_MARGIN_SECONDS: Final = 300
 LINK_SECONDS: Final = PROVIDER_TOTAL_TIMEOUT_SECONDS - LINK_MARGIN_SECONDS
+# How long a delete waits out ResourceInUse (a version stopping, a campaign update ending) before
+# it fails naming what holds the resource: well inside the Provider's timeout, well past the
+# minutes a stopping version or a campaign update takes.
+DELETE_IN_USE_SECONDS: Final = 900
 
 # Embedded-metric namespace the handlers log solution metrics under (dashboard reads it).
 METRICS_NAMESPACE: Final = "PersonalizeCdk/SolutionMetrics"

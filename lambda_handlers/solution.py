@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lambda_handlers import arns, contract
-from lambda_handlers.constants import Attr, Status
-from lambda_handlers.errors import DeployError
+from lambda_handlers.constants import DELETE_IN_USE_SECONDS, OWNER_TAG, Attr, Status
+from lambda_handlers.errors import NOT_FOUND, DeployError
 from lambda_handlers.events import (
     CREATE,
     DELETE,
@@ -24,7 +24,7 @@ from lambda_handlers.events import (
     respond,
 )
 from lambda_handlers.kernel import deletion, gone, ownership, status
-from lambda_handlers.kernel.client_errors import group_quota, not_found, over_quota
+from lambda_handlers.kernel.client_errors import group_quota, ignoring, not_found, over_quota
 from lambda_handlers.training_status import is_training
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
 
 UPDATE_KEY = "latestSolutionUpdate"
+STOPPING = "CREATE STOPPING"  # a stopped version passes through it (API reference, SolutionVersion)
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,9 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
     if event.request_type == DELETE:
-        return deletion.delete_progress(event, deps, status_of=_solution_status, start=_stop_and_delete)
+        return deletion.delete_progress(
+            event, deps, status_of=_solution_status, start=_stop_and_delete, blocked=why_in_use
+        )
     if gone.rolled_back_nothing(event):
         return complete()
     spec = event.spec(contract.Solution)
@@ -189,6 +192,38 @@ def _stop_and_delete(deps: Deps, arn: str) -> None:
                     _stop(deps, summary["solutionVersionArn"])
         client.delete_solution(solutionArn=arn)
         deps.log(f"deleting solution {arn}")
+
+
+def why_in_use(deps: Deps, arn: str, event: Event) -> str:
+    """Why Personalize still refuses DeleteSolution: a campaign serving one of its versions (whose,
+    by its owner tag), else a version still training or stopping."""
+    name = arns.solution_name(arn)
+    prefix = f"solution {name} cannot be deleted"
+    for page in deps.personalize.get_paginator("list_campaigns").paginate(solutionArn=arn):
+        for summary in page.get("campaigns", []):
+            campaign_arn = summary["campaignArn"]
+            with ignoring(NOT_FOUND):
+                campaign = deps.personalize.describe_campaign(campaignArn=campaign_arn)["campaign"]
+                found = ownership.owner_of(ownership.tags_of(deps, campaign_arn).get(OWNER_TAG))
+                managed = (
+                    f"managed by this stack as {found.logical_id}"
+                    if found is not None and found.stack_name == event.stack_name
+                    else "not managed by this stack"
+                )
+                return (
+                    f"{prefix}: campaign {campaign.get('name') or campaign_arn} ({managed}) serves its "
+                    f"version {campaign.get('solutionVersionArn')}; delete or move that campaign, then retry"
+                )
+    for listed in deps.personalize.get_paginator("list_solution_versions").paginate(solutionArn=arn):
+        for version in listed.get("solutionVersions", []):
+            busy = version.get("status")
+            if busy in (*Status.CREATING, STOPPING):
+                return (
+                    f"{prefix}: its version {version['solutionVersionArn']} is still {busy}; "
+                    "stop it (StopSolutionVersionCreation) or let it finish, then retry"
+                )
+    minutes = DELETE_IN_USE_SECONDS // 60
+    return f"{prefix}: Personalize still answers ResourceInUse after {minutes} min; retry once it is idle"
 
 
 def _stop(deps: Deps, version_arn: str) -> None:

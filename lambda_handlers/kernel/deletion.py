@@ -2,6 +2,9 @@
 
 onEvent starts the delete; isComplete polls until Personalize says ResourceNotFound, starting it
 again while the resource is busy (ResourceInUse right after a version stopped or an update).
+That wait is bounded (`constants.DELETE_IN_USE_SECONDS` from onEvent, a `wait.Budget`): past it,
+the delete fails with the real cause (`Blocked`: e.g. a campaign this stack does not manage
+serves one of the solution's versions), instead of polling until CloudFormation's timeout.
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from lambda_handlers import arns
-from lambda_handlers.constants import Status
-from lambda_handlers.errors import IN_USE, NOT_FOUND
+from lambda_handlers.constants import DELETE_IN_USE_SECONDS, Attr, Status
+from lambda_handlers.errors import IN_USE, NOT_FOUND, DeployError
 from lambda_handlers.events import Event, IsCompleteResponse, OnEventResponse, complete, not_complete, respond
 from lambda_handlers.kernel.client_errors import ignoring
+from lambda_handlers.kernel.wait import Budget
 
 if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
@@ -22,6 +26,7 @@ if TYPE_CHECKING:
 
 StartDelete = Callable[["Deps", str], None]
 StatusOf = Callable[["Deps", str], "str | None"]
+Blocked = Callable[["Deps", str, Event], str]  # why a delete is still refused: one line, the way out
 
 
 def on_delete(event: Event, deps: Deps, *, kind: str, start: StartDelete) -> OnEventResponse:
@@ -30,17 +35,21 @@ def on_delete(event: Event, deps: Deps, *, kind: str, start: StartDelete) -> OnE
         deps.log(f"releasing adopted {kind} {arns.strip_adopted(event.physical_id)} (not deleted)")
     elif arns.is_arn(event.physical_id):
         start(deps, event.physical_id)
-    return respond(event.physical_id)
+    return respond(event.physical_id, {Attr.STARTED_AT: str(int(deps.now()))})
 
 
 def delete_progress(
-    event: Event, deps: Deps, *, status_of: StatusOf, start: StartDelete
+    event: Event, deps: Deps, *, status_of: StatusOf, start: StartDelete, blocked: Blocked
 ) -> IsCompleteResponse:
-    """Complete once the resource is gone; re-start a delete that Personalize refused as busy."""
+    """Complete once the resource is gone; re-start a delete that Personalize refused as busy,
+    until the budget is spent: then fail with `blocked`'s cause."""
     if arns.is_adopted(event.physical_id) or not arns.is_arn(event.physical_id):
         return complete()
+    budget = Budget(float(event.data.get(Attr.STARTED_AT) or deps.now()), DELETE_IN_USE_SECONDS)
     with ignoring(NOT_FOUND):
         if status_of(deps, event.physical_id) not in Status.DELETING:
+            if budget.spent(deps.now()):
+                raise DeployError(blocked(deps, event.physical_id, event))
             start(deps, event.physical_id)
         return not_complete()
     return complete()

@@ -11,6 +11,7 @@ from lambda_handlers import constants
 from tests.scenarios.world import (
     CAMPAIGN,
     CAMPAIGN_NAME,
+    UP_SOLUTION,
     PR_SOLUTION_NAME,
     UP_SOLUTION_NAME,
     World,
@@ -84,3 +85,28 @@ def test_fails_when_a_solution_was_deleted_by_hand_and_the_rollback_completes(de
     assert any("nothing to go back to" in line for line in deployed.sim.logs)
     # AND the campaign of the other solution still serves
     assert deployed.campaign(CAMPAIGN_ARN)["status"] == "ACTIVE"
+
+
+def test_fails_when_a_campaign_of_no_one_blocks_the_solution_delete_within_the_bound(deployed: World) -> None:
+    # GIVEN a deployed stack, and a campaign someone made by hand on its solution's version
+    version = str(deployed.campaign(CAMPAIGN_ARN)["solutionVersionArn"])
+    foreign = deployed.admin.create_campaign(
+        name="someone-elses-campaign", solutionVersionArn=version, minProvisionedTPS=1
+    )["campaignArn"]
+    deployed.clock.advance(deployed.fake.durations.campaign_create + 60)
+    # WHEN the stack is deleted
+    result = deployed.sim.delete()
+    # THEN the solution's delete gives up after the bound, naming the campaign that holds it
+    assert result.status == "DELETE_FAILED"
+    assert result.failure is not None and result.failure.logical_id == UP_SOLUTION
+    assert result.failure.message == (
+        f"solution {UP_SOLUTION_NAME} cannot be deleted: campaign someone-elses-campaign (not managed "
+        f"by this stack) serves its version {version}; delete or move that campaign, then retry"
+    )
+    (waited,) = result.stats.durations(UP_SOLUTION)
+    assert constants.DELETE_IN_USE_SECONDS <= waited < constants.DELETE_IN_USE_SECONDS + 120
+    # AND that campaign was never touched: it still serves
+    assert deployed.campaign(foreign)["status"] == "ACTIVE"
+    assert deployed.calls(0, "DeleteCampaign") and all(
+        c.params["campaignArn"] != foreign for c in deployed.calls(0, "DeleteCampaign")
+    )
