@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from lambda_handlers import arns, contract
+from lambda_handlers import adopted_campaign, arns, contract
 from lambda_handlers.constants import DELETE_IN_USE_SECONDS, Attr
 from lambda_handlers.errors import NOT_FOUND, DeployError
 from lambda_handlers.events import (
@@ -103,6 +103,8 @@ def differences(desired: Desired, state: Mapping[str, Any]) -> list[str]:
 
 def on_event(event: Event, deps: Deps) -> OnEventResponse:
     if event.request_type == DELETE:
+        if arns.is_adopted(event.physical_id):
+            adopted_campaign.move_back(deps, arns.strip_adopted(event.physical_id))
         return deletion.on_delete(event, deps, kind="campaign", start=_delete_campaign)
     spec = event.spec(contract.Campaign)
     desired = Desired.of(spec)
@@ -122,6 +124,12 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
 
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
+    if event.request_type == DELETE and arns.is_adopted(event.physical_id):
+        return (
+            complete()
+            if adopted_campaign.move_back(deps, arns.strip_adopted(event.physical_id))
+            else not_complete()
+        )
     if event.request_type == DELETE:
         return deletion.delete_progress(
             event, deps, status_of=_campaign_status, start=_delete_campaign, blocked=_why_in_use
@@ -176,6 +184,9 @@ def _create(event: Event, deps: Deps, spec: contract.Campaign, desired: Desired)
             )["campaignArn"],
         )
     if not taken.created:
+        if arns.is_adopted(taken.physical_id):
+            served = _describe(deps, taken.arn, f"campaign {spec.name}").get("solutionVersionArn")
+            adopted_campaign.remember(deps, taken.arn, str(served or ""))
         reconcile_once(deps, taken.arn, desired)
     return respond(taken.physical_id, {Attr.CAMPAIGN_ARN: taken.arn})
 

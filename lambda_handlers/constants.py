@@ -118,6 +118,9 @@ ADOPTED_VERSION_TAG: Final = "personalize-cdk:version-name"
 # carrying this stack's and this resource's value made it itself (a duplicated Create event, or a
 # retried deploy): it keeps the plain ARN and deletes it later instead of adopting and releasing.
 OWNER_TAG: Final = "personalize-cdk:owner"
+# An adopted campaign carries the version ARN it served when adopted: its release moves it back
+# there first (CloudFormation hands no Data to later events, so it is kept on the campaign).
+SERVED_WHEN_ADOPTED_TAG: Final = "personalize-cdk:served-when-adopted"
 # The last wait link tags a version it gave up waiting for (max_wait_minutes spent): the
 # rollback's Delete of that version then leaves it training instead of stopping it, so the next
 # deploy with the same trigger picks it up as its failure message promises.

@@ -8,7 +8,7 @@ call the handlers make against this policy as synthesized):
   `solution/{name}/{id}`, so `solution/{name}/*` covers versions);
 - campaign actions (Create/Describe/Update/DeleteCampaign) → `campaign` only (CreateCampaign
   and UpdateCampaign are not authorized against the version they deploy);
-- ListSolutionVersions, ListCampaigns, TagResource, ListTagsForResource → no resource type: IAM
+- ListSolutionVersions, ListCampaigns, Tag/UntagResource, ListTagsForResource → no resource type: IAM
   accepts only `*` for them;
 - DescribeCampaign on every campaign of the account and region (read only): a solution whose
   delete Personalize refuses names the campaign serving its version, which may be anyone's
@@ -56,6 +56,7 @@ RESOURCELESS_ACTIONS = (
     "personalize:TagResource",  # the notebook version's adoption tag
     "personalize:ListTagsForResource",  # the owner tag: is an existing solution or campaign ours?
     "personalize:ListCampaigns",  # which campaign holds a solution that cannot be deleted
+    "personalize:UntagResource",  # an adopted campaign's recorded version, once it serves it again
 )
 BLOCKER_ACTIONS = ("personalize:DescribeCampaign",)
 BLOCKER_SID = "DescribeCampaignsHoldingSolutions"
@@ -87,7 +88,7 @@ def grant_handlers(
     solution_names: Sequence[str],
     campaign_names: Sequence[str],
 ) -> None:
-    """Solutions and their versions, campaigns, the four actions that take no resource ARN, and
+    """Solutions and their versions, campaigns, the five actions that take no resource ARN, and
     the status of the own stack."""
     role.add_to_principal_policy(
         iam.PolicyStatement(sid=STACK_SID, actions=list(STACK_ACTIONS), resources=[Stack.of(scope).stack_id])

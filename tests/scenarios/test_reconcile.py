@@ -11,11 +11,14 @@ from lambda_handlers import constants
 from tests.scenarios.world import (
     CAMPAIGN,
     CAMPAIGN_NAME,
-    UP_SOLUTION,
+    NOTEBOOK_CAMPAIGN,
+    NOTEBOOK_SOLUTION,
     PR_SOLUTION_NAME,
+    UP_SOLUTION,
     UP_SOLUTION_NAME,
     World,
     arn,
+    seed_notebook,
     templates,
 )
 from tests.support import synth
@@ -23,6 +26,7 @@ from tests.support import synth
 CAMPAIGN_ARN: Final = arn("campaign", CAMPAIGN_NAME)
 UP_SOLUTION_ARN: Final = arn("solution", UP_SOLUTION_NAME)
 PR_SOLUTION_ARN: Final = arn("solution", PR_SOLUTION_NAME)
+NOTEBOOK_CAMPAIGN_ARN: Final = arn("campaign", NOTEBOOK_CAMPAIGN)
 PR_VERSION: Final = "TrainingPersonalizedRankingVersion"
 STACK: Final = "TestStack"  # the simulator's stack name
 
@@ -110,3 +114,40 @@ def test_fails_when_a_campaign_of_no_one_blocks_the_solution_delete_within_the_b
     assert deployed.calls(0, "DeleteCampaign") and all(
         c.params["campaignArn"] != foreign for c in deployed.calls(0, "DeleteCampaign")
     )
+
+
+@cache
+def notebook_adoption(trigger: str) -> dict[str, Any]:
+    """Existing dataset group; the notebook's solution and campaign adopted by name; a trigger."""
+
+    def edit(raw: dict[str, Any]) -> None:
+        raw["dataset_group"], raw["datasets"] = {"arn": synth.EXISTING_DATASET_GROUP_ARN}, {}
+        up = raw["solutions"][0]
+        up["physical_name"] = NOTEBOOK_SOLUTION
+        up["training"] = {**up.get("training", {}), "trigger": trigger}
+        raw["campaigns"][0]["physical_name"] = NOTEBOOK_CAMPAIGN
+
+    return _variant(edit)
+
+
+def test_an_adopted_campaign_moved_to_our_version_goes_back_before_release(world: World) -> None:
+    # GIVEN the notebook's campaign serving its version, adopted, then moved to a version we trained
+    _, notebook_version = seed_notebook(world, campaign=True)
+    assert world.deploy(notebook_adoption("v1")).status == "CREATE_COMPLETE"
+    retrained = world.deploy(notebook_adoption("v2"))
+    assert retrained.status == "UPDATE_COMPLETE", retrained.failure
+    ours = str(world.campaign(NOTEBOOK_CAMPAIGN_ARN)["solutionVersionArn"])
+    assert ours != notebook_version
+    mark = world.mark()
+    # WHEN the stack is deleted
+    result = world.sim.delete()
+    # THEN the campaign serves the notebook's version again, and is released (not deleted)
+    assert result.status == "DELETE_COMPLETE", result.failure
+    campaign = world.campaign(NOTEBOOK_CAMPAIGN_ARN)
+    assert (campaign["status"], campaign["solutionVersionArn"]) == ("ACTIVE", notebook_version)
+    moves = [c.params for c in world.calls(mark, "UpdateCampaign")]
+    assert moves == [{"campaignArn": NOTEBOOK_CAMPAIGN_ARN, "solutionVersionArn": notebook_version}]
+    assert world.calls(mark, "DeleteCampaign") == []
+    assert owner(world, NOTEBOOK_CAMPAIGN_ARN) is None
+    tags = world.admin.list_tags_for_resource(resourceArn=NOTEBOOK_CAMPAIGN_ARN)["tags"]
+    assert all(t["tagKey"] != constants.SERVED_WHEN_ADOPTED_TAG for t in tags)
