@@ -151,3 +151,75 @@ def test_an_adopted_campaign_moved_to_our_version_goes_back_before_release(world
     assert owner(world, NOTEBOOK_CAMPAIGN_ARN) is None
     tags = world.admin.list_tags_for_resource(resourceArn=NOTEBOOK_CAMPAIGN_ARN)["tags"]
     assert all(t["tagKey"] != constants.SERVED_WHEN_ADOPTED_TAG for t in tags)
+
+
+OTHER_STACK: Final = "team-b-personalize"
+FOREIGN_CAMPAIGN: Final = "team-b-campaign"
+
+
+def foreign(world: World, kind: str, resource_arn: str, logical_id: str) -> None:
+    """Mark a resource as made by another stack (its owner tag)."""
+    value = f"{OTHER_STACK}/{logical_id}"
+    world.admin.tag_resource(
+        resourceArn=resource_arn, tags=[{"tagKey": constants.OWNER_TAG, "tagValue": value}]
+    )
+    assert kind in resource_arn
+
+
+def untouched(world: World, resource_arn: str, since: int) -> bool:
+    """No write since `since` names the resource."""
+    return not [c for c in world.mutations(since) if resource_arn in c.params.values()]
+
+
+def test_fails_when_the_solution_name_belongs_to_another_stack(world: World) -> None:
+    # GIVEN another stack's solution with the very name this config derives
+    group = world.fake.seed_dataset_group("team-b")
+    solution = world.fake.seed_solution(group, UP_SOLUTION_NAME)
+    foreign(world, "solution", solution, UP_SOLUTION)
+    mark = world.mark()
+    # WHEN this stack is deployed
+    result = world.deploy(templates.default())
+    # THEN the deploy fails at once naming the owner; that solution is never updated or deleted
+    assert result.status == "ROLLBACK_COMPLETE"
+    assert result.failure is not None and result.failure.logical_id == UP_SOLUTION
+    assert result.failure.message == (
+        f"solution {UP_SOLUTION_NAME} belongs to stack {OTHER_STACK} (logical id {UP_SOLUTION}); "
+        "give this one another name"
+    )
+    assert world.solution(solution)["status"] == "ACTIVE"
+    assert untouched(world, solution, mark)
+    # AND the failed first deploy left nothing of its own
+    assert [s["solutionArn"] for s in world.admin.list_solutions()["solutions"]] == [solution]
+
+
+@cache
+def campaign_named(physical_name: str) -> dict[str, Any]:
+    def edit(raw: dict[str, Any]) -> None:
+        raw["campaigns"][0]["physical_name"] = physical_name
+
+    return _variant(edit)
+
+
+def test_fails_when_the_campaign_physical_name_belongs_to_another_stack(deployed: World) -> None:
+    # GIVEN a deployed stack, and another stack's campaign on a solution of its own
+    group = deployed.fake.seed_dataset_group("team-b")
+    solution = deployed.fake.seed_solution(group, "team-b-solution")
+    version = deployed.fake.seed_solution_version(solution)
+    campaign = deployed.admin.create_campaign(
+        name=FOREIGN_CAMPAIGN, solutionVersionArn=version, minProvisionedTPS=1
+    )["campaignArn"]
+    deployed.clock.advance(deployed.fake.durations.campaign_create + 60)
+    foreign(deployed, "campaign", campaign, CAMPAIGN)
+    mark = deployed.mark()
+    # WHEN the config names that campaign through physical_name
+    result = deployed.deploy(campaign_named(FOREIGN_CAMPAIGN))
+    # THEN refused with the owner; the rollback leaves both campaigns as they were
+    assert result.status == "UPDATE_ROLLBACK_COMPLETE"
+    assert result.failure is not None and result.failure.logical_id == CAMPAIGN
+    assert result.failure.message == (
+        f"campaign {FOREIGN_CAMPAIGN} belongs to stack {OTHER_STACK} (logical id {CAMPAIGN}); "
+        "give this one another name"
+    )
+    assert deployed.campaign(campaign)["solutionVersionArn"] == version
+    assert untouched(deployed, campaign, mark)
+    assert deployed.campaign(CAMPAIGN_ARN)["status"] == "ACTIVE"
