@@ -105,7 +105,8 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
     if event.request_type == DELETE:
         if arns.is_adopted(event.physical_id):
             adopted_campaign.move_back(deps, arns.strip_adopted(event.physical_id))
-        return deletion.on_delete(event, deps, kind="campaign", start=_delete_campaign)
+        retain = event.spec(contract.Campaign).retain_on_stack_delete
+        return deletion.on_delete(event, deps, kind="campaign", start=_delete_campaign, retain=retain)
     spec = event.spec(contract.Campaign)
     desired = Desired.of(spec)
     if event.request_type == CREATE or event.old_spec(contract.Campaign).name != spec.name:

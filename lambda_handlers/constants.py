@@ -34,6 +34,7 @@ class SolutionProps:
     PERFORM_HPO: Final = "PerformHPO"  # "true" | "false"
     AUTO_TRAINING_SCHEDULE: Final = "AutoTrainingSchedule"  # "" = auto-training off
     TAGS: Final = "Tags"  # JSON list of {"tagKey", "tagValue"}
+    RETAIN_ON_STACK_DELETE: Final = "RetainOnStackDelete"  # "true": a stack delete leaves it (retain)
     IMMUTABLE: Final = (DATASET_GROUP_ARN, RECIPE_ARN, EVENT_TYPE, SOLUTION_CONFIG, PERFORM_HPO)
 
 
@@ -73,6 +74,7 @@ class CampaignProps:
     MIN_PROVISIONED_TPS: Final = "MinProvisionedTPS"
     CAMPAIGN_CONFIG: Final = "CampaignConfig"  # JSON object in the API's own shape
     TAGS: Final = "Tags"
+    RETAIN_ON_STACK_DELETE: Final = "RetainOnStackDelete"  # "true": a stack delete leaves it (retain)
 
 
 class DataCopyProps:

@@ -223,3 +223,68 @@ def test_fails_when_the_campaign_physical_name_belongs_to_another_stack(deployed
     assert deployed.campaign(campaign)["solutionVersionArn"] == version
     assert untouched(deployed, campaign, mark)
     assert deployed.campaign(CAMPAIGN_ARN)["status"] == "ACTIVE"
+
+
+@cache
+def retained(group_arn: str = "") -> dict[str, Any]:
+    """removal_policy retain; with `group_arn`: deployed again over what a retained delete left
+    (`dataset_group.arn` + each solution's and campaign's `physical_name`)."""
+
+    def edit(raw: dict[str, Any]) -> None:
+        raw["removal_policy"] = "retain"
+        if group_arn:
+            raw["dataset_group"], raw["datasets"] = {"arn": group_arn}, {}
+            raw["solutions"][0]["physical_name"] = UP_SOLUTION_NAME
+            raw["solutions"][1]["physical_name"] = PR_SOLUTION_NAME
+            raw["campaigns"][0]["physical_name"] = CAMPAIGN_NAME
+            raw["filters"], raw["event_tracker"] = [], False
+
+    return _variant(edit)
+
+
+def test_a_retained_stack_delete_keeps_every_personalize_resource_and_a_redeploy_takes_them_back(
+    world: World,
+) -> None:
+    # GIVEN a stack deployed with removal_policy retain
+    assert world.deploy(retained()).status == "CREATE_COMPLETE"
+    (group,) = [g["datasetGroupArn"] for g in world.admin.list_dataset_groups()["datasetGroups"]]
+    served = str(world.campaign(CAMPAIGN_ARN)["solutionVersionArn"])
+    kept = [
+        *(s["solutionArn"] for s in world.admin.list_solutions(datasetGroupArn=group)["solutions"]),
+        *(f["filterArn"] for f in world.admin.list_filters(datasetGroupArn=group)["Filters"]),
+        *(d["datasetArn"] for d in world.admin.list_datasets(datasetGroupArn=group)["datasets"]),
+        *(s["schemaArn"] for s in world.admin.list_schemas()["schemas"]),
+    ]
+    assert len(kept) == 2 + 1 + 2 + 2
+    mark = world.mark()
+    # WHEN the stack is deleted
+    result = world.sim.delete()
+    # THEN nothing of Personalize is deleted: solutions, versions, campaign, filters, event
+    # tracker, datasets, schemas and the dataset group all remain, the campaign still serving
+    assert result.status == "DELETE_COMPLETE", result.failure
+    deletes = [c.operation for c in world.mutations(mark) if c.operation.startswith(("Delete", "Stop"))]
+    assert deletes == []
+    assert world.campaign(CAMPAIGN_ARN)["solutionVersionArn"] == served
+    assert world.fake.exists(group) and all(world.fake.exists(a) for a in kept)
+    assert world.admin.list_event_trackers(datasetGroupArn=group)["eventTrackers"]
+    assert world.sim.stack_api.calls  # each retained custom resource asked whether the stack is deleting
+    # WHEN the same stack is deployed again over them (the group by ARN, the names as before)
+    mark = world.mark()
+    again = world.deploy(retained(group))
+    # THEN it takes them back as its own (same stack name and logical ids): no training, no new campaign
+    assert again.status == "CREATE_COMPLETE", again.failure
+    assert world.calls(mark, "CreateSolutionVersion") == []
+    assert world.campaign(CAMPAIGN_ARN)["solutionVersionArn"] == served
+    assert world.sim.resources[CAMPAIGN].physical_id == CAMPAIGN_ARN  # plain ARN: ours, deleted with it
+
+
+def test_fails_when_a_retained_first_deploy_fails_and_leaves_nothing(world: World) -> None:
+    # GIVEN removal_policy retain and a resource that fails once the rest is done
+    world.fail_during(CAMPAIGN, 4 * 3600, "injected failure")
+    # WHEN the first deploy fails
+    result = world.deploy(retained())
+    # THEN its rollback deletes every Personalize resource it made
+    assert result.status == "ROLLBACK_COMPLETE"
+    world.clock.advance(3600)
+    assert world.admin.list_solutions()["solutions"] == []
+    assert world.admin.list_dataset_groups()["datasetGroups"] == []
