@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from lambda_handlers import arns, contract
 from lambda_handlers.constants import DELETE_IN_USE_SECONDS, OWNER_TAG, Attr, Status
-from lambda_handlers.errors import NOT_FOUND, DeployError
+from lambda_handlers.errors import DeployError
 from lambda_handlers.events import (
     CREATE,
     DELETE,
@@ -24,7 +24,7 @@ from lambda_handlers.events import (
     respond,
 )
 from lambda_handlers.kernel import deletion, gone, ownership, status
-from lambda_handlers.kernel.client_errors import group_quota, ignoring, not_found, over_quota
+from lambda_handlers.kernel.client_errors import group_quota, not_found, over_quota
 from lambda_handlers.training_status import is_training
 
 if TYPE_CHECKING:
@@ -203,7 +203,7 @@ def why_in_use(deps: Deps, arn: str, event: Event) -> str:
     for page in deps.personalize.get_paginator("list_campaigns").paginate(solutionArn=arn):
         for summary in page.get("campaigns", []):
             campaign_arn = summary["campaignArn"]
-            with ignoring(NOT_FOUND):
+            with deletion.gone_or_busy():  # a campaign deleted since the listing
                 campaign = deps.personalize.describe_campaign(campaignArn=campaign_arn)["campaign"]
                 found = ownership.owner_of(ownership.tags_of(deps, campaign_arn).get(OWNER_TAG))
                 managed = (
