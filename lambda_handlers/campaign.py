@@ -105,8 +105,7 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
     if event.request_type == DELETE:
         if arns.is_adopted(event.physical_id):
             adopted_campaign.move_back(deps, arns.strip_adopted(event.physical_id))
-        retain = event.spec(contract.Campaign).retain_on_stack_delete
-        return deletion.on_delete(event, deps, kind="campaign", start=_delete_campaign, retain=retain)
+        return deletion.on_delete(event, deps, kind="campaign", start=_delete_campaign)
     spec = event.spec(contract.Campaign)
     desired = Desired.of(spec)
     if event.request_type == CREATE or event.old_spec(contract.Campaign).name != spec.name:

@@ -23,6 +23,11 @@ RESOURCE_TYPES: Final = (
 )
 
 
+# Property of Custom::PersonalizeSolution and Custom::PersonalizeCampaign: "true" (removal_policy
+# retain) = the stack's own delete leaves the resource (`kernel.deletion.on_delete`).
+RETAIN_ON_STACK_DELETE: Final = "RetainOnStackDelete"
+
+
 class SolutionProps:
     """ResourceProperties of Custom::PersonalizeSolution."""
 
@@ -34,7 +39,7 @@ class SolutionProps:
     PERFORM_HPO: Final = "PerformHPO"  # "true" | "false"
     AUTO_TRAINING_SCHEDULE: Final = "AutoTrainingSchedule"  # "" = auto-training off
     TAGS: Final = "Tags"  # JSON list of {"tagKey", "tagValue"}
-    RETAIN_ON_STACK_DELETE: Final = "RetainOnStackDelete"  # "true": a stack delete leaves it (retain)
+    RETAIN_ON_STACK_DELETE: Final = RETAIN_ON_STACK_DELETE
     IMMUTABLE: Final = (DATASET_GROUP_ARN, RECIPE_ARN, EVENT_TYPE, SOLUTION_CONFIG, PERFORM_HPO)
 
 
@@ -74,7 +79,7 @@ class CampaignProps:
     MIN_PROVISIONED_TPS: Final = "MinProvisionedTPS"
     CAMPAIGN_CONFIG: Final = "CampaignConfig"  # JSON object in the API's own shape
     TAGS: Final = "Tags"
-    RETAIN_ON_STACK_DELETE: Final = "RetainOnStackDelete"  # "true": a stack delete leaves it (retain)
+    RETAIN_ON_STACK_DELETE: Final = RETAIN_ON_STACK_DELETE
 
 
 class DataCopyProps:

@@ -64,8 +64,7 @@ def current_auto_training(solution: dict[str, Any]) -> AutoTraining:
 
 def on_event(event: Event, deps: Deps) -> OnEventResponse:
     if event.request_type == DELETE:
-        retain = event.spec(contract.Solution).retain_on_stack_delete
-        return deletion.on_delete(event, deps, kind="solution", start=_stop_and_delete, retain=retain)
+        return deletion.on_delete(event, deps, kind="solution", start=_stop_and_delete)
     spec = event.spec(contract.Solution)
     if event.request_type == CREATE or event.old_spec(contract.Solution).name != spec.name:
         return create_or_adopt(event, deps, spec)

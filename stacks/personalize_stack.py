@@ -223,7 +223,10 @@ def retain_native_personalize(stack: Stack) -> None:
     filters, event tracker): DeletionPolicy RetainExceptOnCreate, so the stack's delete leaves them
     and the rollback of a failed first deploy does not. CloudFormation applies a DeletionPolicy to
     a removal from the template too: a native resource removed from the config is retained as well
-    (docs/lifecycle.md). UpdateReplacePolicy stays Delete: a replaced filter is deleted."""
+    (docs/lifecycle.md). UpdateReplacePolicy is written out (cfn-lint W3011 wants both) and stays
+    Delete: a replaced filter (new expression, new name) is deleted; the group keeps Retain."""
     for node in stack.node.find_all():
         if isinstance(node, CfnResource) and node.cfn_resource_type.startswith("AWS::Personalize::"):
             node.cfn_options.deletion_policy = CfnDeletionPolicy.RETAIN_EXCEPT_ON_CREATE
+            if node.cfn_options.update_replace_policy is None:
+                node.cfn_options.update_replace_policy = CfnDeletionPolicy.DELETE

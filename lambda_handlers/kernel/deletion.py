@@ -18,7 +18,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from lambda_handlers import arns
-from lambda_handlers.constants import DELETE_IN_USE_SECONDS, Attr, Status
+from lambda_handlers.constants import DELETE_IN_USE_SECONDS, RETAIN_ON_STACK_DELETE, Attr, Status
 from lambda_handlers.errors import IN_USE, NOT_FOUND, DeployError
 from lambda_handlers.events import Event, IsCompleteResponse, OnEventResponse, complete, not_complete, respond
 from lambda_handlers.kernel import stack
@@ -37,11 +37,10 @@ Blocked = Callable[["Deps", str, Event], str]  # why a delete is still refused: 
 RETAINED = "RETAINED"  # Attr.STATUS of a Delete that left the resource (retained stack delete)
 
 
-def on_delete(
-    event: Event, deps: Deps, *, kind: str, start: StartDelete, retain: bool = False
-) -> OnEventResponse:
+def on_delete(event: Event, deps: Deps, *, kind: str, start: StartDelete) -> OnEventResponse:
     """Release an adopted resource (no call); keep ours on a retained stack delete; else start
-    deleting it."""
+    deleting it. Retained: the `RetainOnStackDelete` property (solutions and campaigns) is "true"."""
+    retain = event.props.get(RETAIN_ON_STACK_DELETE) == "true"
     if arns.is_adopted(event.physical_id):
         deps.log(f"releasing adopted {kind} {arns.strip_adopted(event.physical_id)} (not deleted)")
     elif arns.is_arn(event.physical_id) and retain and stack.being_deleted(deps, event):
