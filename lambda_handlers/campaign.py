@@ -3,6 +3,12 @@
 Physical id = campaign ARN, or `adopted:` + ARN for a campaign that existed before (released on
 Delete, never deleted); see `kernel.ownership`. onEvent makes at most one write; isComplete polls
 and re-issues UpdateCampaign until the campaign serves the desired state or the update for it fails.
+
+Reconcile (`kernel.gone`): an Update that finds its campaign deleted by hand creates it again as
+declared, as ours (owner tag, plain ARN: deleted with the stack), even if the deleted one was
+adopted; CloudFormation then Deletes the old `adopted:` id, which releases nothing. A rollback
+Update that finds it gone writes nothing. A campaign whose solution is gone fails saying how to
+recover.
 """
 
 from __future__ import annotations
@@ -12,9 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from lambda_handlers import arns, contract
-from lambda_handlers.constants import Attr
-from lambda_handlers.errors import DeployError
+from lambda_handlers import adopted_campaign, arns, contract
+from lambda_handlers.constants import DELETE_IN_USE_SECONDS, Attr
+from lambda_handlers.errors import NOT_FOUND, DeployError
 from lambda_handlers.events import (
     CREATE,
     DELETE,
@@ -25,8 +31,8 @@ from lambda_handlers.events import (
     not_complete,
     respond,
 )
-from lambda_handlers.kernel import deletion, ownership, status
-from lambda_handlers.kernel.client_errors import not_found
+from lambda_handlers.kernel import deletion, gone, ownership, status
+from lambda_handlers.kernel.client_errors import group_quota, ignoring, not_found, over_quota
 
 if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
@@ -97,19 +103,39 @@ def differences(desired: Desired, state: Mapping[str, Any]) -> list[str]:
 
 def on_event(event: Event, deps: Deps) -> OnEventResponse:
     if event.request_type == DELETE:
+        if arns.is_adopted(event.physical_id):
+            adopted_campaign.move_back(deps, arns.strip_adopted(event.physical_id))
         return deletion.on_delete(event, deps, kind="campaign", start=_delete_campaign)
     spec = event.spec(contract.Campaign)
     desired = Desired.of(spec)
     if event.request_type == CREATE or event.old_spec(contract.Campaign).name != spec.name:
         return _create(event, deps, spec, desired)
     arn = arns.strip_adopted(event.physical_id)
-    reconcile_once(deps, arn, desired)
+    campaign = _find(deps, arn)
+    if campaign is None:
+        skipped = gone.nothing_to_roll_back(deps, event, f"campaign {arn}")
+        if skipped is not None:
+            return skipped
+        deps.log(f"campaign {arn} no longer exists (deleted outside the stack): creating it as declared")
+        return _create(event, deps, spec, desired)
+    if status.is_idle(campaign, UPDATE_KEY) and differences(desired, campaign):
+        _update(deps, arn, desired)
     return respond(event.physical_id, {Attr.CAMPAIGN_ARN: arn})
 
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
+    if event.request_type == DELETE and arns.is_adopted(event.physical_id):
+        return (
+            complete()
+            if adopted_campaign.move_back(deps, arns.strip_adopted(event.physical_id))
+            else not_complete()
+        )
     if event.request_type == DELETE:
-        return deletion.delete_progress(event, deps, status_of=_campaign_status, start=_delete_campaign)
+        return deletion.delete_progress(
+            event, deps, status_of=_campaign_status, start=_delete_campaign, blocked=_why_in_use
+        )
+    if gone.rolled_back_nothing(event):
+        return complete()
     spec = event.spec(contract.Campaign)
     arn = arns.strip_adopted(event.physical_id)
     desired = Desired.of(spec)
@@ -143,19 +169,24 @@ def _create(event: Event, deps: Deps, spec: contract.Campaign, desired: Desired)
     tags = ownership.api_tags(spec.tags, event)
     if tags:
         optional["tags"] = tags
-    taken = ownership.create_or_take_over(
-        deps,
-        event,
-        kind="campaign",
-        existing_arn=arns.sibling(desired.version_arn, "campaign", spec.name),
-        create=lambda: deps.personalize.create_campaign(
-            name=spec.name,
-            solutionVersionArn=desired.version_arn,
-            minProvisionedTPS=desired.min_tps,
-            **optional,
-        )["campaignArn"],
-    )
+    quota = over_quota(f"campaign {spec.name}", "create it", group_quota("quotas.campaigns", "campaigns"))
+    with quota, gone.solution_required(deps, arns.solution_of_version(desired.version_arn)):
+        taken = ownership.create_or_take_over(
+            deps,
+            event,
+            kind="campaign",
+            existing_arn=arns.sibling(desired.version_arn, "campaign", spec.name),
+            create=lambda: deps.personalize.create_campaign(
+                name=spec.name,
+                solutionVersionArn=desired.version_arn,
+                minProvisionedTPS=desired.min_tps,
+                **optional,
+            )["campaignArn"],
+        )
     if not taken.created:
+        if arns.is_adopted(taken.physical_id):
+            served = _describe(deps, taken.arn, f"campaign {spec.name}").get("solutionVersionArn")
+            adopted_campaign.remember(deps, taken.arn, str(served or ""))
         reconcile_once(deps, taken.arn, desired)
     return respond(taken.physical_id, {Attr.CAMPAIGN_ARN: taken.arn})
 
@@ -164,14 +195,16 @@ def _update(deps: Deps, arn: str, desired: Desired) -> None:
     optional: dict[str, Any] = {}
     if desired.config:
         optional["campaignConfig"] = desired.config
-    if status.write(
-        lambda: deps.personalize.update_campaign(
-            campaignArn=arn,
-            solutionVersionArn=desired.version_arn,
-            minProvisionedTPS=desired.min_tps,
-            **optional,
+    with gone.solution_required(deps, arns.solution_of_version(desired.version_arn)):
+        written = status.write(
+            lambda: deps.personalize.update_campaign(
+                campaignArn=arn,
+                solutionVersionArn=desired.version_arn,
+                minProvisionedTPS=desired.min_tps,
+                **optional,
+            )
         )
-    ):
+    if written:
         deps.log(f"updating campaign {arn}: {json.dumps(desired.__dict__, sort_keys=True)}")
 
 
@@ -179,6 +212,24 @@ def _describe(deps: Deps, arn: str, what: str) -> dict[str, Any]:
     with not_found(what, arn):
         campaign = deps.personalize.describe_campaign(campaignArn=arn)["campaign"]
     return dict(campaign)
+
+
+def _find(deps: Deps, arn: str) -> dict[str, Any] | None:
+    """The campaign, or None when it is gone (deleted outside the stack)."""
+    with ignoring(NOT_FOUND):
+        return dict(deps.personalize.describe_campaign(campaignArn=arn)["campaign"])
+    return None
+
+
+def _why_in_use(deps: Deps, arn: str, event: Event) -> str:
+    """Why Personalize still refuses DeleteCampaign (a create or an update that does not end)."""
+    campaign = _describe(deps, arn, f"campaign {arn}")
+    update = status.latest_update(campaign, UPDATE_KEY)
+    return (
+        f"campaign {campaign.get('name') or arn} cannot be deleted: Personalize still answers ResourceInUse "
+        f"after {DELETE_IN_USE_SECONDS // 60} min (status {campaign.get('status')}, latest update "
+        f"{update.get('status') or 'none'}); retry once it is ACTIVE"
+    )
 
 
 def _campaign_status(deps: Deps, arn: str) -> str | None:

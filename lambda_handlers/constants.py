@@ -23,6 +23,11 @@ RESOURCE_TYPES: Final = (
 )
 
 
+# Property of Custom::PersonalizeSolution and Custom::PersonalizeCampaign: "true" (removal_policy
+# retain) = the stack's own delete leaves the resource (`kernel.deletion.on_delete`).
+RETAIN_ON_STACK_DELETE: Final = "RetainOnStackDelete"
+
+
 class SolutionProps:
     """ResourceProperties of Custom::PersonalizeSolution."""
 
@@ -34,6 +39,7 @@ class SolutionProps:
     PERFORM_HPO: Final = "PerformHPO"  # "true" | "false"
     AUTO_TRAINING_SCHEDULE: Final = "AutoTrainingSchedule"  # "" = auto-training off
     TAGS: Final = "Tags"  # JSON list of {"tagKey", "tagValue"}
+    RETAIN_ON_STACK_DELETE: Final = RETAIN_ON_STACK_DELETE
     IMMUTABLE: Final = (DATASET_GROUP_ARN, RECIPE_ARN, EVENT_TYPE, SOLUTION_CONFIG, PERFORM_HPO)
 
 
@@ -73,6 +79,7 @@ class CampaignProps:
     MIN_PROVISIONED_TPS: Final = "MinProvisionedTPS"
     CAMPAIGN_CONFIG: Final = "CampaignConfig"  # JSON object in the API's own shape
     TAGS: Final = "Tags"
+    RETAIN_ON_STACK_DELETE: Final = RETAIN_ON_STACK_DELETE
 
 
 class DataCopyProps:
@@ -118,6 +125,9 @@ ADOPTED_VERSION_TAG: Final = "personalize-cdk:version-name"
 # carrying this stack's and this resource's value made it itself (a duplicated Create event, or a
 # retried deploy): it keeps the plain ARN and deletes it later instead of adopting and releasing.
 OWNER_TAG: Final = "personalize-cdk:owner"
+# An adopted campaign carries the version ARN it served when adopted: its release moves it back
+# there first (CloudFormation hands no Data to later events, so it is kept on the campaign).
+SERVED_WHEN_ADOPTED_TAG: Final = "personalize-cdk:served-when-adopted"
 # The last wait link tags a version it gave up waiting for (max_wait_minutes spent): the
 # rollback's Delete of that version then leaves it training instead of stopping it, so the next
 # deploy with the same trigger picks it up as its failure message promises.
@@ -133,6 +143,10 @@ PROVIDER_TOTAL_TIMEOUT_SECONDS: Final = 3600
 QUERY_INTERVAL_SECONDS: Final = 30
 LINK_MARGIN_SECONDS: Final = 300
 LINK_SECONDS: Final = PROVIDER_TOTAL_TIMEOUT_SECONDS - LINK_MARGIN_SECONDS
+# How long a delete waits out ResourceInUse (a version stopping, a campaign update ending) before
+# it fails naming what holds the resource: well inside the Provider's timeout, well past the
+# minutes a stopping version or a campaign update takes.
+DELETE_IN_USE_SECONDS: Final = 900
 
 # Embedded-metric namespace the handlers log solution metrics under (dashboard reads it).
 METRICS_NAMESPACE: Final = "PersonalizeCdk/SolutionMetrics"

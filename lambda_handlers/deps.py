@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol, cast
 
 import boto3
 from botocore.config import Config
@@ -29,17 +29,35 @@ def s3_client() -> S3Client:
     return boto3.client("s3", config=RETRIES)
 
 
+class StackApi(Protocol):
+    """The one CloudFormation call the handlers make: DescribeStacks on their own stack
+    (`kernel.stack`). boto3's client has it; the deploy simulator answers it too."""
+
+    def describe_stacks(self, *, StackName: str) -> Mapping[str, Any]: ...  # noqa: N803 - the API name
+
+
+def cloudformation_client() -> StackApi:
+    """Built on first use: only a rollback that finds something gone, or a retained delete, asks."""
+    return cast("StackApi", boto3.client("cloudformation", config=RETRIES))
+
+
 @dataclass(frozen=True)
 class Deps:
     personalize: PersonalizeClient  # boto3 client
     now: Callable[[], float]  # epoch seconds (virtual in tests)
     log: Callable[[str], None]  # one line each; EMF metric lines go here
     make_s3: Callable[[], S3Client] = field(default=s3_client, repr=False)  # tests pass their own
+    make_cloudformation: Callable[[], StackApi] = field(default=cloudformation_client, repr=False)
 
     @functools.cached_property
     def s3(self) -> S3Client:
         """The S3 client, built on first use (never at import) and kept with these deps."""
         return self.make_s3()
+
+    @functools.cached_property
+    def cloudformation(self) -> StackApi:
+        """The CloudFormation client (DescribeStacks of the own stack only), built on first use."""
+        return self.make_cloudformation()
 
 
 @functools.cache

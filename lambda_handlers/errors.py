@@ -19,6 +19,7 @@ MAX_MESSAGE: Final = 500
 NOT_FOUND: Final = "ResourceNotFoundException"
 IN_USE: Final = "ResourceInUseException"
 ALREADY_EXISTS: Final = "ResourceAlreadyExistsException"
+LIMIT_EXCEEDED: Final = "LimitExceededException"
 
 TRANSIENT_CODES: Final = frozenset(
     {

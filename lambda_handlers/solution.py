@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lambda_handlers import arns, contract
-from lambda_handlers.constants import Attr, Status
+from lambda_handlers.constants import DELETE_IN_USE_SECONDS, OWNER_TAG, Attr, Status
 from lambda_handlers.errors import DeployError
 from lambda_handlers.events import (
     CREATE,
@@ -23,8 +23,8 @@ from lambda_handlers.events import (
     not_complete,
     respond,
 )
-from lambda_handlers.kernel import deletion, ownership, status
-from lambda_handlers.kernel.client_errors import not_found
+from lambda_handlers.kernel import deletion, gone, ownership, status
+from lambda_handlers.kernel.client_errors import group_quota, not_found, over_quota
 from lambda_handlers.training_status import is_training
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
 
 UPDATE_KEY = "latestSolutionUpdate"
+STOPPING = "CREATE STOPPING"  # a stopped version passes through it (API reference, SolutionVersion)
 
 
 @dataclass(frozen=True)
@@ -74,15 +75,25 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
                 f"solution {spec.name}: {contract.Solution.prop_name(field)} cannot change on an existing "
                 "solution; give the solution a new name to create a new one"
             )
+    arn = arns.strip_adopted(event.physical_id)
+    if not gone.solution_exists(deps, arn):
+        skipped = gone.nothing_to_roll_back(deps, event, f"solution {arn}")
+        if skipped is not None:
+            return {**skipped, "Data": {**_data(event.physical_id), **skipped["Data"]}}
+        raise gone.SolutionGoneError(arn)
     desired = AutoTraining.declared(spec)
     if AutoTraining.declared(old) != desired:
-        _update_auto_training(deps, arns.strip_adopted(event.physical_id), desired)
+        _update_auto_training(deps, arn, desired)
     return respond(event.physical_id, _data(event.physical_id))
 
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
     if event.request_type == DELETE:
-        return deletion.delete_progress(event, deps, status_of=_solution_status, start=_stop_and_delete)
+        return deletion.delete_progress(
+            event, deps, status_of=_solution_status, start=_stop_and_delete, blocked=why_in_use
+        )
+    if gone.rolled_back_nothing(event):
+        return complete()
     spec = event.spec(contract.Solution)
     arn = arns.strip_adopted(event.physical_id)
     what = f"solution {spec.name or arn}"
@@ -115,20 +126,21 @@ def create_or_adopt(event: Event, deps: Deps, spec: contract.Solution) -> OnEven
     tags = ownership.api_tags(spec.tags, event)
     if tags:
         optional["tags"] = tags
-    taken = ownership.create_or_take_over(
-        deps,
-        event,
-        kind="solution",
-        existing_arn=arns.sibling(group, "solution", spec.name),
-        create=lambda: deps.personalize.create_solution(
-            name=spec.name,
-            datasetGroupArn=group,
-            recipeArn=spec.recipe_arn,
-            performHPO=spec.perform_hpo,
-            performAutoTraining=desired.enabled,
-            **optional,
-        )["solutionArn"],
-    )
+    with over_quota(f"solution {spec.name}", "create it", group_quota("quotas.solutions", "solutions")):
+        taken = ownership.create_or_take_over(
+            deps,
+            event,
+            kind="solution",
+            existing_arn=arns.sibling(group, "solution", spec.name),
+            create=lambda: deps.personalize.create_solution(
+                name=spec.name,
+                datasetGroupArn=group,
+                recipeArn=spec.recipe_arn,
+                performHPO=spec.perform_hpo,
+                performAutoTraining=desired.enabled,
+                **optional,
+            )["solutionArn"],
+        )
     if not taken.created:
         _take_over(deps, taken.arn, spec, group=group, desired=desired)
     return respond(taken.physical_id, _data(taken.physical_id))
@@ -180,6 +192,38 @@ def _stop_and_delete(deps: Deps, arn: str) -> None:
                     _stop(deps, summary["solutionVersionArn"])
         client.delete_solution(solutionArn=arn)
         deps.log(f"deleting solution {arn}")
+
+
+def why_in_use(deps: Deps, arn: str, event: Event) -> str:
+    """Why Personalize still refuses DeleteSolution: a campaign serving one of its versions (whose,
+    by its owner tag), else a version still training or stopping."""
+    name = arns.solution_name(arn)
+    prefix = f"solution {name} cannot be deleted"
+    for page in deps.personalize.get_paginator("list_campaigns").paginate(solutionArn=arn):
+        for summary in page.get("campaigns", []):
+            campaign_arn = summary["campaignArn"]
+            with deletion.gone_or_busy():  # a campaign deleted since the listing
+                campaign = deps.personalize.describe_campaign(campaignArn=campaign_arn)["campaign"]
+                found = ownership.owner_of(ownership.tags_of(deps, campaign_arn).get(OWNER_TAG))
+                managed = (
+                    f"managed by this stack as {found.logical_id}"
+                    if found is not None and found.stack_name == event.stack_name
+                    else "not managed by this stack"
+                )
+                return (
+                    f"{prefix}: campaign {campaign.get('name') or campaign_arn} ({managed}) serves its "
+                    f"version {campaign.get('solutionVersionArn')}; delete or move that campaign, then retry"
+                )
+    for listed in deps.personalize.get_paginator("list_solution_versions").paginate(solutionArn=arn):
+        for version in listed.get("solutionVersions", []):
+            busy = version.get("status")
+            if busy in (*Status.CREATING, STOPPING):
+                return (
+                    f"{prefix}: its version {version['solutionVersionArn']} is still {busy}; "
+                    "stop it (StopSolutionVersionCreation) or let it finish, then retry"
+                )
+    minutes = DELETE_IN_USE_SECONDS // 60
+    return f"{prefix}: Personalize still answers ResourceInUse after {minutes} min; retry once it is idle"
 
 
 def _stop(deps: Deps, version_arn: str) -> None:

@@ -14,8 +14,8 @@ from lambda_handlers import arns, champion, constants, contract, errors, names, 
 from lambda_handlers.constants import Attr
 from lambda_handlers.errors import ALREADY_EXISTS, IN_USE, NOT_FOUND, DeployError
 from lambda_handlers.events import DELETE, Event, IsCompleteResponse, OnEventResponse, complete, respond
-from lambda_handlers.kernel import deletion
-from lambda_handlers.kernel.client_errors import ignoring, raising
+from lambda_handlers.kernel import deletion, gone
+from lambda_handlers.kernel.client_errors import TRAINING_QUOTA, ignoring, over_quota, raising
 from lambda_handlers.kernel.ownership import tags_of
 
 if TYPE_CHECKING:
@@ -33,14 +33,21 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
     spec = event.spec(contract.SolutionVersion)
     solution_arn = contract.resolved(spec.solution_arn)
     name = names.version_name(spec.trigger, spec.training_mode)
-    arn = find_version(deps, solution_arn, name)
-    if arn is None:
-        # None from start_training: the name exists. A concurrent delivery of this same event
-        # may have just created it (then it is found now); else it failed or was stopped.
-        tags: list[TagTypeDef] = [{"tagKey": k, "tagValue": v} for k, v in spec.tags.items()]
-        tags += champion.champion_tags(deps, solution_arn, spec.gates)  # before training: what serves now
-        arn = start_training(deps, solution_arn, name, spec.training_mode, tags)
-        arn = arn or find_version(deps, solution_arn, name)
+    try:
+        with gone.solution_required(deps, solution_arn):
+            arn = find_version(deps, solution_arn, name)
+            if arn is None:
+                # None from start_training: the name exists. A concurrent delivery of this same event
+                # may have just created it (then it is found now); else it failed or was stopped.
+                tags: list[TagTypeDef] = [{"tagKey": k, "tagValue": v} for k, v in spec.tags.items()]
+                tags += champion.champion_tags(deps, solution_arn, spec.gates)  # what serves now
+                arn = start_training(deps, solution_arn, name, spec.training_mode, tags)
+                arn = arn or find_version(deps, solution_arn, name)
+    except gone.SolutionGoneError:
+        skipped = gone.nothing_to_roll_back(deps, event, f"solution {solution_arn}")
+        if skipped is None:
+            raise
+        return skipped
     if arn is None:
         raise DeployError(
             f"solution version {name} of {solution_arn} already exists but failed or was stopped; "
@@ -50,7 +57,7 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
 
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
-    if event.request_type == DELETE:
+    if event.request_type == DELETE or gone.rolled_back_nothing(event):
         return complete()
     spec = event.spec(contract.SolutionVersion)
     version_arn = event.data.get(Attr.SOLUTION_VERSION_ARN) or event.physical_id
@@ -145,8 +152,9 @@ def start_training(
             "finished, or deploy with the trigger it was made for"
         ),
     )
+    quota = over_quota(f"solution {arns.solution_name(solution_arn)}", "start training", TRAINING_QUOTA)
     created = None
-    with ignoring(ALREADY_EXISTS), busy:
+    with ignoring(ALREADY_EXISTS), busy, quota:
         if tags:
             created = client.create_solution_version(
                 solutionArn=solution_arn, trainingMode=mode, name=name, tags=tags

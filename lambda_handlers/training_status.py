@@ -18,6 +18,7 @@ from lambda_handlers.constants import Attr
 from lambda_handlers.errors import DeployError, describe
 from lambda_handlers.events import Event, IsCompleteResponse, complete, not_complete
 from lambda_handlers.kernel.client_errors import not_found
+from lambda_handlers.kernel.gone import solution_required
 from lambda_handlers.kernel.ownership import tags_of
 from lambda_handlers.kernel.wait import Budget
 
@@ -82,7 +83,8 @@ def epoch(value: Any, default: float) -> float:
 
 
 def evaluate(link: Link, deps: Deps) -> IsCompleteResponse:
-    with not_found(f"solution version {link.version_arn}"):
+    solution_arn = arns.solution_of_version(link.version_arn)
+    with not_found(f"solution version {link.version_arn}"), solution_required(deps, solution_arn):
         version = deps.personalize.describe_solution_version(solutionVersionArn=link.version_arn)[
             "solutionVersion"
         ]

@@ -78,9 +78,9 @@ def acknowledge_provider(
     _ack(
         provider.role,
         "AwsSolutions-IAM5[Resource::*]",
-        "ListSolutionVersions, TagResource, ListTagsForResource (and ListCampaigns, granted when a "
-        "gate has max_drop) have no resource type in the Service Authorization Reference: IAM "
-        "accepts only '*' for them (no other action is on '*')",
+        "ListSolutionVersions, ListCampaigns, Tag/UntagResource and ListTagsForResource have no resource "
+        "type in the Service Authorization Reference: IAM accepts only '*' for them "
+        "(no other action is on '*')",
     )
     env = _pseudo(Stack.of(provider))
     arn = f"arn:{env['Partition']}:personalize:{env['Region']}:{env['AccountId']}"
@@ -89,6 +89,12 @@ def acknowledge_provider(
         f"AwsSolutions-IAM5[Resource::{arn}:solution/{project}-*]",
         f"the solutions this config names ({project}-<name>) and their versions (ids Personalize "
         "generates); one ARN per solution would outgrow IAM's policy size limit",
+    )
+    _ack(
+        provider.role,
+        f"AwsSolutions-IAM5[Resource::{arn}:campaign/*]",
+        "DescribeCampaign only (read): when Personalize refuses to delete a solution, the handler names the "
+        "campaign serving its version, which may belong to no stack or another one",
     )
     if campaign_names:
         _ack(

@@ -8,9 +8,14 @@ call the handlers make against this policy as synthesized):
   `solution/{name}/{id}`, so `solution/{name}/*` covers versions);
 - campaign actions (Create/Describe/Update/DeleteCampaign) → `campaign` only (CreateCampaign
   and UpdateCampaign are not authorized against the version they deploy);
-- ListSolutionVersions, TagResource, ListTagsForResource → no resource type: IAM accepts only
-  `*` for them; so does ListCampaigns, granted only when a gate has `max_drop` (the champion
-  is the version the solution's campaigns serve: lambda_handlers/champion.py).
+- ListSolutionVersions, ListCampaigns, Tag/UntagResource, ListTagsForResource → no resource type: IAM
+  accepts only `*` for them;
+- DescribeCampaign on every campaign of the account and region (read only): a solution whose
+  delete Personalize refuses names the campaign serving its version, which may be anyone's
+  (ListCampaigns finds it; only DescribeCampaign says which version it serves);
+- cloudformation:DescribeStacks → resource type `stack`: the stack's own id (`AWS::StackId`,
+  exact, no wildcard). The handlers read their stack's status to tell a rollback or a stack
+  delete from a deploy (`lambda_handlers/kernel/stack.py`).
 
 Names: `solution/{project}-*` and `campaign/{project}-*` cover every name this config derives
 (`{project}-{name}`) and every version, in a constant number of characters (one ARN per
@@ -50,9 +55,13 @@ RESOURCELESS_ACTIONS = (
     "personalize:ListSolutionVersions",  # finding the version made for a trigger
     "personalize:TagResource",  # the notebook version's adoption tag
     "personalize:ListTagsForResource",  # the owner tag: is an existing solution or campaign ours?
+    "personalize:ListCampaigns",  # who holds a solution that cannot be deleted; a training's champion
+    "personalize:UntagResource",  # an adopted campaign's recorded version, once it serves it again
 )
-# Finding a training's champion (gates with `max_drop`); also without a resource type.
-CHAMPION_ACTIONS = ("personalize:ListCampaigns",)
+BLOCKER_ACTIONS = ("personalize:DescribeCampaign",)
+BLOCKER_SID = "DescribeCampaignsHoldingSolutions"
+STACK_ACTIONS = ("cloudformation:DescribeStacks",)
+STACK_SID = "ReadOwnStackStatus"
 TRAIN_SID = "TrainSolutions"
 SERVE_SID = "ServeCampaigns"
 RESOURCELESS_SID = "ListAndTag"
@@ -78,10 +87,12 @@ def grant_handlers(
     project: str,
     solution_names: Sequence[str],
     campaign_names: Sequence[str],
-    finds_champions: bool = False,
 ) -> None:
-    """Solutions and their versions, campaigns, and the actions that take no resource ARN
-    (ListCampaigns only when `finds_champions`: some gate has `max_drop`)."""
+    """Solutions and their versions, campaigns, the five actions that take no resource ARN, and
+    the status of the own stack."""
+    role.add_to_principal_policy(
+        iam.PolicyStatement(sid=STACK_SID, actions=list(STACK_ACTIONS), resources=[Stack.of(scope).stack_id])
+    )
     if solution_names:
         resources: list[str] = []
         for name in name_patterns(project, solution_names):
@@ -91,10 +102,13 @@ def grant_handlers(
             iam.PolicyStatement(sid=TRAIN_SID, actions=list(SOLUTION_ACTIONS), resources=resources)
         )
         role.add_to_principal_policy(
+            iam.PolicyStatement(sid=RESOURCELESS_SID, actions=list(RESOURCELESS_ACTIONS), resources=["*"])
+        )
+        role.add_to_principal_policy(
             iam.PolicyStatement(
-                sid=RESOURCELESS_SID,
-                actions=[*RESOURCELESS_ACTIONS, *(CHAMPION_ACTIONS if finds_champions else ())],
-                resources=["*"],
+                sid=BLOCKER_SID,
+                actions=list(BLOCKER_ACTIONS),
+                resources=[personalize_arn(scope, "campaign", "*")],
             )
         )
     if campaign_names:

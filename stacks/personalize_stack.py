@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from aws_cdk import Annotations, Environment, RemovalPolicy, Stack, Tags
+from aws_cdk import Annotations, CfnDeletionPolicy, CfnResource, Environment, RemovalPolicy, Stack, Tags
 from constructs import Construct
 
 from lambda_handlers import contract
@@ -98,7 +98,6 @@ class PersonalizeStack(Stack):
                 project=config.project,
                 solution_names=[s.physical_name for s in self.solutions.values()],
                 campaign_names=[c.physical_name for c in self.campaigns.values()],
-                finds_champions=any(sol.training.compares_with_champion for sol in config.solutions),
             )
         TrainingDashboard(
             self,
@@ -107,6 +106,8 @@ class PersonalizeStack(Stack):
             solutions={s.name: list(s.training.gates) for s in config.solutions},
             campaigns={name: (c.campaign_arn, c.min_provisioned_tps) for name, c in self.campaigns.items()},
         )
+        if config.removal_policy == "retain":
+            retain_native_personalize(self)
         for warning in quota_warnings(config):
             Annotations.of(self).add_warning_v2(f"personalize-cdk:quota:{warning.path}", str(warning))
         problems = tree_problems(self, config)
@@ -143,6 +144,7 @@ class PersonalizeStack(Stack):
                 perform_hpo=sol.perform_hpo,
                 auto_training_schedule=sol.auto_training.schedule if sol.auto_training else None,
                 tags=self.config.tags,
+                retain_on_stack_delete=self.config.removal_policy == "retain",
             ),
             depends_on=self.data.datasets,
             logical_id=f"Solution{pascal(sol.name)}",
@@ -191,6 +193,7 @@ class PersonalizeStack(Stack):
                 solution_version_arn=version_arn,
                 campaign_config=contract.CampaignConfig.of(camp),
                 tags=self.config.tags,
+                retain_on_stack_delete=self.config.removal_policy == "retain",
             ),
             depends_on=[training.last_link],
             logical_id=f"Campaign{pascal(camp.name)}",
@@ -213,3 +216,17 @@ class PersonalizeStack(Stack):
         )
         acknowledge_drift_reader(self.drift_reader, solution_names)
         return name
+
+
+def retain_native_personalize(stack: Stack) -> None:
+    """removal_policy retain for the native Personalize resources (dataset group, schemas, datasets,
+    filters, event tracker): DeletionPolicy RetainExceptOnCreate, so the stack's delete leaves them
+    and the rollback of a failed first deploy does not. CloudFormation applies a DeletionPolicy to
+    a removal from the template too: a native resource removed from the config is retained as well
+    (docs/lifecycle.md). UpdateReplacePolicy is written out (cfn-lint W3011 wants both) and stays
+    Delete: a replaced filter (new expression, new name) is deleted; the group keeps Retain."""
+    for node in stack.node.find_all():
+        if isinstance(node, CfnResource) and node.cfn_resource_type.startswith("AWS::Personalize::"):
+            node.cfn_options.deletion_policy = CfnDeletionPolicy.RETAIN_EXCEPT_ON_CREATE
+            if node.cfn_options.update_replace_policy is None:
+                node.cfn_options.update_replace_policy = CfnDeletionPolicy.DELETE

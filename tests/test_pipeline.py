@@ -113,7 +113,9 @@ def test_each_stage_template_carries_its_own_config_values():
 
     assert (tps(dev), tps(prod)) == ("1", "5")
     assert prod_artifact["properties"]["terminationProtection"] is True
-    assert prod["Resources"]["DatasetGroup"]["DeletionPolicy"] == "Retain"
+    assert (
+        prod["Resources"]["DatasetGroup"]["DeletionPolicy"] == "RetainExceptOnCreate"
+    )  # removal_policy retain, yet a failed first deploy leaves nothing
     assert dev["Resources"]["DatasetGroup"]["DeletionPolicy"] == "Delete"
     gates = json.loads(prod["Resources"]["TrainingUserPersonalizationVersion"]["Properties"]["Gates"])
     assert gates == {"coverage": 0.2, "normalized_discounted_cumulative_gain_at_10": 0.1}

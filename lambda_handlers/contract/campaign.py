@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from lambda_handlers.constants import CAMPAIGN_TYPE, CampaignProps
 from lambda_handlers.contract.base import Contract, prop, setting
-from lambda_handlers.contract.codec import ARN, INT, TAGS, TEXT, Codec, Intrinsic, json_object
+from lambda_handlers.contract.codec import ARN, BOOL, INT, TAGS, TEXT, Codec, Intrinsic, json_object
 
 
 @dataclass(frozen=True)
@@ -113,3 +113,10 @@ class Campaign(Contract):
         CampaignProps.CAMPAIGN_CONFIG, CAMPAIGN_CONFIG, "`campaignConfig`.", CampaignConfig()
     )
     tags: Mapping[str, str] = prop(CampaignProps.TAGS, TAGS, "Tags of the campaign.", {})
+    retain_on_stack_delete: bool = prop(
+        CampaignProps.RETAIN_ON_STACK_DELETE,
+        BOOL,
+        "Left in place by the stack's own delete (removal_policy retain); a removal from the config, a "
+        "rename and the rollback of a failed first deploy still delete it.",
+        False,
+    )

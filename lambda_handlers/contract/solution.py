@@ -48,6 +48,13 @@ class Solution(Contract):
         None,
     )
     tags: Mapping[str, str] = prop(SolutionProps.TAGS, TAGS, "Tags of the solution.", {})
+    retain_on_stack_delete: bool = prop(
+        SolutionProps.RETAIN_ON_STACK_DELETE,
+        BOOL,
+        "Left in place by the stack's own delete (removal_policy retain); a removal from the config, a "
+        "rename and the rollback of a failed first deploy still delete it.",
+        False,
+    )
 
 
 # What CreateSolution does when performAutoTraining is left out: retrain every 7 days (API reference,

@@ -10,8 +10,11 @@ of the plain value; its owner can only be recognised by computing the same diges
 
 When a Create meets ResourceAlreadyExists (its event delivered twice, or a deploy retried after
 the resource was created but before CloudFormation recorded its physical id), a resource with
-this resource's value is ours: the plain ARN, deleted with the stack. Anything else is adopted
-(`adopted:` + ARN) and released, never deleted.
+this resource's value is ours: the plain ARN, deleted with the stack. A resource whose owner tag
+names anything else (another stack, or this stack under another logical id: a config key renamed
+with the same physical_name) is refused: never adopted, updated, stopped or deleted (issue 11).
+Only a resource with no owner tag (the notebook's) is adopted (`adopted:` + ARN) and released,
+never deleted.
 
 The separator is `/`, not `|`: Personalize tag values allow only letters, digits, spaces and
 `_ . : / = + - @`. Neither a stack name nor a logical id contains `/`, so the value names one
@@ -29,7 +32,7 @@ from botocore.exceptions import ClientError
 
 from lambda_handlers import arns
 from lambda_handlers.constants import OWNER_TAG
-from lambda_handlers.errors import ALREADY_EXISTS, NOT_FOUND, error_code
+from lambda_handlers.errors import ALREADY_EXISTS, NOT_FOUND, DeployError, error_code
 from lambda_handlers.kernel.client_errors import ignoring
 
 if TYPE_CHECKING:
@@ -149,8 +152,29 @@ def create_or_take_over(
     else:
         deps.log(f"created {kind} {arn}")
         return Taken(arn, created=True)
-    if is_ours(deps, existing_arn, event):
+    value = tags_of(deps, existing_arn).get(OWNER_TAG)
+    if owner(event) is not None and is_own_value(value, event):
         deps.log(f"{kind} {existing_arn} already made by this resource (owner tag): continuing with it")
         return Taken(existing_arn, created=False)
+    if value:
+        raise DeployError(refusal(kind, existing_arn, value, event))
     deps.log(f"adopting existing {kind} {existing_arn}")
     return Taken(arns.adopted(existing_arn), created=False)
+
+
+def refusal(kind: str, arn: str, value: str, event: Event) -> str:
+    """Why a resource carrying another owner tag is not taken over, and the way out."""
+    name = arns.resource_path(arn)[1]
+    found = owner_of(value)
+    if found is None:
+        return f"{kind} {name} belongs to another stack (owner tag {value}); give this one another name"
+    if found.stack_name != event.stack_name:
+        return (
+            f"{kind} {name} belongs to stack {found.stack_name} (logical id {found.logical_id}); "
+            "give this one another name"
+        )
+    return (
+        f"{kind} {name} belongs to this stack as {found.logical_id}, not {event.logical_id} (a config "
+        f"entry renamed with the same physical_name?); give this one another physical_name, or deploy "
+        f"without {found.logical_id} first (which deletes that {kind}), then add this one"
+    )

@@ -74,6 +74,7 @@ from .intrinsics import ACCOUNT_ID, REGION, ResolveError, Resolver, stringify
 from .native import CREATE_ONLY, NATIVE_TYPES, PRIMARY_ATTR, NativeError, NativePersonalize, NativeResult
 from .provider import DEFAULT_LAMBDA_TIMEOUT, Clock, Handler, OperationStats, ProviderModel
 from .scheduler import Process, Scheduler, Task
+from .stack_api import StackApi
 
 RESPONSE_URL: Final = (
     "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/"
@@ -300,6 +301,8 @@ class DeploySimulator:
         self.events: list[StackEvent] = []  # all events of all deploys and deletes
         self.history: list[DeployResult | DeleteResult] = []
         self.status = "NOT_CREATED"
+        self.live_status = "NOT_CREATED"  # what DescribeStacks answers right now, IN_PROGRESS states too
+        self.stack_api = StackApi(self.stack_id, stack_name, lambda: self.live_status)
         self.template: dict[str, Any] | None = None
         self.resources: dict[str, Resource] = {}
         self.scheduler = Scheduler(clock)
@@ -335,7 +338,12 @@ class DeploySimulator:
     def _default_deps(self) -> Any:
         from lambda_handlers.deps import Deps  # noqa: PLC0415 - written in parallel
 
-        return Deps(personalize=self.personalize, now=self.clock.now, log=self.logs.append)
+        return Deps(
+            personalize=self.personalize,
+            now=self.clock.now,
+            log=self.logs.append,
+            make_cloudformation=lambda: self.stack_api,
+        )
 
     # ---- fault injection ----------------------------------------------------------------------
     def inject_failure(self, logical_id: str, reason: str, *, times: int = 1, after: float = 0.0) -> None:
@@ -1032,6 +1040,7 @@ class DeploySimulator:
         self.events.append(event)
 
     def _stack_event(self, run: _Run, status: str, reason: str) -> None:
+        self.live_status = status
         self._event(run, self.stack_name, "STACK", status, reason)
 
     def _finish(self, run: _Run, status: str) -> DeployResult:

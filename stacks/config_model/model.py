@@ -238,7 +238,7 @@ class AppConfig(_Strict):
     tags: dict[str, str] = Field(default_factory=dict)
     """Tags of every resource (Personalize's too): letters, digits, spaces and _ . : / = + - @."""
     removal_policy: Literal["destroy", "retain"] = "destroy"
-    """What a stack delete does to the data bucket and dataset group (retain for prod)."""
+    """What a stack delete does: retain keeps the data bucket and every Personalize resource."""
     termination_protection: bool = False
     dataset_group: DatasetGroup
     datasets: Datasets = Field(default_factory=Datasets)

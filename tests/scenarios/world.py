@@ -154,7 +154,11 @@ class World:
 
     def deps(self) -> Deps:
         return Deps(
-            personalize=self.client, now=self.clock.now, log=self.sim.logs.append, make_s3=lambda: self.s3
+            personalize=self.client,
+            now=self.clock.now,
+            log=self.sim.logs.append,
+            make_s3=lambda: self.s3,
+            make_cloudformation=lambda: self.sim.stack_api,
         )
 
     def _on_event(self, event: dict[str, Any], deps: Any) -> Any:

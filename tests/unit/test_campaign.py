@@ -1,4 +1,6 @@
 import json
+import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -85,20 +87,42 @@ def test_a_retried_create_moves_its_own_campaign_to_the_desired_version(w):
 
 
 @pytest.mark.parametrize(
-    ("stack_id", "logical_id"),
-    [(STACK_ID.replace("/app/", "/other-app/"), "Resource"), (STACK_ID, "OtherCampaign")],
+    ("stack_id", "logical_id", "expected"),
+    [
+        (
+            STACK_ID.replace("/app/", "/other-app/"),
+            "Resource",
+            "campaign shop-up belongs to stack other-app (logical id Resource); give this one another name",
+        ),
+        (STACK_ID, "OtherCampaign", "campaign shop-up belongs to this stack as OtherCampaign, not Resource"),
+    ],
     ids=["another-stack", "another-logical-id"],
 )
-def test_a_campaign_owned_by_another_resource_is_adopted_and_released(w, stack_id, logical_id):
-    # GIVEN a same-named campaign made by another stack, or another resource of this stack
+def test_fails_when_the_campaign_is_owned_by_another_resource(w, stack_id, logical_id, expected):
+    # GIVEN a same-named campaign made by another stack, or by another resource of this stack
     _, new = trained(w)
     w.run(campaign_event("Create", props(new), stack_id=stack_id, logical_id=logical_id))
-    # WHEN created THEN adopted; the stack's delete releases it: it still serves
-    assert w.run(campaign_event("Create", props(new)))["PhysicalResourceId"] == ADOPTED_ID
-    w.run(campaign_event("Delete", {}, physical_id=ADOPTED_ID))
-    assert served(w)["status"] == "ACTIVE"
-    assert w.count("DeleteCampaign") == 0
-    assert any("releasing adopted campaign" in line for line in w.logs)
+    mark = len(w.fake.calls)
+    # WHEN created THEN refused at once, naming the owner; that campaign is never updated
+    with pytest.raises(DeployError, match=re.escape(expected)):
+        w.run(campaign_event("Create", props(new, MinProvisionedTPS="3")))
+    assert [c.operation for c in w.fake.calls[mark:] if c.operation not in ("DescribeCampaign",)] == [
+        "CreateCampaign",
+        "ListTagsForResource",
+    ]
+
+
+def test_fails_when_the_quota_of_campaigns_is_full(w):
+    # GIVEN a dataset group at Personalize's campaigns quota
+    _, new = trained(w)
+    w.fake.limits = replace(w.fake.limits, campaigns_per_dataset_group=0)
+    # WHEN the campaign is created THEN one line naming the quota and the config field
+    with pytest.raises(DeployError) as failure:
+        w.run(campaign_event("Create", props(new)))
+    assert failure.value.message.startswith(
+        "campaign shop-up: Personalize refused to create it (LimitExceededException: Limit of 0 campaigns"
+    )
+    assert "set quotas.campaigns in the config" in failure.value.message
 
 
 def test_create_adopts_the_notebooks_campaign_and_moves_it_to_the_desired_version(w):

@@ -30,6 +30,7 @@ def test_a_campaign_travels_as_the_templates_strings_and_back():
         '{"explorationItemAgeCutOff": "7", "explorationWeight": "0.5"}, "rankingInfluence": '
         '{"FRESHNESS": 0.5, "POPULARITY": 1.0}, "syncWithLatestSolutionVersion": false}',
         "Tags": '[{"tagKey": "team", "tagValue": "recs"}]',
+        "RetainOnStackDelete": "false",
     }
     # AND read back THEN the same campaign
     assert contract.Campaign.from_properties(properties) == spec

@@ -52,6 +52,8 @@ def test_lambda_entry_points_build_deps_lazily(stub, monkeypatch):
         return stub.deps
 
     monkeypatch.setattr(entry, "default_deps", fake_default_deps)
+    for _ in range(2):  # an adopted campaign's release looks for the version it served (none recorded)
+        stub.answer("list_tags_for_resource", {"tags": []}, {"resourceArn": CAMPAIGN_ARN})
     raw = make_event("Delete", constants.CAMPAIGN_TYPE, {}, physical_id=f"adopted:{CAMPAIGN_ARN}")
     assert entry.on_event(raw, None)["PhysicalResourceId"] == f"adopted:{CAMPAIGN_ARN}"
     assert entry.is_complete(raw, None) == {"IsComplete": True}

@@ -1,4 +1,5 @@
 import json
+import re
 from typing import Any
 
 import pytest
@@ -109,19 +110,25 @@ def test_a_duplicated_create_continues_with_its_own_solution_and_the_delete_dele
 
 
 @pytest.mark.parametrize(
-    ("stack_id", "logical_id"),
-    [(STACK_ID.replace("/app/", "/other-app/"), "Resource"), (STACK_ID, "OtherSolution")],
+    ("stack_id", "logical_id", "expected"),
+    [
+        (
+            STACK_ID.replace("/app/", "/other-app/"),
+            "Resource",
+            "belongs to stack other-app (logical id Resource)",
+        ),
+        (STACK_ID, "OtherSolution", "belongs to this stack as OtherSolution, not Resource"),
+    ],
     ids=["another-stack", "another-logical-id"],
 )
-def test_a_solution_owned_by_another_resource_is_adopted_and_released(w, stack_id, logical_id):
-    # GIVEN a same-named solution made by another stack, or another resource of this stack
+def test_fails_when_the_solution_is_owned_by_another_resource(w, stack_id, logical_id, expected):
+    # GIVEN a same-named solution made by another stack, or by another resource of this stack
     w.on_event(solution_event("Create", stack_id=stack_id, logical_id=logical_id))
-    # WHEN created THEN adopted; the stack's delete releases it: it still exists
-    result = w.run(solution_event("Create"))
-    assert result["PhysicalResourceId"] == ADOPTED_ID
-    w.run(solution_event("Delete", physical_id=ADOPTED_ID))
+    # WHEN created THEN refused at once, naming the owner, and that solution is left as it is
+    with pytest.raises(DeployError, match=re.escape(expected)):
+        w.run(solution_event("Create"))
     assert w.fake.exists(SOLUTION_ARN)
-    assert w.count("DeleteSolution") == 0
+    assert w.counts() == {"CreateSolution": 1}  # counts successful calls: the refused one met AlreadyExists
 
 
 def test_a_declared_owner_tag_is_replaced_by_the_real_owner(w):
