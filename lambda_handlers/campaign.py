@@ -18,6 +18,7 @@ from lambda_handlers.errors import DeployError
 from lambda_handlers.events import (
     CREATE,
     DELETE,
+    UPDATE,
     Event,
     IsCompleteResponse,
     OnEventResponse,
@@ -109,11 +110,18 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
     if event.request_type == DELETE:
-        return deletion.delete_progress(event, deps, status_of=_campaign_status, start=_delete_campaign)
+        return deletion.delete_progress(
+            event, deps, kind="campaign", status_of=_campaign_status, start=_delete_campaign, named=_named
+        )
     spec = event.spec(contract.Campaign)
     arn = arns.strip_adopted(event.physical_id)
     desired = Desired.of(spec)
     what = f"campaign {spec.name or arn}"
+    leftover = _cancelled_rename(event, desired)
+    if deletion.orphan_pending(
+        event, deps, leftover, kind="campaign", status_of=_campaign_status, start=_delete_campaign
+    ):
+        return not_complete()
     campaign = _describe(deps, arn, what)
     if not status.ready(campaign, what=what, update_key=UPDATE_KEY):
         return not_complete()
@@ -148,7 +156,7 @@ def _create(event: Event, deps: Deps, spec: contract.Campaign, desired: Desired)
         event,
         kind="campaign",
         existing_arn=arns.sibling(desired.version_arn, "campaign", spec.name),
-        create=lambda: deps.personalize.create_campaign(
+        create=lambda: deps.creates.create_campaign(
             name=spec.name,
             solutionVersionArn=desired.version_arn,
             minProvisionedTPS=desired.min_tps,
@@ -157,7 +165,22 @@ def _create(event: Event, deps: Deps, spec: contract.Campaign, desired: Desired)
     )
     if not taken.created:
         reconcile_once(deps, taken.arn, desired)
-    return respond(taken.physical_id, {Attr.CAMPAIGN_ARN: taken.arn})
+    return respond(taken.physical_id, {Attr.CAMPAIGN_ARN: taken.arn, **deletion.started_data(deps)})
+
+
+def _named(event: Event) -> str | None:
+    """The ARN of the campaign a Delete's properties name (for an id never returned)."""
+    spec = event.spec(contract.Campaign)
+    return arns.sibling(contract.resolved(spec.solution_version_arn), "campaign", spec.name)
+
+
+def _cancelled_rename(event: Event, desired: Desired) -> str | None:
+    """The campaign a cancelled rename made under the name this rollback Update leaves, if any."""
+    if event.request_type != UPDATE:
+        return None
+    left = arns.sibling(desired.version_arn, "campaign", event.old_spec(contract.Campaign).name)
+    target = arns.sibling(desired.version_arn, "campaign", event.spec(contract.Campaign).name)
+    return deletion.cancelled_rename(event, left_arn=left, target_arn=target)
 
 
 def _update(deps: Deps, arn: str, desired: Desired) -> None:

@@ -113,8 +113,8 @@ VERSION_NAME_PREFIX: Final = "cdk"
 # A notebook (MANUAL, not `cdk-`) version adopted for a trigger carries this tag with the
 # version name it stands for, so later events recognise it as ours (trigger changes, rollbacks).
 ADOPTED_VERSION_TAG: Final = "personalize-cdk:version-name"
-# Every solution and campaign the handlers create carries this tag, value `owner_value` (see
-# `ownership.py`): `{StackId}/{LogicalResourceId}`. A Create that meets an existing resource
+# Every solution, version and campaign the handlers create carries this tag, value `owner_value`
+# (see `ownership.py`): `{stack name}/{LogicalResourceId}`. A Create that meets an existing resource
 # carrying this stack's and this resource's value made it itself (a duplicated Create event, or a
 # retried deploy): it keeps the plain ARN and deletes it later instead of adopting and releasing.
 OWNER_TAG: Final = "personalize-cdk:owner"
@@ -129,6 +129,9 @@ PROVIDER_TOTAL_TIMEOUT_SECONDS: Final = 3600
 QUERY_INTERVAL_SECONDS: Final = 30
 LINK_MARGIN_SECONDS: Final = 300
 LINK_SECONDS: Final = PROVIDER_TOTAL_TIMEOUT_SECONDS - LINK_MARGIN_SECONDS
+# The onEvent and isComplete Lambdas' timeout (stacks/provider.py). Also how long a cancelled
+# onEvent that had started may still create something (`kernel.deletion.late_create_budget`).
+HANDLER_TIMEOUT_SECONDS: Final = 120
 
 # Embedded-metric namespace the handlers log solution metrics under (dashboard reads it).
 METRICS_NAMESPACE: Final = "PersonalizeCdk/SolutionMetrics"

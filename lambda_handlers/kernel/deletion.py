@@ -2,6 +2,21 @@
 
 onEvent starts the delete; isComplete polls until Personalize says ResourceNotFound, starting it
 again while the resource is busy (ResourceInUse right after a version stopped or an update).
+
+What CloudFormation never recorded: when it cancels a Create (another resource failed), the
+rollback's Delete carries a physical id it made up, never one we returned. That Delete finds
+what this logical id made by name (the Delete's ResourceProperties) and owner tag, and deletes
+it (`remove_orphan`); a rollback Update of a rename does the same for the name it leaves.
+
+How long to keep looking (`late_create_budget`): the cancelled onEvent may still be running when
+this event arrives (CloudFormation does not wait for it: aws/aws-cdk#26139). CloudFormation only
+cancels an operation it has already sent, and Lambda kills a handler
+`constants.HANDLER_TIMEOUT_SECONDS` (120 s) after it starts; so a cancelled onEvent that had
+started by the time this event's onEvent started makes its last call within 120 s of this one's
+start, and a sweep that looks until then sees whatever it made. Not covered: a cancelled event
+still waiting in Lambda's asynchronous queue after this one started (Lambda does not promise
+order). What it makes carries this stack's owner tag: the next deploy of that logical id takes it
+over as its own, and the stack delete's sweeps remove it.
 """
 
 from __future__ import annotations
@@ -10,11 +25,13 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
-from lambda_handlers import arns
-from lambda_handlers.constants import Status
+from lambda_handlers import arns, constants
+from lambda_handlers.constants import Attr, Status
 from lambda_handlers.errors import IN_USE, NOT_FOUND
 from lambda_handlers.events import Event, IsCompleteResponse, OnEventResponse, complete, not_complete, respond
+from lambda_handlers.kernel import ownership
 from lambda_handlers.kernel.client_errors import ignoring
+from lambda_handlers.kernel.wait import Budget
 
 if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
@@ -22,23 +39,54 @@ if TYPE_CHECKING:
 
 StartDelete = Callable[["Deps", str], None]
 StatusOf = Callable[["Deps", str], "str | None"]
+# The ARN this resource's declared name has (None: the event does not say), for an id never returned.
+NamedArn = Callable[[Event], "str | None"]
+
+
+def started_data(deps: Deps) -> dict[str, str]:
+    """onEvent's Data recording its start: isComplete counts `late_create_budget` from it."""
+    return {Attr.STARTED_AT: str(int(deps.now()))}
+
+
+def late_create_budget(event: Event) -> Budget:
+    """How long a cancelled onEvent of this logical id may still create something (module docstring)."""
+    started = float(event.data.get(Attr.STARTED_AT) or 0)  # no start recorded: nothing to wait for
+    return Budget(started, constants.HANDLER_TIMEOUT_SECONDS)
 
 
 def on_delete(event: Event, deps: Deps, *, kind: str, start: StartDelete) -> OnEventResponse:
-    """Release an adopted resource (no call); start deleting one we created."""
+    """Release an adopted resource (no call); start deleting one we created. An id never
+    returned (a cancelled Create) is swept by isComplete (`delete_progress`)."""
     if arns.is_adopted(event.physical_id):
         deps.log(f"releasing adopted {kind} {arns.strip_adopted(event.physical_id)} (not deleted)")
     elif arns.is_arn(event.physical_id):
         start(deps, event.physical_id)
+    else:
+        return respond(event.physical_id, started_data(deps))
     return respond(event.physical_id)
 
 
 def delete_progress(
-    event: Event, deps: Deps, *, status_of: StatusOf, start: StartDelete
+    event: Event,
+    deps: Deps,
+    *,
+    kind: str,
+    status_of: StatusOf,
+    start: StartDelete,
+    named: NamedArn,
 ) -> IsCompleteResponse:
-    """Complete once the resource is gone; re-start a delete that Personalize refused as busy."""
-    if arns.is_adopted(event.physical_id) or not arns.is_arn(event.physical_id):
+    """Complete once the resource is gone; re-start a delete that Personalize refused as busy.
+
+    An id never returned: complete once nothing this logical id owns exists under its declared
+    name and the late-create budget is spent."""
+    if arns.is_adopted(event.physical_id):
         return complete()
+    if not arns.is_arn(event.physical_id):
+        arn = named(event)
+        if arn is None:
+            return complete()
+        gone = remove_orphan(deps, event, arn, kind=kind, status_of=status_of, start=start)
+        return complete() if gone and late_create_budget(event).spent(deps.now()) else not_complete()
     with ignoring(NOT_FOUND):
         if status_of(deps, event.physical_id) not in Status.DELETING:
             start(deps, event.physical_id)
@@ -46,6 +94,44 @@ def delete_progress(
     return complete()
 
 
+def remove_orphan(
+    deps: Deps, event: Event, arn: str, *, kind: str, status_of: StatusOf, start: StartDelete
+) -> bool:
+    """One step of deleting what this logical id made at `arn` and CloudFormation never recorded
+    (owner tag = this stack and logical id); True once nothing of ours is there. A resource of
+    another owner (or none) is never touched."""
+    if not ownership.is_ours(deps, arn, event):
+        return True
+    with ignoring(NOT_FOUND):
+        if status_of(deps, arn) not in Status.DELETING:
+            deps.log(f"deleting {kind} {arn}: {event.logical_id} made it, CloudFormation never recorded it")
+            start(deps, arn)
+        return False
+    return True
+
+
 def gone_or_busy() -> AbstractContextManager[None]:
     """Around a delete step: already gone (NotFound) is done, busy (InUse) is retried by isComplete."""
     return ignoring(NOT_FOUND, IN_USE)
+
+
+def cancelled_rename(event: Event, *, left_arn: str, target_arn: str) -> str | None:
+    """On an Update that changes the name (`left_arn` → `target_arn`): `left_arn` when
+    CloudFormation never recorded it, i.e. a rollback Update of a cancelled rename (the old
+    properties name what the cancelled update made; the physical id is still the target's).
+    A forward rename answers None: CloudFormation recorded the name it leaves, and its cleanup
+    deletes it by that id."""
+    if left_arn == target_arn or arns.strip_adopted(event.physical_id) == left_arn:
+        return None
+    return left_arn
+
+
+def orphan_pending(
+    event: Event, deps: Deps, arn: str | None, *, kind: str, status_of: StatusOf, start: StartDelete
+) -> bool:
+    """One isComplete step for `cancelled_rename`'s leftover: True while it (or the late-create
+    budget) is not done."""
+    if arn is None:
+        return False
+    gone = remove_orphan(deps, event, arn, kind=kind, status_of=status_of, start=start)
+    return not (gone and late_create_budget(event).spent(deps.now()))
