@@ -117,10 +117,10 @@ def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
     arn = arns.strip_adopted(event.physical_id)
     desired = Desired.of(spec)
     what = f"campaign {spec.name or arn}"
-    leftover = _cancelled_rename(event, desired)
-    if deletion.orphan_pending(
-        event, deps, leftover, kind="campaign", status_of=_campaign_status, start=_delete_campaign
-    ):
+    pending = deletion.orphan_pending(
+        event, deps, kind="campaign", status_of=_campaign_status, start=_delete_campaign
+    )
+    if pending:
         return not_complete()
     campaign = _describe(deps, arn, what)
     if not status.ready(campaign, what=what, update_key=UPDATE_KEY):
@@ -165,7 +165,8 @@ def _create(event: Event, deps: Deps, spec: contract.Campaign, desired: Desired)
     )
     if not taken.created:
         reconcile_once(deps, taken.arn, desired)
-    return respond(taken.physical_id, {Attr.CAMPAIGN_ARN: taken.arn, **deletion.started_data(deps)})
+    data = {Attr.CAMPAIGN_ARN: taken.arn, **deletion.orphan_data(deps, _cancelled_rename(event, desired))}
+    return respond(taken.physical_id, data)
 
 
 def _named(event: Event) -> str | None:

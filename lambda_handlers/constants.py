@@ -95,6 +95,9 @@ class Attr:
     STATUS: Final = "Status"
     ADOPTED: Final = "Adopted"
     STARTED_AT: Final = "StartedAt"  # epoch seconds of onEvent: deadlines count from it
+    # A rollback Update of a cancelled rename: what the cancelled update made under the name it
+    # leaves (onEvent decides from the physical id CloudFormation sent; isComplete deletes it).
+    ORPHAN_ARN: Final = "OrphanArn"
     SUMMARY: Final = "Summary"  # JSON with fixed keys, see SUMMARY_KEYS
     CAMPAIGN_ARN: Final = "CampaignArn"
     DATA_LOCATION: Final = "DataLocation"  # s3://bucket/key of the copied data file

@@ -89,10 +89,10 @@ def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
     spec = event.spec(contract.Solution)
     arn = arns.strip_adopted(event.physical_id)
     what = f"solution {spec.name or arn}"
-    leftover = _cancelled_rename(event, spec)
-    if deletion.orphan_pending(
-        event, deps, leftover, kind="solution", status_of=_solution_status, start=_deleter(event)
-    ):
+    pending = deletion.orphan_pending(
+        event, deps, kind="solution", status_of=_solution_status, start=_deleter(event)
+    )
+    if pending:
         return not_complete()
     with not_found(what, arn):
         described = deps.personalize.describe_solution(solutionArn=arn)["solution"]
@@ -139,7 +139,8 @@ def create_or_adopt(event: Event, deps: Deps, spec: contract.Solution) -> OnEven
     )
     if not taken.created:
         _check_existing(deps, taken.arn, spec, group=group)
-    return respond(taken.physical_id, {**_data(taken.physical_id), **deletion.started_data(deps)})
+    data = {**_data(taken.physical_id), **deletion.orphan_data(deps, _cancelled_rename(event, spec))}
+    return respond(taken.physical_id, data)
 
 
 def _named(event: Event) -> str | None:

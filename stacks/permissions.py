@@ -8,7 +8,7 @@ call the handlers make against this policy as synthesized):
   `solution/{name}/{id}`, so `solution/{name}/*` covers versions);
 - campaign actions (Create/Describe/Update/DeleteCampaign) → `campaign` only (CreateCampaign
   and UpdateCampaign are not authorized against the version they deploy);
-- ListSolutionVersions, TagResource, ListTagsForResource → no resource type: IAM accepts only
+- ListSolutionVersions, ListCampaigns, TagResource, ListTagsForResource → no resource type: IAM accepts only
   `*` for them.
 
 Names: `solution/{project}-*` and `campaign/{project}-*` cover every name this config derives
@@ -49,6 +49,7 @@ RESOURCELESS_ACTIONS = (
     "personalize:ListSolutionVersions",  # finding the version made for a trigger
     "personalize:TagResource",  # the notebook version's adoption tag
     "personalize:ListTagsForResource",  # the owner tag: is an existing solution or campaign ours?
+    "personalize:ListCampaigns",  # a solution's delete: this stack's campaigns never recorded
 )
 TRAIN_SID = "TrainSolutions"
 SERVE_SID = "ServeCampaigns"

@@ -126,12 +126,17 @@ def cancelled_rename(event: Event, *, left_arn: str, target_arn: str) -> str | N
     return left_arn
 
 
-def orphan_pending(
-    event: Event, deps: Deps, arn: str | None, *, kind: str, status_of: StatusOf, start: StartDelete
-) -> bool:
-    """One isComplete step for `cancelled_rename`'s leftover: True while it (or the late-create
-    budget) is not done."""
-    if arn is None:
+def orphan_data(deps: Deps, arn: str | None) -> dict[str, str]:
+    """onEvent's Data naming `cancelled_rename`'s leftover for isComplete (whose event carries
+    onEvent's physical id, no longer the one CloudFormation sent); nothing when there is none."""
+    return {} if arn is None else {Attr.ORPHAN_ARN: arn, **started_data(deps)}
+
+
+def orphan_pending(event: Event, deps: Deps, *, kind: str, status_of: StatusOf, start: StartDelete) -> bool:
+    """One isComplete step for the leftover `orphan_data` named: True while it (or the
+    late-create budget) is not done."""
+    arn = event.data.get(Attr.ORPHAN_ARN)
+    if not arn:
         return False
     gone = remove_orphan(deps, event, arn, kind=kind, status_of=status_of, start=start)
     return not (gone and late_create_budget(event).spent(deps.now()))

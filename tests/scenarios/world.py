@@ -128,6 +128,7 @@ class World:
     clock: VirtualClock
     server: FakePersonalizeServer
     client: PersonalizeClient  # the handlers' client
+    once: PersonalizeClient  # the handlers' client for Create* calls (no botocore retry, as the Lambda's)
     admin: PersonalizeClient  # the test's own client (seeding, inspection)
     s3: S3Client  # S3 played by moto (`mock_aws` is active for the world's lifetime)
     sim: DeploySimulator = field(init=False)
@@ -146,7 +147,8 @@ class World:
             s3_client=self.s3,
             assemblies=synth.assemblies,
         )
-        self.client.meta.events.register("after-call.personalize.*", self._maybe_kill)
+        for handler_client in (self.client, self.once):
+            handler_client.meta.events.register("after-call.personalize.*", self._maybe_kill)
 
     @property
     def fake(self) -> FakePersonalize:
@@ -154,7 +156,12 @@ class World:
 
     def deps(self) -> Deps:
         return Deps(
-            personalize=self.client, now=self.clock.now, log=self.sim.logs.append, make_s3=lambda: self.s3
+            personalize=self.client,
+            now=self.clock.now,
+            log=self.sim.logs.append,
+            make_s3=lambda: self.s3,
+            personalize_once=self.once,
+            sleep=self.clock.advance,
         )
 
     def _on_event(self, event: dict[str, Any], deps: Any) -> Any:
@@ -279,10 +286,11 @@ def make_world(
     """
     client = env_client(clock, HANDLER_MAX_ATTEMPTS)
     admin = env_client(clock, 1)
+    once = env_client(clock, 1)
     if client.meta.endpoint_url != server.endpoint_url:
         raise RuntimeError(f"{ENDPOINT_ENV} did not reach the client: {client.meta.endpoint_url}")
     s3 = boto3.session.Session(region_name=REGION).client("s3")
-    return World(clock, server, client, admin, s3, handlers=handlers)
+    return World(clock, server, client, once, admin, s3, handlers=handlers)
 
 
 # ---- templates: the default config and small variants of it --------------------------------
