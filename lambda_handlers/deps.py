@@ -67,7 +67,7 @@ class Deps:
     make_s3: Callable[[], S3Client] = field(default=s3_client, repr=False)  # tests pass their own
     # The client Create* calls use: without botocore retries (None: `personalize`, e.g. a Stubber).
     personalize_once: PersonalizeClient | None = field(default=None, repr=False)
-    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)  # virtual in tests
+    sleep: Callable[[float], object] = field(default=time.sleep, repr=False)  # virtual in tests
 
     @functools.cached_property
     def s3(self) -> S3Client:

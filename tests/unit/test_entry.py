@@ -68,7 +68,7 @@ def test_default_deps_builds_bounded_clients_and_one_without_retries_for_creates
         assert first is deps.default_deps()
         config = first.personalize.meta.config
         assert config.retries == {"mode": "standard", "total_max_attempts": deps.MAX_ATTEMPTS}  # type: ignore[attr-defined]
-        assert (config.connect_timeout, config.read_timeout) == (deps.CONNECT_TIMEOUT, deps.READ_TIMEOUT)
+        assert (config.connect_timeout, config.read_timeout) == (deps.CONNECT_TIMEOUT, deps.READ_TIMEOUT)  # type: ignore[attr-defined]
         once = first.creates.meta.config
         assert once.retries == {"mode": "standard", "total_max_attempts": 1}  # type: ignore[attr-defined]
         # AND the worst case of one call fits in the Lambda timeout with margin (deps' docstring)
