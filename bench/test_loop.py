@@ -14,7 +14,7 @@ from bench.report import REPO, Row, bench_env, python
 
 SECTION = "5. Test loop"
 GOAL_SECONDS = 90
-TIMEOUT = 400
+TIMEOUT = 1200
 DURATION = re.compile(r"^\s*([\d.]+)s (setup|call|teardown)\s+(\S+)", re.MULTILINE)
 SUMMARY = re.compile(r"^=*\s*(.*(?:passed|failed|error).*) in ([\d.]+)s", re.MULTILINE)
 

@@ -50,8 +50,10 @@ def test_mid_training_shows_the_polling_link_and_two_left(
     # WHEN the status is read while the third member of the chain polls
     assert world.deploy(default_template).ok
     (report,) = seen
-    # THEN the training is in progress at that link with two links after it
-    (solution,) = [s for s in report.solutions if s.training]
+    # THEN the training is in progress at that link with two links after it (both solutions
+    # train at once: CloudFormation runs independent resources in parallel)
+    solution = _solution(report, _arn(world, UP_SOLUTION))
+    assert solution.training is not None
     assert solution.training.status == "CREATE IN_PROGRESS"
     assert solution.training.polling == "TrainingUserPersonalizationWait2"
     assert solution.training.links_left == 2
@@ -166,6 +168,8 @@ def test_watch_follows_a_three_hour_training_and_ends_by_itself(default_template
                 time.sleep(0.002)
 
         deploy.start()
+        while not world.sim.events and deploy.is_alive():  # `cdk deploy` has created the stack
+            time.sleep(0.002)
         # WHEN it watches
         last = watch(reader, _console(), sleep=virtual_sleep, on_frame=frames.append)
         deploy.join()

@@ -5,9 +5,10 @@ Retries: every client uses botocore's own `standard` retry mode (its retryable e
 retry quota, its jittered exponential backoff). Only the backoff *sleep* is virtual: the
 client's standard retry handler is re-registered so that the delay it computes advances the
 virtual clock and the request is re-sent at once (`virtual_backoff`). Nothing global is
-patched. The handlers' client keeps the SDK default of 3 attempts (as `deps.default_deps`);
-the native-resource client plays CloudFormation's own resource handlers, which retry
-throttling far longer, so it gets 10.
+patched. The handlers' client makes `deps.MAX_ATTEMPTS` attempts, exactly as the Lambda's
+(`deps.default_deps`), and their Create* client one (`World.once`, as `Deps.creates`); the
+native-resource client plays CloudFormation's own resource handlers, which retry throttling far
+longer, so it gets 10.
 
 Config variants of the default config (`templates.*`) are synthesized once per process
 through `tests.support.synth` (its cache is keyed by the variant's content-named file).
