@@ -78,8 +78,8 @@ def acknowledge_provider(
     _ack(
         provider.role,
         "AwsSolutions-IAM5[Resource::*]",
-        "ListSolutionVersions, TagResource and ListTagsForResource have no resource type in the "
-        "Service Authorization Reference: IAM accepts only '*' for them (no other action is on '*')",
+        "ListSolutionVersions, ListCampaigns, TagResource and ListTagsForResource have no resource type "
+        "in the Service Authorization Reference: IAM accepts only '*' for them (no other action is on '*')",
     )
     env = _pseudo(Stack.of(provider))
     arn = f"arn:{env['Partition']}:personalize:{env['Region']}:{env['AccountId']}"
