@@ -24,6 +24,7 @@ from lambda_handlers.errors import NOT_FOUND, DeployError
 from lambda_handlers.events import (
     CREATE,
     DELETE,
+    UPDATE,
     Event,
     IsCompleteResponse,
     OnEventResponse,
@@ -132,7 +133,13 @@ def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
         )
     if event.request_type == DELETE:
         return deletion.delete_progress(
-            event, deps, status_of=_campaign_status, start=_delete_campaign, blocked=_why_in_use
+            event,
+            deps,
+            kind="campaign",
+            status_of=_campaign_status,
+            start=_delete_campaign,
+            named=_named,
+            blocked=_why_in_use,
         )
     if gone.rolled_back_nothing(event):
         return complete()
@@ -140,6 +147,11 @@ def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
     arn = arns.strip_adopted(event.physical_id)
     desired = Desired.of(spec)
     what = f"campaign {spec.name or arn}"
+    pending = deletion.orphan_pending(
+        event, deps, kind="campaign", status_of=_campaign_status, start=_delete_campaign
+    )
+    if pending:
+        return not_complete()
     campaign = _describe(deps, arn, what)
     if not status.ready(campaign, what=what, update_key=UPDATE_KEY):
         return not_complete()
@@ -176,7 +188,7 @@ def _create(event: Event, deps: Deps, spec: contract.Campaign, desired: Desired)
             event,
             kind="campaign",
             existing_arn=arns.sibling(desired.version_arn, "campaign", spec.name),
-            create=lambda: deps.personalize.create_campaign(
+            create=lambda: deps.creates.create_campaign(
                 name=spec.name,
                 solutionVersionArn=desired.version_arn,
                 minProvisionedTPS=desired.min_tps,
@@ -188,7 +200,23 @@ def _create(event: Event, deps: Deps, spec: contract.Campaign, desired: Desired)
             served = _describe(deps, taken.arn, f"campaign {spec.name}").get("solutionVersionArn")
             adopted_campaign.remember(deps, taken.arn, str(served or ""))
         reconcile_once(deps, taken.arn, desired)
-    return respond(taken.physical_id, {Attr.CAMPAIGN_ARN: taken.arn})
+    data = {Attr.CAMPAIGN_ARN: taken.arn, **deletion.orphan_data(deps, _cancelled_rename(event, desired))}
+    return respond(taken.physical_id, data)
+
+
+def _named(event: Event) -> str | None:
+    """The ARN of the campaign a Delete's properties name (for an id never returned)."""
+    spec = event.spec(contract.Campaign)
+    return arns.sibling(contract.resolved(spec.solution_version_arn), "campaign", spec.name)
+
+
+def _cancelled_rename(event: Event, desired: Desired) -> str | None:
+    """The campaign a cancelled rename made under the name this rollback Update leaves, if any."""
+    if event.request_type != UPDATE:
+        return None
+    left = arns.sibling(desired.version_arn, "campaign", event.old_spec(contract.Campaign).name)
+    target = arns.sibling(desired.version_arn, "campaign", event.spec(contract.Campaign).name)
+    return deletion.cancelled_rename(event, left_arn=left, target_arn=target)
 
 
 def _update(deps: Deps, arn: str, desired: Desired) -> None:

@@ -102,6 +102,9 @@ class Attr:
     STATUS: Final = "Status"
     ADOPTED: Final = "Adopted"
     STARTED_AT: Final = "StartedAt"  # epoch seconds of onEvent: deadlines count from it
+    # A rollback Update of a cancelled rename: what the cancelled update made under the name it
+    # leaves (onEvent decides from the physical id CloudFormation sent; isComplete deletes it).
+    ORPHAN_ARN: Final = "OrphanArn"
     SUMMARY: Final = "Summary"  # JSON with fixed keys, see SUMMARY_KEYS
     CAMPAIGN_ARN: Final = "CampaignArn"
     DATA_LOCATION: Final = "DataLocation"  # s3://bucket/key of the copied data file
@@ -120,8 +123,8 @@ VERSION_NAME_PREFIX: Final = "cdk"
 # A notebook (MANUAL, not `cdk-`) version adopted for a trigger carries this tag with the
 # version name it stands for, so later events recognise it as ours (trigger changes, rollbacks).
 ADOPTED_VERSION_TAG: Final = "personalize-cdk:version-name"
-# Every solution and campaign the handlers create carries this tag, value `owner_value` (see
-# `ownership.py`): `{StackId}/{LogicalResourceId}`. A Create that meets an existing resource
+# Every solution, version and campaign the handlers create carries this tag, value `owner_value`
+# (see `ownership.py`): `{stack name}/{LogicalResourceId}`. A Create that meets an existing resource
 # carrying this stack's and this resource's value made it itself (a duplicated Create event, or a
 # retried deploy): it keeps the plain ARN and deletes it later instead of adopting and releasing.
 OWNER_TAG: Final = "personalize-cdk:owner"
@@ -147,6 +150,9 @@ LINK_SECONDS: Final = PROVIDER_TOTAL_TIMEOUT_SECONDS - LINK_MARGIN_SECONDS
 # it fails naming what holds the resource: well inside the Provider's timeout, well past the
 # minutes a stopping version or a campaign update takes.
 DELETE_IN_USE_SECONDS: Final = 900
+# The onEvent and isComplete Lambdas' timeout (stacks/provider.py). Also how long a cancelled
+# onEvent that had started may still create something (`kernel.deletion.late_create_budget`).
+HANDLER_TIMEOUT_SECONDS: Final = 120
 
 # Embedded-metric namespace the handlers log solution metrics under (dashboard reads it).
 METRICS_NAMESPACE: Final = "PersonalizeCdk/SolutionMetrics"

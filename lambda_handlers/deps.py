@@ -1,4 +1,26 @@
-"""What the handlers need from the outside world, in one seam that tests replace."""
+"""What the handlers need from the outside world, in one seam that tests replace.
+
+Timeouts and attempts (botocore `standard` retry mode). The handlers' Lambda timeout is
+`constants.HANDLER_TIMEOUT_SECONDS` (120 s) and the framework never retries onEvent, so the
+worst case of a call must end well inside it:
+
+- one attempt: `CONNECT_TIMEOUT` 3 s + `READ_TIMEOUT` 10 s = 13 s at most (Personalize answers
+  its control-plane calls in well under a second: they only start work);
+- backoff before retry i (1-based): at most min(2**(i-1), 20) s (botocore's
+  `ExponentialBackoff`, throttling scale 1), plus at most 5 s when the service sends
+  `x-amz-retry-after`: 1+2+4+8 = 15 s, + 4 x 5 = 20 s;
+- so one call with `MAX_ATTEMPTS` = 5 takes at most 5 x 13 + 15 + 20 = 100 s < 120 s (20 s of
+  margin for the handler's other calls, which answer in milliseconds unless the network is
+  down, and a cold start). Before: the SDK's 60 s timeouts x 8 attempts could take 16 minutes.
+- 5 attempts still ride out throttling: with 30 % of calls throttled one call fails 0.3**5 =
+  0.24 % of the time.
+
+Create* calls go through `creates`, a client that never retries: a 5xx or a timeout does not
+say whether the service acted, so `kernel.lost_answers.create_once` looks for what the lost
+call may have made (by name and owner tag) before it sends the Create again. Worst case of a
+create: `CREATE_ATTEMPTS` (3) x 13 s + backoff 1+2 s + one lookup per lost answer (each a
+call above, normally milliseconds).
+"""
 
 from __future__ import annotations
 
@@ -16,12 +38,20 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 
-# botocore's standard retry mode gives up after 3 attempts; an exception in onEvent fails the
-# operation at once (the framework does not retry). With 30 % of calls throttled, 3 attempts
-# fail a call 2.7 % of the time, and a deploy makes ~40 onEvent calls. 8 attempts: at most
-# ~71 s of jittered backoff for one call, inside the functions' 2-minute timeout.
-MAX_ATTEMPTS: Final = 8
-RETRIES: Final = Config(retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS})
+CONNECT_TIMEOUT: Final = 3
+READ_TIMEOUT: Final = 10
+MAX_ATTEMPTS: Final = 5
+RETRIES: Final = Config(
+    connect_timeout=CONNECT_TIMEOUT,
+    read_timeout=READ_TIMEOUT,
+    retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
+)
+# Create* calls: one attempt each; the handler looks before it sends another (see the docstring).
+ONCE: Final = Config(
+    connect_timeout=CONNECT_TIMEOUT,
+    read_timeout=READ_TIMEOUT,
+    retries={"mode": "standard", "total_max_attempts": 1},
+)
 
 
 def s3_client() -> S3Client:
@@ -48,6 +78,9 @@ class Deps:
     log: Callable[[str], None]  # one line each; EMF metric lines go here
     make_s3: Callable[[], S3Client] = field(default=s3_client, repr=False)  # tests pass their own
     make_cloudformation: Callable[[], StackApi] = field(default=cloudformation_client, repr=False)
+    # The client Create* calls use: without botocore retries (None: `personalize`, e.g. a Stubber).
+    personalize_once: PersonalizeClient | None = field(default=None, repr=False)
+    sleep: Callable[[float], object] = field(default=time.sleep, repr=False)  # virtual in tests
 
     @functools.cached_property
     def s3(self) -> S3Client:
@@ -59,9 +92,15 @@ class Deps:
         """The CloudFormation client (DescribeStacks of the own stack only), built on first use."""
         return self.make_cloudformation()
 
+    @property
+    def creates(self) -> PersonalizeClient:
+        """The client for Create* calls: one attempt, no botocore retry (see the module docstring)."""
+        return self.personalize_once or self.personalize
+
 
 @functools.cache
 def default_deps() -> Deps:
     """The Lambda's dependencies, built on first use (never at import) and kept warm."""
     client = boto3.client("personalize", config=RETRIES)
-    return Deps(personalize=client, now=time.time, log=print)
+    once = boto3.client("personalize", config=ONCE)
+    return Deps(personalize=client, now=time.time, log=print, personalize_once=once)

@@ -16,6 +16,7 @@ from lambda_handlers.errors import DeployError
 from lambda_handlers.events import (
     CREATE,
     DELETE,
+    UPDATE,
     Event,
     IsCompleteResponse,
     OnEventResponse,
@@ -64,7 +65,7 @@ def current_auto_training(solution: dict[str, Any]) -> AutoTraining:
 
 def on_event(event: Event, deps: Deps) -> OnEventResponse:
     if event.request_type == DELETE:
-        return deletion.on_delete(event, deps, kind="solution", start=_stop_and_delete)
+        return deletion.on_delete(event, deps, kind="solution", start=_deleter(event))
     spec = event.spec(contract.Solution)
     if event.request_type == CREATE or event.old_spec(contract.Solution).name != spec.name:
         return create_or_adopt(event, deps, spec)
@@ -90,13 +91,24 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
     if event.request_type == DELETE:
         return deletion.delete_progress(
-            event, deps, status_of=_solution_status, start=_stop_and_delete, blocked=why_in_use
+            event,
+            deps,
+            kind="solution",
+            status_of=_solution_status,
+            start=_deleter(event),
+            named=_named,
+            blocked=why_in_use,
         )
     if gone.rolled_back_nothing(event):
         return complete()
     spec = event.spec(contract.Solution)
     arn = arns.strip_adopted(event.physical_id)
     what = f"solution {spec.name or arn}"
+    pending = deletion.orphan_pending(
+        event, deps, kind="solution", status_of=_solution_status, start=_deleter(event)
+    )
+    if pending:
+        return not_complete()
     with not_found(what, arn):
         described = deps.personalize.describe_solution(solutionArn=arn)["solution"]
     solution: dict[str, Any] = dict(described)
@@ -132,7 +144,7 @@ def create_or_adopt(event: Event, deps: Deps, spec: contract.Solution) -> OnEven
             event,
             kind="solution",
             existing_arn=arns.sibling(group, "solution", spec.name),
-            create=lambda: deps.personalize.create_solution(
+            create=lambda: deps.creates.create_solution(
                 name=spec.name,
                 datasetGroupArn=group,
                 recipeArn=spec.recipe_arn,
@@ -142,12 +154,30 @@ def create_or_adopt(event: Event, deps: Deps, spec: contract.Solution) -> OnEven
             )["solutionArn"],
         )
     if not taken.created:
-        _take_over(deps, taken.arn, spec, group=group, desired=desired)
-    return respond(taken.physical_id, _data(taken.physical_id))
+        _check_existing(deps, taken.arn, spec, group=group)
+    data = {**_data(taken.physical_id), **deletion.orphan_data(deps, _cancelled_rename(event, spec))}
+    return respond(taken.physical_id, data)
 
 
-def _take_over(deps: Deps, arn: str, spec: contract.Solution, *, group: str, desired: AutoTraining) -> None:
-    """Continue with an existing solution of this name: same group and recipe, declared auto-training."""
+def _named(event: Event) -> str | None:
+    """The ARN of the solution a Delete's properties name (for an id never returned)."""
+    spec = event.spec(contract.Solution)
+    return arns.sibling(contract.resolved(spec.dataset_group_arn), "solution", spec.name)
+
+
+def _cancelled_rename(event: Event, spec: contract.Solution) -> str | None:
+    """The solution a cancelled rename made under the name this rollback Update leaves, if any."""
+    if event.request_type != UPDATE:
+        return None
+    group = contract.resolved(spec.dataset_group_arn)
+    left = arns.sibling(group, "solution", event.old_spec(contract.Solution).name)
+    target = arns.sibling(group, "solution", spec.name)
+    return deletion.cancelled_rename(event, left_arn=left, target_arn=target)
+
+
+def _check_existing(deps: Deps, arn: str, spec: contract.Solution, *, group: str) -> None:
+    """Continue with an existing solution of this name only in the same group, with the same recipe.
+    Its auto-training is brought to the declared one by isComplete."""
     solution: dict[str, Any] = dict(deps.personalize.describe_solution(solutionArn=arn)["solution"])
     if solution.get("recipeArn") != spec.recipe_arn or solution.get("datasetGroupArn") != group:
         raise DeployError(
@@ -155,8 +185,6 @@ def _take_over(deps: Deps, arn: str, spec: contract.Solution, *, group: str, des
             f"{solution.get('datasetGroupArn')}; give this solution another name (physical_name) "
             "or delete the existing one"
         )
-    if status.is_idle(solution, UPDATE_KEY) and current_auto_training(solution) != desired:
-        _update_auto_training(deps, arn, desired)
 
 
 def _update_auto_training(deps: Deps, arn: str, desired: AutoTraining) -> None:
@@ -182,10 +210,16 @@ def _solution_status(deps: Deps, arn: str) -> str | None:
     return deps.personalize.describe_solution(solutionArn=arn)["solution"].get("status")
 
 
-def _stop_and_delete(deps: Deps, arn: str) -> None:
-    """Stop versions still training, then DeleteSolution. Missing = done; in use = try later."""
+def _deleter(event: Event) -> deletion.StartDelete:
+    return lambda deps, arn: _stop_and_delete(deps, arn, event)
+
+
+def _stop_and_delete(deps: Deps, arn: str, event: Event) -> None:
+    """Delete this stack's campaigns on it, stop versions still training, then DeleteSolution.
+    Missing = done; in use = try later."""
     client = deps.personalize
     with deletion.gone_or_busy():
+        _delete_owned_campaigns(deps, arn, event)
         for page in client.get_paginator("list_solution_versions").paginate(solutionArn=arn):
             for summary in page.get("solutionVersions", []):
                 if is_training(summary.get("status")):
@@ -224,6 +258,25 @@ def why_in_use(deps: Deps, arn: str, event: Event) -> str:
                 )
     minutes = DELETE_IN_USE_SECONDS // 60
     return f"{prefix}: Personalize still answers ResourceInUse after {minutes} min; retry once it is idle"
+
+
+def _delete_owned_campaigns(deps: Deps, solution_arn: str, event: Event) -> None:
+    """Campaigns on the solution's versions carrying this stack's owner tag (any logical id).
+
+    CloudFormation deletes the campaigns it recorded before the solution (they depend on it), so
+    what is left here is one it never recorded: made by an onEvent killed after CreateCampaign
+    (its Create then gets the framework's marker id and no Delete ever reaches us), or by a
+    cancelled Create that outlived its rollback's sweep. A campaign of another owner is never
+    touched (the solution's delete then waits on it: ResourceInUse)."""
+    for page in deps.personalize.get_paginator("list_campaigns").paginate(solutionArn=solution_arn):
+        for summary in page.get("campaigns", []):
+            if summary.get("status") in Status.DELETING:
+                continue
+            campaign_arn = summary["campaignArn"]
+            if ownership.is_this_stacks(ownership.tags_of(deps, campaign_arn).get(OWNER_TAG), event):
+                with deletion.gone_or_busy():
+                    deps.personalize.delete_campaign(campaignArn=campaign_arn)
+                    deps.log(f"deleting campaign {campaign_arn}: this stack's, never recorded")
 
 
 def _stop(deps: Deps, version_arn: str) -> None:

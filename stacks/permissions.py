@@ -55,7 +55,7 @@ RESOURCELESS_ACTIONS = (
     "personalize:ListSolutionVersions",  # finding the version made for a trigger
     "personalize:TagResource",  # the notebook version's adoption tag
     "personalize:ListTagsForResource",  # the owner tag: is an existing solution or campaign ours?
-    "personalize:ListCampaigns",  # who holds a solution that cannot be deleted; a training's champion
+    "personalize:ListCampaigns",  # who holds a solution; its champion; campaigns never recorded
     "personalize:UntagResource",  # an adopted campaign's recorded version, once it serves it again
 )
 BLOCKER_ACTIONS = ("personalize:DescribeCampaign",)

@@ -36,9 +36,17 @@ class PersonalizeProvider(Construct):
             description="Personalize custom resource handlers (onEvent, isComplete)",
         )
         code = lambda_.Code.from_asset(str(REPO_ROOT), exclude=ASSET_EXCLUDE)
-        self.on_event = self._function("OnEvent", "lambda_handlers.entry.on_event", code, Duration.minutes(2))
+        self.on_event = self._function(
+            "OnEvent",
+            "lambda_handlers.entry.on_event",
+            code,
+            Duration.seconds(constants.HANDLER_TIMEOUT_SECONDS),
+        )
         self.is_complete = self._function(
-            "IsComplete", "lambda_handlers.entry.is_complete", code, Duration.minutes(2)
+            "IsComplete",
+            "lambda_handlers.entry.is_complete",
+            code,
+            Duration.seconds(constants.HANDLER_TIMEOUT_SECONDS),
         )
         framework_logs = logs.LogGroup(
             self,

@@ -34,6 +34,7 @@ from lambda_handlers import arns
 from lambda_handlers.constants import OWNER_TAG
 from lambda_handlers.errors import ALREADY_EXISTS, NOT_FOUND, DeployError, error_code
 from lambda_handlers.kernel.client_errors import ignoring
+from lambda_handlers.kernel.lost_answers import create_once
 
 if TYPE_CHECKING:
     from mypy_boto3_personalize.type_defs import TagTypeDef
@@ -101,6 +102,12 @@ def is_own_value(value: str | None, event: Event) -> bool:
     return value is not None and value in {owner_value(event), _legacy_value(event)} - {None}
 
 
+def is_this_stacks(value: str | None, event: Event) -> bool:
+    """Whether a tag value names this event's stack (any logical id of it; either format)."""
+    found = owner_of(value)
+    return found is not None and bool(event.stack_name) and found.stack_name == event.stack_name
+
+
 def api_tags(declared: Mapping[str, str], event: Event) -> list[TagTypeDef]:
     """The declared tags plus the owner tag (which replaces a declared tag of the same key)."""
     tags: dict[str, str] = dict(declared)
@@ -143,9 +150,15 @@ def create_or_take_over(
     deps: Deps, event: Event, *, kind: str, existing_arn: str, create: Callable[[], str]
 ) -> Taken:
     """`create()` (returns the new ARN); if the name is taken, continue with `existing_arn`:
-    ours (owner tag) keeps the plain ARN, anything else is adopted."""
+    ours (owner tag) keeps the plain ARN, anything else is adopted. An answer lost after the
+    service acted is found by its owner tag, not created again (`lost_answers.create_once`)."""
     try:
-        arn = create()
+        arn = create_once(
+            deps,
+            create=create,
+            find=lambda: existing_arn if is_ours(deps, existing_arn, event) else None,
+            what=f"Create of {kind} {existing_arn}",
+        )
     except ClientError as exc:
         if error_code(exc) != ALREADY_EXISTS:
             raise

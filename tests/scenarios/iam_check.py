@@ -248,7 +248,8 @@ class Recorder:
 
         monkeypatch.setattr(sim, "deploy", deploying)
         monkeypatch.setattr(sim, "delete", deleting)
-        self.world.client.meta.events.register(f"before-parameter-build.{SERVICE}", self.record)
+        for client in (self.world.client, self.world.once):  # Create* calls go through `once`
+            client.meta.events.register(f"before-parameter-build.{SERVICE}", self.record)
 
     def in_force(self) -> Mapping[str, Any] | None:
         stack_events = [e for e in self.world.sim.events if e.action == "STACK"]

@@ -100,18 +100,22 @@ def test_a_duplicated_create_recorded_last_still_deletes_the_campaign_and_soluti
 
 
 def test_fails_when_a_first_deploy_with_adopted_resources_fails_and_releases_them(world: World) -> None:
-    # GIVEN the notebook's solution, version and campaign, and a resource that will fail once
-    # everything else is done (resources run in parallel: a failure at once would cancel them)
+    # GIVEN the notebook's solution, version and campaign, and a resource that fails at once,
+    # cancelling the solutions' Creates in flight (their Deletes carry ids never returned)
     solution, version = seed_notebook(world, campaign=True)
-    world.fail_during(EVENT_TRACKER, 4 * 3600, "injected failure")
+    world.sim.inject_failure(EVENT_TRACKER, "injected failure")
     # WHEN a config adopting them is deployed for the first time
     result = world.deploy(templates.notebook_adoption())
-    # THEN the create rolls back, but the adopted solution and campaign are released, not deleted
+    # THEN the create rolls back, but the adopted solution and campaign are released, not deleted,
+    # and the solution the cancelled Create made (found by name and owner tag) is deleted
     assert result.status == "ROLLBACK_COMPLETE"
     assert world.calls(0, "DeleteCampaign") == []
     deleted = [c.params["solutionArn"] for c in world.calls(0, "DeleteSolution")]
     assert deleted == [PR_SOLUTION_ARN]
+    (pr_delete,) = world.requests("SolutionPersonalizedRanking", "Delete")
+    assert not pr_delete["PhysicalResourceId"].startswith("arn:")
     world.clock.advance(3600)
+    assert [s["solutionArn"] for s in world.admin.list_solutions()["solutions"]] == [solution]
     assert world.solution(solution)["status"] == ACTIVE
     campaign = world.campaign(NOTEBOOK_CAMPAIGN_ARN)
     assert (campaign["status"], campaign["solutionVersionArn"]) == (ACTIVE, version)

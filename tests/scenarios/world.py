@@ -6,8 +6,9 @@ retry quota, its jittered exponential backoff). Only the backoff *sleep* is virt
 client's standard retry handler is re-registered so that the delay it computes advances the
 virtual clock and the request is re-sent at once (`virtual_backoff`). Nothing global is
 patched. The handlers' client makes `deps.MAX_ATTEMPTS` attempts, exactly as the Lambda's
-(`deps.default_deps`); the native-resource client plays CloudFormation's own resource handlers, which retry
-throttling far longer, so it gets 10.
+(`deps.default_deps`), and their Create* client one (`World.once`, as `Deps.creates`); the
+native-resource client plays CloudFormation's own resource handlers, which retry throttling far
+longer, so it gets 10.
 
 Config variants of the default config (`templates.*`) are synthesized once per process
 through `tests.support.synth` (its cache is keyed by the variant's content-named file).
@@ -128,6 +129,7 @@ class World:
     clock: VirtualClock
     server: FakePersonalizeServer
     client: PersonalizeClient  # the handlers' client
+    once: PersonalizeClient  # the handlers' client for Create* calls (no botocore retry, as the Lambda's)
     admin: PersonalizeClient  # the test's own client (seeding, inspection)
     s3: S3Client  # S3 played by moto (`mock_aws` is active for the world's lifetime)
     sim: DeploySimulator = field(init=False)
@@ -146,7 +148,8 @@ class World:
             s3_client=self.s3,
             assemblies=synth.assemblies,
         )
-        self.client.meta.events.register("after-call.personalize.*", self._maybe_kill)
+        for handler_client in (self.client, self.once):
+            handler_client.meta.events.register("after-call.personalize.*", self._maybe_kill)
 
     @property
     def fake(self) -> FakePersonalize:
@@ -159,6 +162,8 @@ class World:
             log=self.sim.logs.append,
             make_s3=lambda: self.s3,
             make_cloudformation=lambda: self.sim.stack_api,
+            personalize_once=self.once,
+            sleep=self.clock.advance,
         )
 
     def _on_event(self, event: dict[str, Any], deps: Any) -> Any:
@@ -283,10 +288,11 @@ def make_world(
     """
     client = env_client(clock, HANDLER_MAX_ATTEMPTS)
     admin = env_client(clock, 1)
+    once = env_client(clock, 1)
     if client.meta.endpoint_url != server.endpoint_url:
         raise RuntimeError(f"{ENDPOINT_ENV} did not reach the client: {client.meta.endpoint_url}")
     s3 = boto3.session.Session(region_name=REGION).client("s3")
-    return World(clock, server, client, admin, s3, handlers=handlers)
+    return World(clock, server, client, once, admin, s3, handlers=handlers)
 
 
 # ---- templates: the default config and small variants of it --------------------------------

@@ -60,12 +60,21 @@ def test_lambda_entry_points_build_deps_lazily(stub, monkeypatch):
     assert len(built) == 2
 
 
-def test_default_deps_builds_one_standard_retry_client(monkeypatch):
+def test_default_deps_builds_bounded_clients_and_one_without_retries_for_creates(monkeypatch):
+    # GIVEN the Lambda's environment WHEN its deps are built (twice)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     deps.default_deps.cache_clear()
     try:
         first = deps.default_deps()
+        # THEN once, with standard retries and short timeouts; Create* calls get a single attempt
         assert first is deps.default_deps()
-        assert first.personalize.meta.config.retries == {"mode": "standard", "total_max_attempts": 8}  # type: ignore[attr-defined]
+        config = first.personalize.meta.config
+        assert config.retries == {"mode": "standard", "total_max_attempts": deps.MAX_ATTEMPTS}  # type: ignore[attr-defined]
+        assert (config.connect_timeout, config.read_timeout) == (deps.CONNECT_TIMEOUT, deps.READ_TIMEOUT)  # type: ignore[attr-defined]
+        once = first.creates.meta.config
+        assert once.retries == {"mode": "standard", "total_max_attempts": 1}  # type: ignore[attr-defined]
+        # AND the worst case of one call fits in the Lambda timeout with margin (deps' docstring)
+        worst = deps.MAX_ATTEMPTS * (deps.CONNECT_TIMEOUT + deps.READ_TIMEOUT) + 15 + 4 * 5
+        assert worst <= constants.HANDLER_TIMEOUT_SECONDS - 20
     finally:
         deps.default_deps.cache_clear()

@@ -77,3 +77,14 @@ def test_is_ours_compares_the_owner_tag_of_the_resource(w):
         for name in ("ours", "legacy", "plain", "other", "gone")
     }
     assert found == {"ours": True, "legacy": True, "plain": False, "other": False, "gone": False}
+
+
+def test_is_this_stacks_reads_any_logical_id_of_this_stack_in_either_format():
+    # GIVEN an event of stack `app`
+    event = owner_event(logical_id="Other")
+    # THEN values naming stack `app` (any resource, either format) are this stack's; others are not
+    assert ownership.is_this_stacks("app/CampaignX", event)
+    assert ownership.is_this_stacks(f"{STACK_ID}/CampaignX", event)
+    assert not ownership.is_this_stacks("other-app/CampaignX", event)
+    assert not ownership.is_this_stacks("sha256:" + "0" * 64, event)
+    assert not ownership.is_this_stacks(None, event)

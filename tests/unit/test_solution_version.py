@@ -5,7 +5,7 @@ import pytest
 
 from lambda_handlers import constants
 from lambda_handlers.errors import DeployError
-from tests.unit import PREFIX, SOLUTION_ARN, World, event, stubbed
+from tests.unit import OWNER, PREFIX, SOLUTION_ARN, World, event, stubbed
 
 GROUP_ARN = f"{PREFIX}:dataset-group/shop"
 NDCG = "normalized_discounted_cumulative_gain_at_10"
@@ -54,10 +54,10 @@ def test_create_passes_update_mode_and_tags(w):
     solution(w)
     w.fake.seed_solution_version(SOLUTION_ARN, name="cdk-full-other-12345678")
     props = {**PROPS, "TrainingMode": "UPDATE", "Tags": '[{"tagKey": "k", "tagValue": "v"}]'}
-    # WHEN created in UPDATE mode THEN the version is named for it and carries the tags
+    # WHEN created in UPDATE mode THEN the version is named for it and carries the tags and its owner
     arn = w.on_event(version_event("Create", props))["PhysicalResourceId"]
     assert (version(w, arn)["name"], version(w, arn)["trainingMode"]) == (UPDATE_NAME, "UPDATE")
-    assert w.tags(arn) == {"k": "v"}
+    assert w.tags(arn) == {"k": "v", "personalize-cdk:owner": OWNER}
 
 
 def test_finds_the_version_named_for_the_trigger_instead_of_training(w):
