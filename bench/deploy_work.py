@@ -14,6 +14,7 @@ tests' measurement, is run on the same templates as a cross-check and any disagr
 
 from __future__ import annotations
 
+import atexit
 import copy
 import shutil
 import tempfile
@@ -24,7 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import yaml
+from moto import mock_aws
 
 from bench.report import Row, spread
 from bench.scale import base_config, synth
@@ -53,22 +56,26 @@ class Templates:
     trigger: dict[str, Any]  # and then the first solution's trigger v1 → v2
 
 
+# Assemblies this process synthesized: a deploy publishes its file assets (the data files) from
+# them to S3 first, as `cdk deploy` does. Removed when the process ends.
+ASSEMBLIES: list[Path] = []
+
+
 def templates() -> Templates:
     work = Path(tempfile.mkdtemp(prefix="bench-deploy-"))
-    try:
-        raw = base_config()
-        tps = copy.deepcopy(raw)
-        tps["campaigns"][0]["min_provisioned_tps"] = tps["campaigns"][0].get("min_provisioned_tps", 1) + 1
-        trigger = copy.deepcopy(tps)
-        trigger["solutions"][0]["training"]["trigger"] = "v2"
-        out = {}
-        for name, config in (("default", raw), ("tps", tps), ("trigger", trigger)):
-            path = work / f"{name}.yaml"
-            path.write_text(yaml.safe_dump(config, sort_keys=False))
-            out[name] = synth(path, work / f"out-{name}")["template"]
-        return Templates(out["default"], out["tps"], out["trigger"])
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    atexit.register(shutil.rmtree, work, ignore_errors=True)
+    raw = base_config()
+    tps = copy.deepcopy(raw)
+    tps["campaigns"][0]["min_provisioned_tps"] = tps["campaigns"][0].get("min_provisioned_tps", 1) + 1
+    trigger = copy.deepcopy(tps)
+    trigger["solutions"][0]["training"]["trigger"] = "v2"
+    out = {}
+    for name, config in (("default", raw), ("tps", tps), ("trigger", trigger)):
+        path = work / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
+        out[name] = synth(path, work / f"out-{name}")["template"]
+        ASSEMBLIES.append(work / f"out-{name}")
+    return Templates(out["default"], out["tps"], out["trigger"])
 
 
 def creation_floor(template: dict[str, Any]) -> int:
@@ -85,10 +92,15 @@ def simulated(training_seconds: float | None = None, query_interval: int = 30) -
 
     clock = VirtualClock()
     durations = Durations() if training_seconds is None else Durations(training=training_seconds)
-    with FakePersonalizeServer(FakePersonalize(clock, durations=durations)) as server:
+    with FakePersonalizeServer(FakePersonalize(clock, durations=durations)) as server, mock_aws():
         client = server.client()
         sim = DeploySimulator(
-            clock, client, query_interval=query_interval, stack_name="immersion-day-news-personalize"
+            clock,
+            client,
+            query_interval=query_interval,
+            stack_name="immersion-day-news-personalize",
+            s3_client=boto3.client("s3", region_name="us-east-1"),  # played by moto
+            assemblies=lambda: list(ASSEMBLIES),
         )
         yield sim, server.fake, client
 
@@ -219,7 +231,10 @@ def training_rows(template: dict[str, Any]) -> list[Row]:
 def cross_check(tpl: Templates, own: list[Row]) -> Row:
     """The same numbers from tests/scenarios/measure.py, and whether they agree with ours."""
     from tests.scenarios import measure as shared  # noqa: PLC0415 - optional: the scenario suite's
+    from tests.support import synth as test_synth  # noqa: PLC0415
 
+    for assembly in ASSEMBLIES:
+        test_synth.remember(assembly)
     numbers = shared.measure_all(tpl.default, tpl.tps, tpl.trigger)
     calls = numbers["mutating_calls"]
     ours = {r.metric.split(":")[0]: r.value for r in own if r.metric.endswith("mutating Personalize calls")}

@@ -86,12 +86,13 @@ def import_rows() -> list[Row]:
 
 
 def memory_rows() -> list[Row]:
-    from bench.deploy_work import simulated  # noqa: PLC0415
+    from bench.deploy_work import ASSEMBLIES, simulated  # noqa: PLC0415
     from bench.scale import synth  # noqa: PLC0415
 
     work = Path(tempfile.mkdtemp(prefix="bench-handlers-"))
     try:
         template = synth(REPO / "config" / "default.yaml", work / "out")["template"]
+        ASSEMBLIES.append(work / "out")
         with simulated() as (sim, fake, _client):
             result = sim.deploy(template)
             if not result.ok:

@@ -36,6 +36,11 @@ def assemblies() -> list[Path]:
     return list(_ASSEMBLIES)
 
 
+def remember(assembly: Path) -> None:
+    """An assembly synthesized elsewhere (the benchmark's) whose assets deploys may publish."""
+    _ASSEMBLIES.append(assembly)
+
+
 @cache
 def synth_dir(config_path: str) -> Path:
     """Synthesize `config_path` into a fresh directory (cached) and return the assembly dir."""
