@@ -15,18 +15,10 @@ from lambda_handlers.constants import CampaignProps, Status
 from ops.chain import TrainingChain, chains_by_solution
 from ops.reader import DeployedStack, StackResource, epoch
 from ops.template import props, refs
+from stacks.config_model.recipes import ITEM_METRICS
 
-# The notebook's metrics table, in its order (GetSolutionMetrics names).
-NOTEBOOK_METRICS = (
-    "coverage",
-    "mean_reciprocal_rank_at_25",
-    "normalized_discounted_cumulative_gain_at_5",
-    "normalized_discounted_cumulative_gain_at_10",
-    "normalized_discounted_cumulative_gain_at_25",
-    "precision_at_5",
-    "precision_at_10",
-    "precision_at_25",
-)
+# The notebook's metrics table, in its order (GetSolutionMetrics names): the item recipes' list.
+NOTEBOOK_METRICS = ITEM_METRICS
 
 
 @dataclass
