@@ -11,6 +11,10 @@ CONFIG ?= config/default.yaml
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(shell node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CDK_DISABLE_VERSION_CHECK := 1
+# Python's bytecode cache (__pycache__/, ignored by git and by the handler asset) is on even
+# where the shell turns it off: without it every test worker, synth and cfn-lint process
+# compiles this repo's modules again (about 2 s of the test collection alone).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: synth test diff deploy bench impact status drift integ schema data clean
 
@@ -43,7 +47,7 @@ test: $(VENV)/.dev-installed node_modules/.installed
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy app.py stacks lambda_handlers ops simulation bench scripts tests integ
 	npx --no-install jscpd --config .jscpd.json lambda_handlers stacks
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 2 --dist worksteal
 
 bench: $(VENV)/.dev-installed node_modules/.installed
 	$(PY) -m bench.run
@@ -75,4 +79,4 @@ data:
 	$(PYTHON) scripts/make_sample_data.py
 
 clean:
-	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out .cache .pytest_cache .mypy_cache .ruff_cache

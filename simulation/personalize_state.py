@@ -401,6 +401,24 @@ class FakePersonalize:
         with self._lock:
             self._server_errors = _Injector(rate, seed, operations) if rate > 0 else None
 
+    # ---- snapshots: one deployed account forked into many tests -------------------------------
+    _WIRING: Final = frozenset({"clock", "endpoint_url", "_model", "_validator", "_lock"})
+
+    def snapshot(self) -> dict[str, Any]:
+        """A deep copy of the account (resources, call log, settings, pending injections).
+
+        Everything but the wiring: the clock, the server's address and the botocore model.
+        Resources hold absolute virtual times, so a restored copy needs its clock set to the
+        time of the snapshot (`World.restore` does).
+        """
+        with self._lock:
+            return copy.deepcopy({k: v for k, v in vars(self).items() if k not in self._WIRING})
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        """Become a copy of the account `snapshot` was taken from."""
+        with self._lock:
+            vars(self).update(copy.deepcopy(snapshot))
+
     # ---- call log ----------------------------------------------------------------------------
     def calls_named(self, operation: str, *, only_ok: bool = False) -> list[Call]:
         return [c for c in self.calls if c.operation == operation and (c.ok or not only_ok)]

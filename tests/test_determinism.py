@@ -1,9 +1,11 @@
 """Synthesis is deterministic: same inputs, same bytes, whoever synthesizes.
 
-The default config is synthesized twice into separate directories: once in this process
-(`tests.support.synth`, as every other test sees it) and once by the real CLI in a fresh
+The default config is synthesized twice into separate directories: once in a test process
+(`tests.support.synth`, as every other test sees it: this run's synth, or the one an earlier
+run kept in `.cache/synth/` when nothing it reads changed) and once by the real CLI in a fresh
 process (`npx --no-install cdk synth`, as `make synth` does). Templates, asset manifests and
-asset directory names must be byte-identical, with nothing normalised.
+asset directory names must be byte-identical, with nothing normalised: the same check proves
+the synth cache hands out what a synth writes today.
 
 The snapshot, tests/snapshots/default.template.json, is the default template as committed,
 with every asset hash (64 hex digits: the handler code's, the data files') masked: a change to it
@@ -143,8 +145,9 @@ def test_the_handler_asset_imports_on_its_own_as_in_lambda(in_process):
         "print(','.join(leaked))"
     )
     # WHEN the entry module is imported in a fresh isolated interpreter from the asset alone
+    # (-B: no __pycache__ written into the assembly, which later runs read as it was synthesized)
     result = subprocess.run(
-        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(asset)!r}); {probe}"],
+        [sys.executable, "-I", "-B", "-c", f"import sys; sys.path.insert(0, {str(asset)!r}); {probe}"],
         capture_output=True,
         text=True,
         check=False,

@@ -13,19 +13,26 @@ from cfnlint.api import ManualArgs, lint_file
 from app import build_pipeline_app
 from stacks.config_model import load_config
 from stacks.pipeline_stack import pseudo_join_as_sub
-from tests.support.synth import REPO
+from tests.support import synth_cache
+from tests.support.synth import REPO, cdk_json_context
 
 PIPELINE_FILE = "config/pipeline.yaml"
 
 
-@cache
-def assembly() -> Path:
-    outdir = Path(tempfile.mkdtemp(prefix="cdk-pipeline-test-"))
-    context = json.loads((REPO / "cdk.json").read_text())["context"]
-    app = cdk.App(outdir=str(outdir), context=context)
+def _synthesize(outdir: Path) -> None:
+    app = cdk.App(outdir=str(outdir), context=cdk_json_context())
     build_pipeline_app(str(REPO / PIPELINE_FILE), app)
     app.synth()  # cdk-nag findings would raise here
-    return outdir
+
+
+@cache
+def assembly() -> Path:
+    """The pipeline app's assembly (read only), kept between runs as `synth_dir` keeps apps'."""
+    if not synth_cache.enabled():
+        outdir = Path(tempfile.mkdtemp(prefix="cdk-pipeline-test-"))
+        _synthesize(outdir)
+        return outdir
+    return synth_cache.assembly(synth_cache.assembly_key(REPO / PIPELINE_FILE, kind="pipeline"), _synthesize)
 
 
 def _manifest(directory: Path) -> dict[str, Any]:

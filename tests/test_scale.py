@@ -1,17 +1,16 @@
 """The largest config one stack holds deploys; one more solution is refused at synth by name.
 
 `bench/scale.py` finds the largest N (solutions, each with a campaign, max_wait 240 min) from
-measured growth; here that N is synthesized for real: cfn-lint finds no error, every IAM policy
-is under its size limit once resolved with real-length names, and N + 1 exits 1 naming the
-CloudFormation resource limit, without a traceback.
+measured growth; here that N is synthesized for real (`tests.support.synth`, kept between runs
+like every test's assembly): the app's post-synth checks and cfn-lint find no error, every IAM
+policy is under its size limit once resolved with real-length names, and N + 1 exits 1 through
+the app's entry point (`app.run`) naming the CloudFormation resource limit, without a traceback.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +22,14 @@ import app
 from bench.scale import scaled_config
 from stacks import limits
 from stacks.config_model import load_config
-from tests.support.synth import REPO
+from tests.support import synth
 from tests.test_lint_and_nag import EXPECTED_WARNINGS, cfn_lint, describe
+
+
+def _assembly_template(n: int) -> tuple[Path, dict[str, Any]]:
+    """(template file, template) of N solutions synthesized as every test synthesizes (kept between runs)."""
+    (template_file,) = synth.synth_dir(str(synth.write_config(scaled_config(n, 240)))).glob("*.template.json")
+    return template_file, json.loads(template_file.read_text())
 
 
 @functools.cache
@@ -32,18 +37,7 @@ def largest_n() -> int:
     """The largest N under CloudFormation's 500 resources at max_wait 240, from the resources of
     N = 1 and N = 2 (each solution with its campaign adds the same resources), as bench/scale.py
     predicts it."""
-    counts = []
-    for n in (1, 2):
-        work = Path(tempfile.mkdtemp(prefix="scale-"))
-        try:
-            config = work / "config.yaml"
-            config.write_text(yaml.safe_dump(scaled_config(n, 240), sort_keys=False))
-            context = json.loads((REPO / "cdk.json").read_text())["context"]
-            assert app.run(cdk.App(outdir=str(work / "out"), context=context), str(config), None) == 0
-            (template_file,) = (work / "out").glob("*.template.json")
-            counts.append(len(json.loads(template_file.read_text())["Resources"]))
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+    counts = [len(_assembly_template(n)[1]["Resources"]) for n in (1, 2)]
     per_solution = counts[1] - counts[0]
     return (limits.RESOURCES.value - (counts[0] - per_solution)) // per_solution
 
@@ -51,25 +45,24 @@ def largest_n() -> int:
 def _run(raw: dict[str, Any], tmp: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, Path]:
     config = tmp / "config.yaml"
     config.write_text(yaml.safe_dump(raw, sort_keys=False))
-    context = json.loads((REPO / "cdk.json").read_text())["context"]
     outdir = tmp / "out"
-    code = app.run(cdk.App(outdir=str(outdir), context=context), str(config), None)
+    code = app.run(cdk.App(outdir=str(outdir), context=synth.cdk_json_context()), str(config), None)
     return code, capsys.readouterr().err, config
 
 
-def test_the_largest_supported_n_synthesizes_lints_and_fits_iam(tmp_path, capsys):
+def test_the_largest_supported_n_synthesizes_lints_and_fits_iam():
     # GIVEN the largest N the bench reports
-    raw = scaled_config(largest_n(), 240)
-    # WHEN it is synthesized through the app's entry point
-    code, err, config = _run(raw, tmp_path, capsys)
-    # THEN it passes, cfn-lint finds nothing but CDK's redundant DependsOn
-    assert code == 0, err
-    (template_file,) = (tmp_path / "out").glob("*.template.json")
+    n = largest_n()
+    # WHEN it is synthesized
+    template_file, template = _assembly_template(n)
+    # THEN the checks `cdk synth` runs after synthesis (app.check_assembly) find nothing
+    env = limits.Environment.of(load_config(synth.write_config(scaled_config(n, 240))))
+    assert limits.template_problems(template, template_file.stat().st_size, env) == []
+    # AND cfn-lint finds nothing but CDK's redundant DependsOn
     unexpected = [describe(f) for f in cfn_lint([template_file]) if f["Rule"]["Id"] not in EXPECTED_WARNINGS]
     assert unexpected == []
     # AND every IAM policy fits its limit resolved with real-length partition, region and account
-    template = json.loads(template_file.read_text())
-    sizes = limits.iam_sizes(template, limits.Environment.of(load_config(config)))
+    sizes = limits.iam_sizes(template, env)
     for key, chars in sizes.items():
         limit = limits.MANAGED_POLICY_CHARS if key.startswith("managed:") else limits.ROLE_INLINE_CHARS
         assert chars <= limit.value, (key, chars)

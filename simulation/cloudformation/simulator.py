@@ -57,6 +57,7 @@ where services check it (IAM role `arn:aws:iam::111111111111:role/<LogicalId>`, 
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import uuid
@@ -371,6 +372,41 @@ class DeploySimulator:
                 del queue[i]
                 return seconds
         return 0.0
+
+    # ---- snapshots: one deployed stack forked into many tests ---------------------------------
+    _WIRING: Final = frozenset(
+        {
+            "clock",
+            "personalize",
+            "native",
+            "buckets",
+            "assets",
+            "provider",
+            "scheduler",
+            "stack_api",
+            "before_deploy",
+        }
+    )
+
+    def snapshot(self) -> dict[str, Any]:
+        """A deep copy of what CloudFormation knows of the stack, between deploys.
+
+        Everything but the wiring (clients, clock, provider model, scheduler, hooks); the
+        scheduler must be idle, since a running handler cannot be copied.
+        """
+        if not self.scheduler.idle:
+            raise RuntimeError("a snapshot is taken between deploys: handlers still run")
+        state = copy.deepcopy({k: v for k, v in vars(self).items() if k not in self._WIRING})
+        state["assets.published"] = list(self.assets.published) if self.assets else []
+        return state
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        """Become a copy of the stack `snapshot` was taken from (S3 and Personalize: the caller's)."""
+        state = copy.deepcopy(snapshot)
+        published = state.pop("assets.published")
+        if self.assets is not None:
+            self.assets.published = published
+        vars(self).update(state)
 
     # ---- public API ---------------------------------------------------------------------------
     @property

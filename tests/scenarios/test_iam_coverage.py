@@ -19,9 +19,10 @@ def _without_statement(template: dict[str, Any], sid: str) -> dict[str, Any]:
 
 
 def test_every_call_of_a_first_deploy_is_recorded_and_granted(
-    deployed: World, iam_coverage: Recorder
+    world: World, default_template: dict[str, Any], iam_coverage: Recorder
 ) -> None:
-    # GIVEN the first deploy of the default config (done by the fixture)
+    # GIVEN the first deploy of the default config
+    assert world.deploy(default_template).status == "CREATE_COMPLETE"
     operations = {r.operation for r in iam_coverage.requests}
     # THEN the calls that create, train and tag were seen
     assert {"CreateSolution", "CreateSolutionVersion", "CreateCampaign", "ListSolutionVersions"} <= operations

@@ -21,6 +21,7 @@ import copy
 import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
@@ -28,6 +29,7 @@ import boto3
 from botocore.config import Config
 from botocore.retries import standard
 from moto import mock_aws
+from moto.s3 import models as moto_s3
 
 from lambda_handlers import entry
 from lambda_handlers.deps import MAX_ATTEMPTS, Deps
@@ -41,6 +43,7 @@ from tests.support import synth
 if TYPE_CHECKING:
     from mypy_boto3_personalize import PersonalizeClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.literals import BucketVersioningStatusType
 
 ENDPOINT_ENV: Final = "AWS_ENDPOINT_URL_PERSONALIZE"
 REGION: Final = "us-east-1"
@@ -73,6 +76,27 @@ def env_vars(endpoint_url: str) -> dict[str, str]:
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": REGION,
     }
+
+
+@contextlib.contextmanager
+def s3_on(clock: VirtualClock) -> Iterator[None]:
+    """S3 played by moto, its timestamps (an object's LastModified) read off the virtual clock.
+
+    Deploys an hour apart in virtual time are milliseconds apart in real time: with moto's own
+    clock, files copied by two deploys would share a LastModified second, and what orders
+    them by age (the data copy's `keep_imports`) would see a tie real S3 never shows.
+    """
+
+    def now() -> datetime:
+        return datetime.fromtimestamp(clock.now(), UTC).replace(tzinfo=None)
+
+    saved = moto_s3.utcnow  # type: ignore[attr-defined]  # moto's own import, patched where S3 reads it
+    moto_s3.utcnow = now  # type: ignore[attr-defined]
+    try:
+        with mock_aws():
+            yield
+    finally:
+        moto_s3.utcnow = saved  # type: ignore[attr-defined]
 
 
 @contextlib.contextmanager
@@ -109,9 +133,19 @@ def virtual_backoff(client: Any, clock: VirtualClock, max_attempts: int) -> None
     events.register(event, needs_retry, unique_id=unique_id)
 
 
+@cache
+def _session() -> boto3.session.Session:
+    """One session per process: a new one reads every service model again (~0.1 s a client).
+
+    It still reads the environment at each `client()`: the endpoint comes from the current
+    `AWS_ENDPOINT_URL_PERSONALIZE` (checked by `make_world`).
+    """
+    return boto3.session.Session(region_name=REGION)
+
+
 def env_client(clock: VirtualClock, max_attempts: int) -> PersonalizeClient:
     """A boto3 client that finds the fake only through `AWS_ENDPOINT_URL_PERSONALIZE`."""
-    client = boto3.session.Session(region_name=REGION).client(
+    client = _session().client(
         "personalize",
         config=Config(retries={"mode": "standard", "total_max_attempts": max_attempts}),
     )
@@ -131,7 +165,7 @@ class World:
     client: PersonalizeClient  # the handlers' client
     once: PersonalizeClient  # the handlers' client for Create* calls (no botocore retry, as the Lambda's)
     admin: PersonalizeClient  # the test's own client (seeding, inspection)
-    s3: S3Client  # S3 played by moto (`mock_aws` is active for the world's lifetime)
+    s3: S3Client  # S3 played by moto (`s3_on` is active for the world's lifetime)
     sim: DeploySimulator = field(init=False)
     hooks: list[Hook] = field(default_factory=list)
     handlers: tuple[Handler, Handler] | None = None  # None: the real ones (lambda_handlers.entry)
@@ -245,6 +279,43 @@ class World:
         while self.fake.exists(resource_arn):
             self.clock.advance(30)
 
+    # ---- snapshots ------------------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        """This account between deploys: clock, Personalize, the stack as CloudFormation knows it, S3."""
+        buckets = []
+        for bucket in sorted(b["Name"] for b in self.s3.list_buckets().get("Buckets", [])):
+            status = self.s3.get_bucket_versioning(Bucket=bucket).get("Status")
+            found = self.s3.list_object_versions(Bucket=bucket)
+            if found.get("DeleteMarkers") or found.get("IsTruncated"):
+                raise NotImplementedError(f"snapshot of {bucket}: delete markers or over 1000 versions")
+            objects = []
+            for version in sorted(found.get("Versions", []), key=lambda v: v["LastModified"]):
+                answer = self.s3.get_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])
+                modified = version["LastModified"].timestamp()
+                objects.append((version["Key"], answer["Body"].read(), answer["ContentType"], modified))
+            buckets.append(_Bucket(bucket, status, tuple(objects)))
+        return Snapshot(self.clock.now(), self.fake.snapshot(), self.sim.snapshot(), tuple(buckets))
+
+    def restore(self, snapshot: Snapshot) -> None:
+        """Become the account `snapshot` was taken of; only on a new world (no deploy, nothing in S3)."""
+        if self.sim.history or self.fake.calls or self.s3.list_buckets().get("Buckets"):
+            raise RuntimeError("restore into a new world only")
+        for bucket in snapshot.buckets:
+            self.s3.create_bucket(Bucket=bucket.name)
+            if bucket.versioning:
+                self.s3.put_bucket_versioning(
+                    Bucket=bucket.name, VersioningConfiguration={"Status": bucket.versioning}
+                )
+        # Oldest first, each at its own time: what orders files by age sees the same order.
+        for name, key, body, content_type, modified in sorted(
+            ((b.name, *o) for b in snapshot.buckets for o in b.objects), key=lambda o: o[4]
+        ):
+            self.clock.advance(max(0.0, modified - self.clock.now()))
+            self.s3.put_object(Bucket=name, Key=key, Body=body, ContentType=content_type)
+        self.clock.advance(snapshot.now - self.clock.now())
+        self.fake.restore(snapshot.personalize)
+        self.sim.restore(snapshot.stack)
+
     # ---- inspection ---------------------------------------------------------------------------
     def campaign(self, campaign_arn: str) -> dict[str, Any]:
         return dict(self.admin.describe_campaign(campaignArn=campaign_arn)["campaign"])
@@ -268,6 +339,23 @@ class World:
         ]
 
 
+@dataclass(frozen=True)
+class _Bucket:
+    name: str
+    versioning: BucketVersioningStatusType | None
+    objects: tuple[tuple[str, bytes, str, float], ...]  # (key, body, content type, last modified)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An account between deploys (`World.snapshot`): forked into each test that starts there."""
+
+    now: float
+    personalize: dict[str, Any]
+    stack: dict[str, Any]
+    buckets: tuple[_Bucket, ...]
+
+
 @contextlib.contextmanager
 def open_world(
     durations: Durations | None = None, handlers: tuple[Handler, Handler] | None = None
@@ -275,7 +363,7 @@ def open_world(
     """A world for callers without pytest (the benchmark, simulator tests); scenarios use the `world` fixture."""
     clock = VirtualClock()
     fake = FakePersonalize(clock, durations=durations)
-    with FakePersonalizeServer(fake) as server, environment(env_vars(server.endpoint_url)), mock_aws():
+    with FakePersonalizeServer(fake) as server, environment(env_vars(server.endpoint_url)), s3_on(clock):
         yield make_world(clock, server, handlers)
 
 
@@ -284,14 +372,14 @@ def make_world(
 ) -> World:
     """Clients are built from the environment: `AWS_ENDPOINT_URL_PERSONALIZE` must point at `server`.
 
-    Call inside `moto.mock_aws()`: the S3 client (handlers, simulator, test) reaches moto.
+    Call inside `s3_on(clock)`: the S3 client (handlers, simulator, test) reaches moto.
     """
     client = env_client(clock, HANDLER_MAX_ATTEMPTS)
     admin = env_client(clock, 1)
     once = env_client(clock, 1)
     if client.meta.endpoint_url != server.endpoint_url:
         raise RuntimeError(f"{ENDPOINT_ENV} did not reach the client: {client.meta.endpoint_url}")
-    s3 = boto3.session.Session(region_name=REGION).client("s3")
+    s3 = _session().client("s3")
     return World(clock, server, client, once, admin, s3, handlers=handlers)
 
 

@@ -1,7 +1,10 @@
-"""Synthesize a config in-process, once per (config, overrides) per test session.
+"""Synthesize a config in-process, once per config per test session, and keep it between runs.
 
 The first synth in a process costs seconds (jsii start-up); later ones a fraction of that,
 so every test that needs a template shares these results instead of synthesizing again.
+Assemblies are kept in `.cache/synth/` under a key of everything a synth reads
+(`synth_cache`): a run in which no input changed synthesizes nothing, and
+`tests/test_determinism.py` checks the kept default assembly against a fresh CLI synth.
 """
 
 import atexit
@@ -23,6 +26,7 @@ import aws_cdk as cdk
 
 from app import build_app
 from ops.assembly import read_assembly, read_manifest
+from tests.support import synth_cache
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = REPO / "config" / "default.yaml"
@@ -41,16 +45,29 @@ def remember(assembly: Path) -> None:
     _ASSEMBLIES.append(assembly)
 
 
-@cache
-def synth_dir(config_path: str) -> Path:
-    """Synthesize `config_path` into a fresh directory (cached) and return the assembly dir."""
-    outdir = Path(tempfile.mkdtemp(prefix="cdk-test-"))
-    _ASSEMBLIES.append(outdir)
-    atexit.register(shutil.rmtree, outdir, ignore_errors=True)
-    context = json.loads((REPO / "cdk.json").read_text())["context"]
-    app = cdk.App(outdir=str(outdir), context=context)
+def cdk_json_context() -> dict[str, Any]:
+    """The context `cdk synth` passes (cdk.json's), for in-process apps."""
+    context: dict[str, Any] = json.loads((REPO / "cdk.json").read_text())["context"]
+    return context
+
+
+def _synthesize(config_path: str, outdir: Path) -> None:
+    app = cdk.App(outdir=str(outdir), context=cdk_json_context())
     build_app(config_path, app)
     app.synth()
+
+
+@cache
+def synth_dir(config_path: str) -> Path:
+    """The assembly directory of `config_path` (read only): kept from an earlier run, or synthesized."""
+    if synth_cache.enabled():
+        key = synth_cache.assembly_key(config_path)
+        outdir = synth_cache.assembly(key, lambda work: _synthesize(config_path, work))
+    else:
+        outdir = Path(tempfile.mkdtemp(prefix="cdk-test-"))
+        atexit.register(shutil.rmtree, outdir, ignore_errors=True)
+        _synthesize(config_path, outdir)
+    _ASSEMBLIES.append(outdir)
     return outdir
 
 
