@@ -2,6 +2,10 @@
 
 Usage: python -m bench.run [SECTION ...]   (section numbers 1-6; default: all)
 
+A run of some sections prints them and, with --update, replaces only their rows in
+bench/README.md, saying in its header which sections were measured again and when (a
+section's numbers all come from one run; sections measured apart are never compared).
+
 A section that raises is reported as "failed: <reason>" and the run goes on. Nothing here
 asserts a timing: the numbers are for reading (medians with min–max, ratios from one run).
 """
@@ -80,6 +84,8 @@ def main(argv: list[str]) -> int:
     os.environ["CDK_DISABLE_VERSION_CHECK"] = "1"
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     sections = _sections()
+    update = "--update" in argv
+    argv = [a for a in argv if a != "--update"]
     chosen = argv or list(sections)
     started = time.perf_counter()
     rows: list[Row] = []
@@ -111,9 +117,40 @@ def main(argv: list[str]) -> int:
     )
     text = header + markdown(rows)
     print(text)
-    if not argv:  # a partial run does not overwrite the committed results
+    if not argv:
         RESULTS.write_text(text)
+    elif update:
+        titles = [sections[key][0] for key in chosen]
+        when = f"{time.strftime('%Y-%m-%d')} ({elapsed / 60:.1f} min)"
+        note = f"Sections {', '.join(chosen)} measured again on {when}"
+        RESULTS.write_text(merged(RESULTS.read_text(), titles, markdown(rows), note))
     return 0
+
+
+def merged(results: str, titles: list[str], table: str, note: str) -> str:
+    """The results file with the rows of `titles` replaced by `table`'s, and `note` in its header."""
+    new_rows = table.splitlines()[2:]
+    lines, out, placed = results.splitlines(), [], False
+    earlier_note = note.split(" measured again", maxsplit=1)[0] + " measured again"
+    skip_blank = False
+    for line in lines:
+        if line.startswith(earlier_note):  # the same sections measured again before: replaced
+            skip_blank = True
+            continue
+        if skip_blank and not line:
+            skip_blank = False
+            continue
+        if any(line.startswith(f"| {title} |") for title in titles):
+            if not placed:
+                out += new_rows
+                placed = True
+            continue
+        if line.startswith("Timings are medians"):
+            out += [f"{note}; the other sections are from the whole run above.", ""]
+        out.append(line)
+    if not placed:
+        out += new_rows
+    return "\n".join(out) + "\n"
 
 
 if __name__ == "__main__":

@@ -75,18 +75,25 @@ def _node_version() -> str:
         return "no node"
 
 
-@cache
-def _app_part() -> str:
-    """Code, settings and tool versions: the same for every config, hashed once per process."""
+def app_digest(repo: Path, own_files: tuple[Path, ...] = ()) -> str:
+    """Code, settings and tool versions of a checkout: what every config's synth reads."""
     h = hashlib.sha256(FORMAT.encode())
-    paths = [REPO / name for name in APP_FILES] + [p for tree in APP_TREES for p in _files(REPO / tree)]
-    for path in [*paths, *OWN_FILES]:
-        h.update(f"{path.relative_to(REPO)}\0{_digest(path)}\n".encode())
+    paths = [repo / name for name in APP_FILES] + [p for tree in APP_TREES for p in _files(repo / tree)]
+    for path in paths:
+        h.update(f"{path.relative_to(repo)}\0{_digest(path)}\n".encode())
+    for path in own_files:
+        h.update(f"{path.name}\0{_digest(path)}\n".encode())
     h.update(sys.version.encode())
     for package in PACKAGES:
         h.update(f"{package}=={version(package)}\n".encode())
     h.update(_node_version().encode())
     return h.hexdigest()
+
+
+@cache
+def _app_part() -> str:
+    """This checkout's `app_digest`, with how tests synthesize: hashed once per process."""
+    return app_digest(REPO, OWN_FILES)
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -133,18 +140,18 @@ def assembly_key(config_path: str | Path, kind: str = "app") -> str:
     return h.hexdigest()
 
 
-def assembly(key: str, synthesize: Callable[[Path], None]) -> Path:
+def assembly(key: str, synthesize: Callable[[Path], None], root: Path = ROOT) -> Path:
     """The assembly stored under `key`, synthesizing it into a new entry when there is none.
 
     Entries are written to a temporary directory and renamed into place, so two test workers
     synthesizing the same config never see half an entry. Callers read it and never write.
     """
-    entry = ROOT / key
+    entry = root / key
     if (entry / "manifest.json").is_file():
         os.utime(entry)
         return entry
-    ROOT.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{key[:12]}-", dir=ROOT))
+    root.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{key[:12]}-", dir=root))
     try:
         synthesize(work)
         work.rename(entry)
@@ -153,12 +160,12 @@ def assembly(key: str, synthesize: Callable[[Path], None]) -> Path:
             raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    _prune()
+    _prune(root)
     return entry
 
 
-def _prune() -> None:
+def _prune(root: Path) -> None:
     cutoff = time.time() - UNUSED_DAYS * 86400
-    for old in ROOT.iterdir():
+    for old in root.iterdir():
         if old.stat().st_mtime < cutoff:
             shutil.rmtree(old, ignore_errors=True)
