@@ -1121,6 +1121,8 @@ class FakePersonalize:
                 f"The solution {solution.arn} already has a version being created: {training[0].arn}."
             )
         name = p.get("name")
+        # botocore's model lists ResourceAlreadyExistsException for CreateSolutionVersion; that a
+        # second version of one solution under the same name raises it is assumed (undocumented).
         if name and any(v.name == name for v in versions):
             raise PersonalizeError(
                 "ResourceAlreadyExistsException", f"A solution version named {name} already exists."

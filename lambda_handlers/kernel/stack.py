@@ -7,6 +7,12 @@ PROGRESS` / `ROLLBACK_IN_PROGRESS` during a rollback, `DELETE_IN_PROGRESS` durin
 `UPDATE_COMPLETE_CLEANUP_IN_PROGRESS` / `UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS` while a
 deploy removes what it no longer declares. The role may call it on its own stack's ARN only.
 
+A Delete may also arrive again after its stack's delete ended (the Provider delivers an event
+twice; Lambda's asynchronous invocation is at-least-once). DescribeStacks by StackId still
+answers a deleted stack (API reference, DescribeStacks `StackName`: "Deleted stacks: You must
+specify the unique stack ID"), so `DELETE_COMPLETE` and `DELETE_FAILED` count as the stack's own
+delete too: a cleanup's removal never runs in them.
+
 Asked only off the normal path (something found gone, a retained delete), so a deploy costs
 no extra call.
 """
@@ -22,7 +28,7 @@ if TYPE_CHECKING:
     from lambda_handlers.events import Event
 
 ROLLING_BACK: Final = frozenset({"UPDATE_ROLLBACK_IN_PROGRESS", "ROLLBACK_IN_PROGRESS"})
-DELETING: Final = "DELETE_IN_PROGRESS"
+DELETING: Final = frozenset({"DELETE_IN_PROGRESS", "DELETE_COMPLETE", "DELETE_FAILED"})
 
 
 def status(deps: Deps, event: Event) -> str:
@@ -41,5 +47,6 @@ def rolling_back(deps: Deps, event: Event) -> bool:
 
 
 def being_deleted(deps: Deps, event: Event) -> bool:
-    """Whether this Delete is the stack's own delete (not a removal during a deploy's cleanup)."""
-    return status(deps, event) == DELETING
+    """Whether this Delete is the stack's own delete (not a removal during a deploy's cleanup),
+    running or already ended (a late duplicate: module docstring)."""
+    return status(deps, event) in DELETING

@@ -36,6 +36,7 @@ from lambda_handlers.deps import MAX_ATTEMPTS, Deps
 from simulation.clock import VirtualClock
 from simulation.cloudformation import DeployResult, DeploySimulator
 from simulation.cloudformation.provider import Handler, LambdaTimedOut
+from simulation.cloudformation.scheduler import Task
 from simulation.personalize_server import FakePersonalizeServer
 from simulation.personalize_state import Call, Durations, FakePersonalize
 from tests.support import synth
@@ -278,6 +279,20 @@ class World:
             )
         while self.fake.exists(resource_arn):
             self.clock.advance(30)
+
+    # ---- repeats ------------------------------------------------------------------------------
+    def deliver_again(self, request: Mapping[str, Any]) -> Task:
+        """The Provider gets `request` a second time: another onEvent and its own isComplete waiter.
+
+        The duplicate runs on the simulator's scheduler: called from a hook during a deploy or
+        delete, it interleaves with it (and ends before `deploy`/`delete` returns, as cancelled
+        waiters do); called between deploys, `sim.scheduler.drain()` runs it. Its answer to
+        CloudFormation is ignored (the request was answered already); the task's result is the
+        `ProviderOutcome` (a handler error is a FAILED outcome, not an exception).
+        """
+        return self.sim.scheduler.spawn(
+            f"{request['LogicalResourceId']}-again", self.sim.provider.run(copy.deepcopy(dict(request)))
+        )
 
     # ---- snapshots ------------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
