@@ -10,7 +10,7 @@ import copy
 from functools import cache
 from typing import Any
 
-from lambda_handlers import constants, names
+from lambda_handlers import constants
 from simulation.personalize_state import DEFAULT_METRICS
 from tests.scenarios.world import CAMPAIGN_NAME, UP_SOLUTION_NAME, World, arn
 from tests.support import synth
@@ -35,14 +35,6 @@ def next_versions_score(world: World, ndcg10: float) -> None:
     world.fake.metrics_for_next_versions = {**DEFAULT_METRICS, NDCG10: ndcg10}
 
 
-def version_named(world: World, trigger: str) -> str:
-    wanted = names.version_name(trigger, "FULL")
-    for summary in world.versions(SOLUTION_ARN):
-        if world.version(summary["solutionVersionArn"]).get("name") == wanted:
-            return str(summary["solutionVersionArn"])
-    raise AssertionError(f"no version named {wanted}")
-
-
 def served(world: World) -> str:
     return str(world.campaign(CAMPAIGN_ARN)["solutionVersionArn"])
 
@@ -57,7 +49,7 @@ def serving(world: World, trigger: str, ndcg10: float) -> str:
     next_versions_score(world, ndcg10)
     result = world.deploy(relative_gates(trigger))
     assert result.ok, result.failure
-    version = version_named(world, trigger)
+    version = world.version_named(SOLUTION_ARN, trigger)
     assert served(world) == version
     return version
 
@@ -78,7 +70,7 @@ def test_fails_when_a_retrain_drops_more_than_max_drop_below_the_serving_version
     next_versions_score(world, 0.18)
     result = world.deploy(relative_gates("v2"))
     # THEN the deploy fails naming both versions and both values
-    challenger = version_named(world, "v2")
+    challenger = world.version_named(SOLUTION_ARN, "v2")
     assert result.status == "UPDATE_ROLLBACK_COMPLETE"
     assert result.failure is not None
     assert (
@@ -122,7 +114,7 @@ def test_a_rollback_to_an_old_version_is_not_checked_against_a_newer_champion(wo
     world.sim.inject_failure(SUMMARY_PARAMETER, "injected after the campaign moved", after=3 * 3600)
     mark = world.mark()
     result = world.deploy(relative_gates("v3"))
-    newer = version_named(world, "v3")
+    newer = world.version_named(SOLUTION_ARN, "v3")
     moves = [c.params["solutionVersionArn"] for c in world.calls(mark, "UpdateCampaign")]
     assert moves == [newer, old]
     # THEN the rollback completes back on v2, though v2 is 0.055 below v3: v2 is never compared

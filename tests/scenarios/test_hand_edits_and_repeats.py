@@ -66,12 +66,6 @@ def gated_retrain_and_filter_changed() -> dict[str, Any]:
 
 
 # ---- helpers ------------------------------------------------------------------------------------
-def version_named(world: World, trigger: str) -> str:
-    wanted = names.version_name(trigger, "FULL")
-    for summary in world.versions(UP_SOLUTION_ARN):
-        if world.version(summary["solutionVersionArn"]).get("name") == wanted:
-            return str(summary["solutionVersionArn"])
-    raise AssertionError(f"no version named {wanted}")
 
 
 def writes(world: World, since: int) -> list[str]:
@@ -107,7 +101,7 @@ def settle(world: World) -> None:
 # ---- 1. a version stopped by hand while a deploy waits on it ----------------------------------------
 def test_fails_when_the_version_a_deploy_waits_for_is_stopped_by_hand(deployed: World) -> None:
     # GIVEN a deployed stack serving v1, and someone who stops the v2 training by hand 10 min in
-    v1 = version_named(deployed, "v1")
+    v1 = deployed.version_named(UP_SOLUTION_ARN, "v1")
     start = deployed.clock.now()
     stopped: list[tuple[str, float]] = []
 
@@ -123,7 +117,7 @@ def test_fails_when_the_version_a_deploy_waits_for_is_stopped_by_hand(deployed: 
     result = deployed.deploy(templates.trigger_changed())
     deployed.hooks.remove(stop_by_hand)
     # THEN the deploy fails on the version resource, naming the version and its status
-    v2 = version_named(deployed, "v2")
+    v2 = deployed.version_named(UP_SOLUTION_ARN, "v2")
     assert [arn for arn, _ in stopped] == [v2]
     assert result.status == "UPDATE_ROLLBACK_COMPLETE"
     assert result.failure is not None and result.failure.logical_id == UP_VERSION
@@ -336,7 +330,7 @@ def test_fails_when_a_champion_gated_retrain_is_cancelled_and_the_rollback_stops
     cancelled = [e for e in result.events if e.reason == "Resource update cancelled"]
     assert [e.logical_id for e in cancelled] == [UP_VERSION]
     # AND v2 had recorded v1 as its champion; the rollback stopped it while it trained
-    v2 = version_named(deployed, "v2")
+    v2 = deployed.version_named(UP_SOLUTION_ARN, "v2")
     assert champion_tag(deployed, v2) == v1
     (stop,) = deployed.calls(mark, "StopSolutionVersionCreation")
     assert stop.params["solutionVersionArn"] == v2

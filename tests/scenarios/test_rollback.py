@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from lambda_handlers import constants, names
+from lambda_handlers import constants
 from simulation.personalize_state import ACTIVE, CREATING, STOPPED, STOPPING
 from tests.scenarios.world import (
     CAMPAIGN,
@@ -70,12 +70,6 @@ def tps_changed() -> dict[str, Any]:
 
 
 # ---- helpers ------------------------------------------------------------------------------------
-def version_named(world: World, solution_arn: str, trigger: str) -> str:
-    wanted = names.version_name(trigger, "FULL")
-    for summary in world.versions(solution_arn):
-        if world.version(summary["solutionVersionArn"]).get("name") == wanted:
-            return str(summary["solutionVersionArn"])
-    raise AssertionError(f"no version named {wanted} in {solution_arn}")
 
 
 def training(world: World) -> list[str]:
@@ -105,7 +99,7 @@ def test_fails_when_a_campaign_on_another_solution_fails_and_the_cancelled_retra
     deployed: World, default_template: dict[str, Any]
 ) -> None:
     # GIVEN a deployed stack serving the v1 version, and a new ranking campaign that will fail
-    v1 = version_named(deployed, UP_SOLUTION_ARN, "v1")
+    v1 = deployed.version_named(UP_SOLUTION_ARN, "v1")
     deployed.fake.fail_next_campaign_create("Campaign creation failed: injected")
     mark = deployed.mark()
     # WHEN trigger v2 and the ranking campaign are deployed (they run at the same time)
@@ -116,7 +110,7 @@ def test_fails_when_a_campaign_on_another_solution_fails_and_the_cancelled_retra
     (v1_back,) = [r for r in deployed.requests(UP_VERSION, "Update") if r["PhysicalResourceId"] == v1][-1:]
     assert v1_back["ResourceProperties"]["Trigger"] == "v1"
     # AND the version v2 that the cancelled update started was stopped by the rollback Update
-    v2 = version_named(deployed, UP_SOLUTION_ARN, "v2")
+    v2 = deployed.version_named(UP_SOLUTION_ARN, "v2")
     stops = [c.params["solutionVersionArn"] for c in deployed.calls(mark, "StopSolutionVersionCreation")]
     assert stops == [v2]
     assert deployed.version(v2)["status"] in (STOPPING, STOPPED)
@@ -236,7 +230,7 @@ def test_lost_answers_after_the_service_acted_create_nothing_twice(world: World)
 
 def test_versions_this_stack_creates_carry_its_owner_tag(deployed: World) -> None:
     # GIVEN a deployed stack WHEN its trained version's tags are read
-    v1 = version_named(deployed, UP_SOLUTION_ARN, "v1")
+    v1 = deployed.version_named(UP_SOLUTION_ARN, "v1")
     tags = {t["tagKey"]: t["tagValue"] for t in deployed.admin.list_tags_for_resource(resourceArn=v1)["tags"]}
     # THEN it names this stack and the version resource
     assert tags[constants.OWNER_TAG] == f"{deployed.sim.stack_name}/{UP_VERSION}"

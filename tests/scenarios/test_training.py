@@ -42,14 +42,6 @@ def served_version(world: World, campaign_arn: str = CAMPAIGN_ARN) -> str:
     return str(world.campaign(campaign_arn)["solutionVersionArn"])
 
 
-def version_named(world: World, solution_arn: str, trigger: str) -> str:
-    wanted = names.version_name(trigger, "FULL")
-    for v in world.versions(solution_arn):
-        if world.version(v["solutionVersionArn"]).get("name") == wanted:
-            return str(v["solutionVersionArn"])
-    raise AssertionError(f"no version named {wanted} in {solution_arn}")
-
-
 # ---- first deploy, redeploys ------------------------------------------------------------------
 def test_first_deploy_trains_each_solution_once_and_serves_the_gated_version(
     world: World, default_template: dict[str, Any]
@@ -113,7 +105,7 @@ def test_rollback_of_a_trigger_change_trains_nothing(deployed: World) -> None:
     assert deployed.sim.resources[UP_VERSION].physical_id == old
     assert summary(deployed)["solutionVersionArn"] == old
     assert served_version(deployed) == old
-    new = version_named(deployed, UP_SOLUTION_ARN, "v2")
+    new = deployed.version_named(UP_SOLUTION_ARN, "v2")
     assert deployed.version(new)["status"] == ACTIVE
     assert deployed.calls(mark, "StopSolutionVersionCreation") == []
 
@@ -128,7 +120,7 @@ def test_rollback_while_training_stops_the_version(deployed: World) -> None:
     result = deployed.deploy(templates.trigger_changed())
     # THEN the update rolls back and the version still training is stopped (billing stops)
     assert result.status == "UPDATE_ROLLBACK_COMPLETE"
-    new = version_named(deployed, UP_SOLUTION_ARN, "v2")
+    new = deployed.version_named(UP_SOLUTION_ARN, "v2")
     stops = deployed.calls(mark, "StopSolutionVersionCreation")
     assert [c.params["solutionVersionArn"] for c in stops] == [new]
     assert deployed.fake.status_of(new) in (STOPPING, STOPPED)
@@ -183,7 +175,7 @@ def test_fails_when_training_outlasts_max_wait_then_a_redeploy_adopts_the_versio
     assert found is not None, result.failure.reason
     assert 220 <= int(found.group(1)) <= 250
     assert "is CREATE IN_PROGRESS" in result.failure.reason
-    new = version_named(deployed, UP_SOLUTION_ARN, "v2")
+    new = deployed.version_named(UP_SOLUTION_ARN, "v2")
     # AND the training goes on (the deploy gave up waiting, not the training)
     assert deployed.calls(mark, "StopSolutionVersionCreation") == []
     # WHEN the same trigger is deployed again later

@@ -31,7 +31,7 @@ from botocore.retries import standard
 from moto import mock_aws
 from moto.s3 import models as moto_s3
 
-from lambda_handlers import entry
+from lambda_handlers import entry, names
 from lambda_handlers.deps import MAX_ATTEMPTS, Deps
 from simulation.clock import VirtualClock
 from simulation.cloudformation import DeployResult, DeploySimulator
@@ -345,6 +345,14 @@ class World:
         return [
             dict(v) for v in self.admin.list_solution_versions(solutionArn=solution_arn)["solutionVersions"]
         ]
+
+    def version_named(self, solution_arn: str, trigger: str) -> str:
+        """The ARN of the FULL version the stack trained for `trigger` (the name it gives it)."""
+        wanted = names.version_name(trigger, "FULL")
+        for summary in self.versions(solution_arn):
+            if self.version(summary["solutionVersionArn"]).get("name") == wanted:
+                return str(summary["solutionVersionArn"])
+        raise AssertionError(f"no version named {wanted} in {solution_arn}")
 
     def created_versions(self, since: int = 0, solution_arn: str | None = None) -> list[Call]:
         return [
