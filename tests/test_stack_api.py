@@ -22,9 +22,18 @@ def test_describe_stacks_answers_the_current_status_by_id_or_name() -> None:
     assert api.calls == [STACK_ID, "app"]
 
 
-@pytest.mark.parametrize(("name", "status"), [("other", "CREATE_COMPLETE"), ("app", "NOT_CREATED")])
+def test_a_deleted_stack_answers_to_its_id() -> None:
+    # GIVEN a deleted stack / WHEN asked by its StackId / THEN it answers DELETE_COMPLETE
+    api = StackApi(STACK_ID, "app", lambda: "DELETE_COMPLETE")
+    assert api.describe_stacks(StackName=STACK_ID)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
+
+
+@pytest.mark.parametrize(
+    ("name", "status"), [("other", "CREATE_COMPLETE"), ("app", "NOT_CREATED"), ("app", "DELETE_COMPLETE")]
+)
 def test_fails_when_the_stack_does_not_exist(name: str, status: str) -> None:
-    # GIVEN another stack's name, or a stack never created WHEN described THEN ValidationError
+    # GIVEN another stack's name, a stack never created, or a deleted stack asked by name
+    # WHEN described THEN ValidationError
     api = StackApi(STACK_ID, "app", lambda: status)
     with pytest.raises(ClientError) as failure:
         api.describe_stacks(StackName=name)
