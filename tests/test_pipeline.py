@@ -1,7 +1,6 @@
 """The pipeline app (`-c pipeline=config/pipeline.yaml`): one in-process synth shared by all tests."""
 
 import json
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -28,11 +27,7 @@ def _synthesize(outdir: Path) -> None:
 @cache
 def assembly() -> Path:
     """The pipeline app's assembly (read only), kept between runs as `synth_dir` keeps apps'."""
-    if not synth_cache.enabled():
-        outdir = Path(tempfile.mkdtemp(prefix="cdk-pipeline-test-"))
-        _synthesize(outdir)
-        return outdir
-    return synth_cache.assembly(synth_cache.assembly_key(REPO / PIPELINE_FILE, kind="pipeline"), _synthesize)
+    return synth_cache.kept(REPO / PIPELINE_FILE, _synthesize, kind="pipeline")
 
 
 def _manifest(directory: Path) -> dict[str, Any]:

@@ -26,9 +26,14 @@ from tests.support import synth
 from tests.test_lint_and_nag import EXPECTED_WARNINGS, cfn_lint, describe
 
 
-def _assembly_template(n: int) -> tuple[Path, dict[str, Any]]:
-    """(template file, template) of N solutions synthesized as every test synthesizes (kept between runs)."""
-    (template_file,) = synth.synth_dir(str(synth.write_config(scaled_config(n, 240)))).glob("*.template.json")
+def _scaled(n: int) -> Path:
+    """The config of N solutions, each with a campaign, at max_wait 240."""
+    return synth.write_config(scaled_config(n, 240))
+
+
+def _template(config: Path) -> tuple[Path, dict[str, Any]]:
+    """(template file, template) of a config synthesized as every test synthesizes (kept between runs)."""
+    (template_file,) = synth.synth_dir(str(config)).glob("*.template.json")
     return template_file, json.loads(template_file.read_text())
 
 
@@ -37,26 +42,26 @@ def largest_n() -> int:
     """The largest N under CloudFormation's 500 resources at max_wait 240, from the resources of
     N = 1 and N = 2 (each solution with its campaign adds the same resources), as bench/scale.py
     predicts it."""
-    counts = [len(_assembly_template(n)[1]["Resources"]) for n in (1, 2)]
+    counts = [len(_template(_scaled(n))[1]["Resources"]) for n in (1, 2)]
     per_solution = counts[1] - counts[0]
     return (limits.RESOURCES.value - (counts[0] - per_solution)) // per_solution
 
 
-def _run(raw: dict[str, Any], tmp: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, Path]:
+def _run(raw: dict[str, Any], tmp: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """Exit code and stderr of the app's entry point (`app.run`, as `cdk synth` runs it) on a config."""
     config = tmp / "config.yaml"
     config.write_text(yaml.safe_dump(raw, sort_keys=False))
-    outdir = tmp / "out"
-    code = app.run(cdk.App(outdir=str(outdir), context=synth.cdk_json_context()), str(config), None)
-    return code, capsys.readouterr().err, config
+    code = app.run(cdk.App(outdir=str(tmp / "out"), context=synth.cdk_json_context()), str(config), None)
+    return code, capsys.readouterr().err
 
 
 def test_the_largest_supported_n_synthesizes_lints_and_fits_iam():
     # GIVEN the largest N the bench reports
-    n = largest_n()
+    config = _scaled(largest_n())
     # WHEN it is synthesized
-    template_file, template = _assembly_template(n)
+    template_file, template = _template(config)
     # THEN the checks `cdk synth` runs after synthesis (app.check_assembly) find nothing
-    env = limits.Environment.of(load_config(synth.write_config(scaled_config(n, 240))))
+    env = limits.Environment.of(load_config(config))
     assert limits.template_problems(template, template_file.stat().st_size, env) == []
     # AND cfn-lint finds nothing but CDK's redundant DependsOn
     unexpected = [describe(f) for f in cfn_lint([template_file]) if f["Rule"]["Id"] not in EXPECTED_WARNINGS]
@@ -77,7 +82,7 @@ def test_fails_when_one_more_solution_passes_the_resource_limit(tmp_path, capsys
     n = largest_n() + 1
     raw = scaled_config(n, 240)
     # WHEN it is synthesized
-    code, err, _ = _run(raw, tmp_path, capsys)
+    code, err = _run(raw, tmp_path, capsys)
     # THEN synth exits 1 with one line naming the limit, and no traceback
     assert code == 1
     assert f"solutions: {n} solutions, {n} campaigns" in err

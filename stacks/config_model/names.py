@@ -46,20 +46,21 @@ def derived_names(cfg: AppConfig) -> Iterator[Derived]:
         physical = cfg.physical_name(s.name, s.physical_name)
         yield Derived(physical_field, s.physical_name or s.name, "solution name", physical)
     for i, c in enumerate(cfg.campaigns):
-        field, p = f"campaigns[{i}].name", pascal(c.name)
-        yield from (
-            Derived(field, c.name, "logical id", d) for d in (f"Campaign{p}", f"Campaign{p}Parameter")
-        )
-        yield Derived(field, c.name, "output", f"Campaign{p}")
-        yield Derived(field, c.name, "SSM parameter", f"/{project}/campaigns/{c.name}/arn")
+        field = f"campaigns[{i}].name"
+        yield from _exported(field, c.name, "Campaign", f"/{project}/campaigns/{c.name}/arn")
         physical_field = f"campaigns[{i}].physical_name" if c.physical_name else field
         physical = cfg.physical_name(c.name, c.physical_name)
         yield Derived(physical_field, c.physical_name or c.name, "campaign name", physical)
     for i, f in enumerate(cfg.filters):
-        field, p = f"filters[{i}].name", pascal(f.name)
-        yield from (Derived(field, f.name, "logical id", d) for d in (f"Filter{p}", f"Filter{p}Parameter"))
-        yield Derived(field, f.name, "output", f"Filter{p}")
-        yield Derived(field, f.name, "SSM parameter", f"/{project}/filters/{f.name}/arn")
+        yield from _exported(f"filters[{i}].name", f.name, "Filter", f"/{project}/filters/{f.name}/arn")
+
+
+def _exported(field: str, name: str, kind: str, ssm_path: str) -> Iterator[Derived]:
+    """A campaign's or filter's resource and `…Parameter` ids, its output and its SSM parameter."""
+    p = pascal(name)
+    yield from (Derived(field, name, "logical id", d) for d in (f"{kind}{p}", f"{kind}{p}Parameter"))
+    yield Derived(field, name, "output", f"{kind}{p}")
+    yield Derived(field, name, "SSM parameter", ssm_path)
 
 
 def collisions(cfg: AppConfig) -> Iterator[tuple[Derived, Derived]]:

@@ -7,12 +7,10 @@ Assemblies are kept in `.cache/synth/` under a key of everything a synth reads
 `tests/test_determinism.py` checks the kept default assembly against a fresh CLI synth.
 """
 
-import atexit
 import copy
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -60,13 +58,7 @@ def _synthesize(config_path: str, outdir: Path) -> None:
 @cache
 def synth_dir(config_path: str) -> Path:
     """The assembly directory of `config_path` (read only): kept from an earlier run, or synthesized."""
-    if synth_cache.enabled():
-        key = synth_cache.assembly_key(config_path)
-        outdir = synth_cache.assembly(key, lambda work: _synthesize(config_path, work))
-    else:
-        outdir = Path(tempfile.mkdtemp(prefix="cdk-test-"))
-        atexit.register(shutil.rmtree, outdir, ignore_errors=True)
-        _synthesize(config_path, outdir)
+    outdir = synth_cache.kept(config_path, lambda work: _synthesize(config_path, work))
     _ASSEMBLIES.append(outdir)
     return outdir
 

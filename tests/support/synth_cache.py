@@ -21,6 +21,7 @@ The key (`assembly_key`) is the SHA-256 of:
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import shutil
@@ -138,6 +139,17 @@ def assembly_key(config_path: str | Path, kind: str = "app") -> str:
     for name in ENV_VARS:
         h.update(f"{name}={os.environ.get(name, '')}\n".encode())
     return h.hexdigest()
+
+
+def kept(config_path: str | Path, synthesize: Callable[[Path], None], *, kind: str = "app") -> Path:
+    """The assembly `synthesize` writes for this config: the kept one, or with SYNTH_CACHE=0 a
+    fresh one in a temporary directory removed when the process ends. Read only."""
+    if not enabled():
+        outdir = Path(tempfile.mkdtemp(prefix=f"cdk-{kind}-test-"))
+        atexit.register(shutil.rmtree, outdir, ignore_errors=True)
+        synthesize(outdir)
+        return outdir
+    return assembly(assembly_key(config_path, kind), synthesize)
 
 
 def assembly(key: str, synthesize: Callable[[Path], None], root: Path = ROOT) -> Path:
