@@ -259,6 +259,54 @@ def test_a_retained_stack_delete_delivered_twice_keeps_everything(world: World) 
     assert owner(world, CAMPAIGN_ARN) == f"{world.sim.stack_name}/{CAMPAIGN}"
 
 
+def test_fails_when_a_retained_stack_delete_fails_on_another_resource_and_a_late_duplicate_keeps_all(
+    world: World,
+) -> None:
+    # GIVEN a stack deployed with removal_policy retain, whose summary parameter's delete will
+    # fail a minute in, while the custom resources' Deletes run
+    assert world.deploy(retained()).status == "CREATE_COMPLETE"
+    versions = [
+        str(v["solutionVersionArn"]) for v in world.admin.list_solution_versions()["solutionVersions"]
+    ]
+    serving = served(world)
+    world.fail_during(SUMMARY_PARAMETER, after=60, reason="injected: parameter delete failed")
+    mark = world.mark()
+    # WHEN the stack is deleted
+    result = world.sim.delete()
+    # THEN it ends DELETE_FAILED naming that parameter
+    assert result.status == "DELETE_FAILED"
+    assert result.failure is not None and result.failure.logical_id == SUMMARY_PARAMETER
+    # WHEN the campaign's Delete reaches the Provider once more, the stack now DELETE_FAILED
+    (request,) = world.requests(CAMPAIGN, "Delete")
+    late = world.deliver_again(request)
+    world.sim.scheduler.drain()
+    # THEN it succeeds without a write, as the first delivery did; the retry of the stack delete
+    # completes, and still nothing of Personalize was written: everything is kept and serving
+    assert answered(late).success, answered(late).message
+    assert world.sim.delete().status == "DELETE_COMPLETE"
+    assert writes(world, mark) == []
+    settle(world)
+    assert all(world.fake.exists(arn_) for arn_ in [*versions, UP_SOLUTION_ARN, PR_SOLUTION_ARN])
+    assert (world.campaign(CAMPAIGN_ARN)["status"], served(world)) == (ACTIVE, serving)
+
+
+def test_a_retained_stack_delete_after_the_campaign_was_deleted_by_hand_completes(world: World) -> None:
+    # GIVEN a stack deployed with removal_policy retain, whose campaign someone deleted by hand
+    assert world.deploy(retained()).status == "CREATE_COMPLETE"
+    world.delete_by_hand(CAMPAIGN_ARN)
+    mark = world.mark()
+    # WHEN the stack is deleted
+    result = world.sim.delete()
+    # THEN it completes without a write: the solutions and their versions stay, no campaign
+    assert result.status == "DELETE_COMPLETE", result.failure
+    assert writes(world, mark) == []
+    settle(world)
+    assert sorted(s["solutionArn"] for s in world.admin.list_solutions()["solutions"]) == sorted(
+        [PR_SOLUTION_ARN, UP_SOLUTION_ARN]
+    )
+    assert world.admin.list_campaigns()["campaigns"] == []
+
+
 def test_fails_when_a_first_deploy_cancels_the_campaign_create_and_its_sweep_is_delivered_twice(
     world: World, default_template: dict[str, Any]
 ) -> None:
