@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -80,7 +79,10 @@ def _wildcard(pattern: str) -> re.Pattern[str]:
 
 
 def _shared(pattern: str, arn: str) -> int:
-    return len(os.path.commonprefix([pattern, arn]))
+    """Characters at the start that the two strings share."""
+    return next(
+        (i for i, (a, b) in enumerate(zip(pattern, arn, strict=False)) if a != b), min(len(pattern), len(arn))
+    )
 
 
 def _as_tuple(value: Any) -> tuple[str, ...]:
