@@ -92,8 +92,8 @@ def acknowledge_provider(
     _ack(
         provider.role,
         f"AwsSolutions-IAM5[Resource::{arn}:campaign/*]",
-        "DescribeCampaign only (read): when Personalize refuses to delete a solution, the handler names the "
-        "campaign serving its version, which may belong to no stack or another one",
+        "DescribeCampaign and ListTagsForResource only (reads): when Personalize refuses to delete a "
+        "solution, the handler names the campaign serving its version and its owner (any stack, or none)",
     )
     if campaign_names:
         _ack(

@@ -18,9 +18,10 @@ the policy as synthesized. Per action, the resource types the reference marks re
 - cloudformation:DescribeStacks → `stack` (optional, named): the stack's own id (`AWS::StackId`,
   exact). The handlers read their stack's status to tell a rollback or a stack delete from a
   deploy (`lambda_handlers/kernel/stack.py`).
-DescribeCampaign also on every campaign of the account and region (read only): a solution whose
-delete Personalize refuses names the campaign serving its version, which may be anyone's
-(ListCampaigns finds it; only DescribeCampaign says which version it serves).
+DescribeCampaign and ListTagsForResource also on every campaign of the account and region (reads
+only): a solution whose delete Personalize refuses names the campaign serving its version and
+whose it is, and that campaign may be anyone's (ListCampaigns finds it; DescribeCampaign says
+which version it serves, its owner tag which stack manages it).
 
 Names: `solution/{project}-*` and `campaign/{project}-*` cover every name this config derives
 (`{project}-{name}`) and every version, in a constant number of characters (one ARN per
@@ -72,7 +73,8 @@ RESOURCELESS_ACTIONS = (
     "personalize:ListSolutionVersions",  # finding the version made for a trigger
     "personalize:ListCampaigns",  # who holds a solution; its champion; campaigns never recorded
 )
-BLOCKER_ACTIONS = ("personalize:DescribeCampaign",)
+# Reads of any campaign (see the docstring): which version it serves, and whose it is (owner tag).
+BLOCKER_ACTIONS = ("personalize:DescribeCampaign", "personalize:ListTagsForResource")
 BLOCKER_SID = "DescribeCampaignsHoldingSolutions"
 STACK_ACTIONS = ("cloudformation:DescribeStacks",)
 STACK_SID = "ReadOwnStackStatus"
