@@ -17,10 +17,11 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 from botocore.awsrequest import AWSResponse
+from botocore.compat import HTTPHeaders
 
 from ops.reader import StackNotFoundError
 from simulation.cloudformation.intrinsics import ACCOUNT_ID, REGION
@@ -105,7 +106,7 @@ def _ssm(reader: SimulatedStack) -> dict[str, Answer]:
     return {"GetParameters": get_parameters}
 
 
-def _answered(service: str, answers: dict[str, Answer]) -> Any:
+def _answered(service: Literal["cloudformation", "ssm"], answers: dict[str, Answer]) -> Any:
     client = boto3.session.Session(
         region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
     ).client(service)
@@ -117,10 +118,10 @@ def _answered(service: str, answers: dict[str, Answer]) -> Any:
         if model.name not in answers:
             raise NotImplementedError(f"{service}:{model.name} is not answered by the simulator")
         try:
-            return AWSResponse("", 200, {}, None), answers[model.name](context["api_params"])
+            return AWSResponse("", 200, HTTPHeaders(), None), answers[model.name](context["api_params"])
         except _MissingError as exc:
             error = {"Error": {"Code": "ValidationError", "Message": str(exc)}}
-            return AWSResponse("", 400, {}, None), error
+            return AWSResponse("", 400, HTTPHeaders(), None), error
 
     service_id = client.meta.service_model.service_id.hyphenize()
     client.meta.events.register(f"before-parameter-build.{service_id}", keep)
