@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.scenarios.iam_check import Recorder, handler_statements
 from tests.scenarios.world import CAMPAIGN_NAME, World, arn
-from tests.support.iam_policy import denial
+from tests.support.iam_policy import Statement, denial
 from tests.support.iam_reference import ApiCall, needs
 
 
@@ -82,3 +82,30 @@ def test_fails_when_a_campaign_deploys_a_version_of_another_solution(
     )
     # THEN it is denied on the solution the reference requires besides the campaign
     assert len(reasons) == 1 and "solution/someone-elses/1 (solution*) is not granted" in reasons[0]
+
+
+def test_fails_when_a_passed_role_is_granted_to_another_service_only() -> None:
+    # GIVEN an import job request that passes the data role to Personalize
+    role = "arn:aws:iam::111111111111:role/data-access"
+    call = ApiCall(
+        "personalize",
+        "CreateDatasetImportJob",
+        {"jobName": "j1", "datasetArn": arn("dataset", "news/INTERACTIONS"), "roleArn": role},
+    )
+    found = needs(call)
+    # THEN IAM authorizes both required types, and PassRole to Personalize on the role
+    assert [(n.action, n.resource_type, n.arn) for n in found] == [
+        ("personalize:CreateDatasetImportJob", "dataset*", arn("dataset", "news/INTERACTIONS")),
+        ("personalize:CreateDatasetImportJob", "datasetImportJob*", arn("dataset-import-job", "j1")),
+        ("iam:PassRole", "role*", role),
+    ]
+    pass_role = found[-1]
+
+    def granted(service: str) -> list[Statement]:
+        condition = {"StringEquals": {"iam:PassedToService": f"{service}.amazonaws.com"}}
+        return [Statement("PassDataRole", "Allow", ("iam:PassRole",), (role,), condition)]
+
+    # AND PassRole conditioned on Personalize is granted; conditioned on another service it is not
+    assert denial(pass_role, granted("personalize")) is None
+    reason = denial(pass_role, granted("lambda"))
+    assert reason is not None and reason.startswith(f"iam:PassRole on {role} (role*) is not granted")
