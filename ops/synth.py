@@ -13,11 +13,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
-import aws_cdk as cdk
-
-from app import build_app
 from ops import synth_cache
 from ops.assembly import read_assembly
 
@@ -43,6 +38,12 @@ def cdk_json_context() -> dict[str, Any]:
 
 
 def _synthesize(config_path: str, outdir: Path) -> None:
+    # jsii starts its Node process on import (seconds): only a synth pays for it, not a kept assembly.
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    import aws_cdk as cdk  # noqa: PLC0415
+
+    from app import build_app  # noqa: PLC0415
+
     app = cdk.App(outdir=str(outdir), context=cdk_json_context())
     build_app(config_path, app)
     app.synth()
