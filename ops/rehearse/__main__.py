@@ -74,7 +74,8 @@ def main(argv: list[str]) -> int:
     except RuntimeError as exc:
         print(str(exc).splitlines()[0], file=sys.stderr)
         return 1
-    Console(width=args.width).print(rehearsal_screen(rehearsal, args.config, args.base_config))
+    console = Console(width=args.width)
+    console.print(rehearsal_screen(rehearsal, args.config, args.base_config, console.width))
     return 0
 
 

@@ -43,7 +43,7 @@ FAULTS: Final = {
             "a new version ends CREATE FAILED",
             "ROLLBACK_COMPLETE",
             "UPDATE_ROLLBACK_COMPLETE",
-            "the campaign on its old version; the failed version, which bills nothing; "
+            "the campaign on its old version; the failed version, never served; "
             "first deploy: nothing billable",
         ),
         Fault(
@@ -56,7 +56,7 @@ FAULTS: Final = {
         ),
         Fault(
             "campaign",
-            "a campaign create (in a change: its update) fails",
+            "a campaign create fails, in a change its update",
             "ROLLBACK_COMPLETE",
             "UPDATE_ROLLBACK_COMPLETE",
             "the campaign on its old version; the new version ACTIVE, never served; "

@@ -12,11 +12,13 @@ from rich.text import Text
 
 from ops.rehearse.faults import FAULTS
 from ops.rehearse.play import Rehearsal
-from ops.rehearse.timeline import Lane, cause, lanes, marks, version_label
+from ops.rehearse.timeline import Lane, Segment, cause, lanes, marks, version_label
 from ops.status.screen import render as status_screen
 from simulation.personalize_state import ACCOUNT, MUTATING_PREFIXES, REGION
 
-BAR_WIDTH: Final = 48
+BAR_WIDTH: Final = 60  # columns of the lanes at most
+MIN_BAR: Final = 30
+NOTE_WIDTH: Final = 30
 STYLES: Final = {"COMPLETE": "green", "FAILED": "red", "CANCELLED": "yellow"}
 NOT_A_FORECAST: Final = (
     "Simulated durations, not a forecast: the fake's illustrative table "
@@ -50,12 +52,12 @@ def header(rehearsal: Rehearsal, config: str, base: str | None) -> RenderableTyp
     return Panel(Group(*lines), title="make rehearse", expand=False)
 
 
-def _bar(lane: Lane, span: float) -> Text:
+def _bar(lane: Lane, span: float, width: int) -> Text:
     text = Text()
-    cells = [(" ", "")] * BAR_WIDTH
+    cells = [(" ", "")] * width
     for segment in lane.segments:
-        first = min(BAR_WIDTH - 1, int(segment.start / span * BAR_WIDTH))
-        last = max(first, min(BAR_WIDTH - 1, int(segment.end / span * BAR_WIDTH - 1e-9)))
+        first = min(width - 1, int(segment.start / span * width))
+        last = max(first, min(width - 1, int(segment.end / span * width - 1e-9)))
         glyph = "░" if segment.rollback or segment.action == "DELETE" else "█"
         for i in range(first, last + 1):
             cells[i] = (glyph, STYLES.get(segment.outcome, ""))
@@ -65,46 +67,57 @@ def _bar(lane: Lane, span: float) -> Text:
 
 
 def _outcomes(lane: Lane) -> Text:
+    """Empty for a lane that did one thing and completed; else each operation and how it ended."""
     text = Text()
+    if len(lane.segments) == 1 and lane.segments[0].outcome == "COMPLETE":
+        return text
     for i, segment in enumerate(lane.segments):
-        rollback = "rollback " if segment.rollback and segment.action != "DELETE" else ""
-        text.append(" → " if i else "")
-        text.append(
-            f"{rollback}{segment.action.lower()} {segment.outcome.lower()}", STYLES.get(segment.outcome, "")
-        )
+        text.append(", " if i else "")
+        text.append(_outcome(segment), STYLES.get(segment.outcome, ""))
     return text
 
 
-def timeline(rehearsal: Rehearsal) -> RenderableType:
+def _outcome(segment: Segment) -> str:
+    if segment.outcome == "COMPLETE":
+        done = {"CREATE": "created", "UPDATE": "updated", "DELETE": "deleted"}[segment.action]
+        return "rolled back" if segment.rollback and segment.action == "UPDATE" else done
+    return f"{segment.action.lower()} {segment.outcome.lower()}"
+
+
+def timeline(rehearsal: Rehearsal, width: int) -> RenderableType:
+    """Lanes sized to `width` columns, then what happened, minute by minute."""
     drawn, others = lanes(rehearsal)
     span = max(rehearsal.seconds, 60.0)
+    notes = [_outcomes(lane) for lane in drawn]
+    name_width = max((len(lane.logical_id) for lane in drawn), default=8)
+    note_width = min(NOTE_WIDTH, max((len(note) for note in notes), default=0))
+    bar_width = max(MIN_BAR, min(BAR_WIDTH, width - name_width - note_width - 20))
+    end = minutes(span)
     table = Table(
         Column("resource", no_wrap=True),
-        "start",
-        "end",
-        Column(f"0{'virtual minutes':^{BAR_WIDTH - 1 - len(minutes(span))}}{minutes(span)}", no_wrap=True),
-        "",
+        Column("start", justify="right"),
+        Column("end", justify="right"),
+        Column(f"0{'virtual minutes':^{bar_width - 1 - len(end)}}{end}", no_wrap=True),
+        Column("", max_width=NOTE_WIDTH),
         title="Timeline (virtual minutes since the deploy started)",
         box=None,
         title_justify="left",
     )
-    for lane in drawn:
-        outcome = lane.segments[-1]
+    for lane, note in zip(drawn, notes, strict=True):
         table.add_row(
-            lane.logical_id,
-            minutes(lane.start),
-            minutes(lane.end),
-            _bar(lane, span),
-            Text(
-                " ".join(f"{s.action.lower()} {s.outcome.lower()}" for s in lane.segments[-2:]),
-                style=STYLES.get(outcome.outcome, ""),
-            ),
+            lane.logical_id, minutes(lane.start), minutes(lane.end), _bar(lane, span, bar_width), note
         )
     legend = Text(
-        f"█ forward  ░ rollback or delete  green complete, red failed, yellow cancelled; "
+        "█ forward  ░ rollback or delete  green complete, red failed, yellow cancelled; "
         f"{others} other resources (roles, functions, parameters, ...) took under a minute each."
     )
-    happened = Table("min", "what happened", box=None, title="What happened", title_justify="left")
+    happened = Table(
+        Column("min", justify="right"),
+        Column("what happened", overflow="fold"),
+        box=None,
+        title="What happened",
+        title_justify="left",
+    )
     for mark in marks(rehearsal, drawn):
         happened.add_row(minutes(mark.at), Text(mark.text, style=mark.style))
     return Group(table, legend, Text(""), happened)
@@ -137,9 +150,8 @@ def summary(rehearsal: Rehearsal) -> RenderableType:
     ]
     bills += [f"version {version_label(rehearsal, v)} still training" for v in rehearsal.training_after]
     table.add_row("bills afterwards", "\n".join(bills) or "nothing (no campaign, no training)")
-    table.add_row(
-        "left afterwards", ", ".join(f"{n} {kind}" for kind, n in rehearsal.left.items()) or "nothing"
-    )
+    left = ", ".join(f"{kind}: {n}" for kind, n in rehearsal.left.items())
+    table.add_row("left afterwards", left or "no Personalize resource")
     return Group(table, Text(NOT_A_FORECAST, style="italic"))
 
 
@@ -183,8 +195,8 @@ def failure(rehearsal: Rehearsal) -> RenderableType:
     return Panel(Group(*lines), title="When a deploy fails", title_align="left", expand=False)
 
 
-def rehearsal_screen(rehearsal: Rehearsal, config: str, base: str | None) -> RenderableType:
-    parts = [header(rehearsal, config, base), timeline(rehearsal), Text(""), moments(rehearsal)]
+def rehearsal_screen(rehearsal: Rehearsal, config: str, base: str | None, width: int) -> RenderableType:
+    parts = [header(rehearsal, config, base), timeline(rehearsal, width), Text(""), moments(rehearsal)]
     if rehearsal.fault:
         parts.append(failure(rehearsal))
     parts.append(summary(rehearsal))

@@ -6,7 +6,6 @@ failure and the rollback). Pure functions over what `play.rehearse` kept.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -117,12 +116,18 @@ def _solution_chains(rehearsal: Rehearsal) -> dict[str, tuple[str, ...]]:
 def _takeovers(rehearsal: Rehearsal, by_id: Mapping[str, Lane]) -> Iterable[Mark]:
     """Links CloudFormation started while their version still trained: each takes the wait over."""
     chains = _solution_chains(rehearsal)
-    ended = {check.version_arn.rsplit("/", 1)[0]: check.time - rehearsal.start for check in rehearsal.gates}
     for call in rehearsal.trainings:
         solution_arn = str(call.params["solutionArn"])
         name = solution_arn.rsplit("/", 1)[-1]
         trained_at = call.time - rehearsal.start
-        done = ended.get(solution_arn, float("inf"))
+        done = min(  # the first check of this solution's metrics after the training started: ACTIVE
+            (
+                check.time - rehearsal.start
+                for check in rehearsal.gates
+                if check.version_arn.startswith(f"{solution_arn}/") and check.time >= call.time
+            ),
+            default=float("inf"),
+        )
         for lid in chains.get(name, ())[1:]:
             lane = by_id.get(lid)
             if lane is None:
@@ -146,11 +151,9 @@ def _gate_marks(rehearsal: Rehearsal) -> Iterable[Mark]:
             if gate.minimum is None:
                 continue
             value = check.values.get(metric)
-            verdict = "FAILS" if metric in failed else "holds"
-            sign = "<" if metric in failed else "≥"
-            shown.append(
-                f"{metric} = {'missing' if value is None else f'{value:.4f}'} {sign} {gate.minimum:g} {verdict}"
-            )
+            shown_value = "missing" if value is None else f"{value:.4f}"
+            verdict = "< {:g} FAILS" if metric in failed else "≥ {:g} holds"
+            shown.append(f"{metric} = {shown_value} {verdict.format(gate.minimum)}")
         style = "red" if failed else "green"
         yield Mark(
             at, f"gate check {check.solution} {version}: " + "; ".join(shown or ["max_drop only"]), style
