@@ -54,7 +54,12 @@ def main(argv: list[str]) -> int:
             return 1
     try:
         stack, template = _template(args.config)
-        base = _template(args.base_config)[1] if args.base_config else None
+        base_stack, base = _template(args.base_config) if args.base_config else (stack, None)
+        if base_stack != stack:
+            raise ValueError(
+                f"{args.base_config} deploys stack {base_stack}, {args.config} stack {stack}: "
+                "a renamed stack is a new stack; rehearse CONFIG alone"
+            )
     except (ConfigError, ValueError) as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -165,13 +165,18 @@ def writes(rehearsal: Rehearsal) -> int:
 
 
 def calls(rehearsal: Rehearsal) -> Text:
+    """The total, then writes and reads by kind, most frequent first (errors counted apart)."""
     counts = call_counts(rehearsal)
     failed = Counter(c.operation for c in rehearsal.calls if not c.ok)
-    text = Text(f"{sum(counts.values())} ({writes(rehearsal)} writes that succeeded)\n")
-    for operation, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        note = f" ({failed[operation]} answered an error)" if failed[operation] else ""
-        text.append(f"  {n:>4} {operation}{note}\n")
-    text.rstrip()
+    text = Text(f"{sum(counts.values())}, of which {writes(rehearsal)} writes that succeeded")
+    for label, mutating in (("writes", True), ("reads", False)):
+        kinds = sorted(
+            ((op, n) for op, n in counts.items() if op.startswith(MUTATING_PREFIXES) == mutating),
+            key=lambda item: (-item[1], item[0]),
+        )
+        shown = [f"{n} {op}" + (f" ({failed[op]} errors)" if failed[op] else "") for op, n in kinds]
+        if shown:
+            text.append(f"\n{label}: " + ", ".join(shown))
     return text
 
 
