@@ -128,14 +128,23 @@ def _takeovers(rehearsal: Rehearsal, by_id: Mapping[str, Lane]) -> Iterable[Mark
             ),
             default=float("inf"),
         )
+        at_once: list[Lane] = []
         for lid in chains.get(name, ())[1:]:
             lane = by_id.get(lid)
-            if lane is None:
+            if lane is None or lane.segments[0].rollback:
                 continue
             first = lane.segments[0]
-            if trained_at < first.start < done and not first.rollback:
+            if trained_at < first.start < done:
                 minutes = int((first.start - trained_at) // 60)
                 yield Mark(first.start, f"{lid} takes over the wait ({minutes} min into training)", "cyan")
+            elif first.start >= done:
+                at_once.append(lane)
+        if at_once:
+            yield Mark(
+                at_once[0].start,
+                f"{len(at_once)} wait links of {name} complete at once: their version is ACTIVE",
+                "cyan",
+            )
 
 
 def _gate_marks(rehearsal: Rehearsal) -> Iterable[Mark]:
@@ -207,10 +216,10 @@ def _event_marks(rehearsal: Rehearsal, types: Mapping[str, str]) -> Iterable[Mar
 def marks(rehearsal: Rehearsal, drawn: list[Lane]) -> list[Mark]:
     """Everything worth a line, in time order (ties: the order they were found)."""
     by_id = {lane.logical_id: lane for lane in drawn}
-    found = [  # at the same second: the gate check comes before what it allows, the stack's news last
+    found = [  # at the same second: the gate check, the links it ends, what it allows; the stack last
         *_gate_marks(rehearsal),
-        *_call_marks(rehearsal),
         *_takeovers(rehearsal, by_id),
+        *_call_marks(rehearsal),
         *_event_marks(rehearsal, _types(rehearsal)),
     ]
     return sorted(found, key=lambda mark: mark.at)

@@ -9,7 +9,7 @@ from lambda_handlers import metrics
 from ops.rehearse.play import Rehearsal, gate_checks
 from ops.rehearse.timeline import Segment, cause, lanes, marks
 from simulation.cloudformation import DeployResult, StackEvent
-from simulation.personalize_state import DEFAULT_METRICS, Durations
+from simulation.personalize_state import DEFAULT_METRICS, Call, Durations
 from tests.support import synth
 
 STACK = "S"
@@ -120,3 +120,39 @@ def test_moments_of_the_timeline_keep_the_gate_check_before_what_it_allows() -> 
     assert texts[0] == "stack CREATE_IN_PROGRESS"
     assert texts[1].startswith("gate check user-personalization abc: ")
     assert "holds" in texts[1] and texts[2] == "stack CREATE_COMPLETE"
+
+
+def test_links_started_while_training_take_over_and_the_rest_complete_at_once() -> None:
+    # GIVEN user-personalization trained from minute 12 to 162 (ACTIVE at its gate check): the
+    # version resource and two links each waited out their budget, the last two found it ACTIVE
+    template = synth.template()
+    chain = [
+        "TrainingUserPersonalizationVersion",
+        *(f"TrainingUserPersonalizationWait{i}" for i in range(1, 5)),
+    ]
+    spans = [(12, 66), (66, 122), (122, 162), (162, 162), (162, 162)]
+    events = [_event(0, STACK, "CREATE_IN_PROGRESS")]
+    for lid, (start, end) in zip(chain, spans, strict=True):
+        events += [_event(start, lid, "CREATE_IN_PROGRESS"), _event(end, lid, "CREATE_COMPLETE")]
+    events.append(_event(172, STACK, "CREATE_COMPLETE"))
+    rehearsal = _rehearsal(sorted(events, key=lambda e: e.time), template)
+    solution = VERSION_ARN.rsplit("/", 1)[0]
+    rehearsal.calls = [
+        Call("CreateSolutionVersion", {"solutionArn": solution, "name": "v1"}, T0 + 12 * 60, "ok")
+    ]
+    check = metrics.emf_line("user-personalization", VERSION_ARN, DEFAULT_METRICS, T0 + 162 * 60)
+    rehearsal.gates = gate_checks(template, [check])
+    # WHEN the moments are listed
+    drawn, _ = lanes(rehearsal)
+    texts = [mark.text for mark in marks(rehearsal, drawn)]
+    # THEN the first two links take over while the version trains; the last two complete at once
+    assert "TrainingUserPersonalizationWait1 takes over the wait (54 min into training)" in texts
+    assert "TrainingUserPersonalizationWait2 takes over the wait (110 min into training)" in texts
+    assert not any("Wait3 takes over" in text or "Wait4 takes over" in text for text in texts)
+    at_once = (
+        "2 wait links of immersion-day-news-user-personalization complete at once: their version is ACTIVE"
+    )
+    assert (
+        texts.index(at_once)
+        == texts.index("training starts: immersion-day-news-user-personalization → v1 (FULL)") + 4
+    )
