@@ -56,14 +56,13 @@ FOREIGN_ENV: Final = (
 )
 
 
-def isolated_env(endpoint_url: str) -> dict[str, str | None]:
-    """`env_vars`, with every setting of the shell that could reach a real account unset and the
-    shared config and credentials files replaced by empty ones (None: unset)."""
+def shell_aside() -> dict[str, str | None]:
+    """Every setting of the shell that could reach a real account unset, and the shared config and
+    credentials files replaced by empty ones (None: unset): for `environment`."""
     return {
         **dict.fromkeys(FOREIGN_ENV),
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        **env_vars(endpoint_url),
     }
 
 

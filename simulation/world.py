@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from lambda_handlers import entry, names
 from lambda_handlers.deps import MAX_ATTEMPTS, Deps
-from simulation.clients import ENDPOINT_ENV, env_client, environment, isolated_env, s3_on, session
+from simulation.clients import ENDPOINT_ENV, env_client, env_vars, environment, s3_on, session, shell_aside
 from simulation.clock import VirtualClock
 from simulation.cloudformation import DeployResult, DeploySimulator
 from simulation.cloudformation.provider import Handler, LambdaTimedOut
@@ -275,11 +275,12 @@ def open_world(
     stack_name: str = STACK_NAME,
 ) -> Iterator[World]:
     """A world for callers without pytest (the benchmark, `make rehearse`); scenarios use the `world`
-    fixture. The shell's AWS settings are set aside for the block (`isolated_env`)."""
+    fixture. The shell's AWS settings are set aside for the block (`shell_aside`)."""
     clock = VirtualClock()
-    fake = FakePersonalize(clock, durations=durations)
-    with FakePersonalizeServer(fake) as server, environment(isolated_env(server.endpoint_url)), s3_on(clock):
-        yield make_world(clock, server, handlers, assemblies=assemblies, stack_name=stack_name)
+    with environment(shell_aside()):
+        fake = FakePersonalize(clock, durations=durations)
+        with FakePersonalizeServer(fake) as server, environment(env_vars(server.endpoint_url)), s3_on(clock):
+            yield make_world(clock, server, handlers, assemblies=assemblies, stack_name=stack_name)
 
 
 def make_world(

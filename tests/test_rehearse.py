@@ -9,6 +9,7 @@ two call logs must agree, call by call kind.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -151,6 +152,26 @@ def test_the_rehearsals_own_reads_are_not_counted() -> None:
         world.admin.list_filters()
         # THEN only the calls outside the aside block count
         assert [c.operation for c in ledger.calls()] == ["ListSolutions", "ListFilters"]
+
+
+def test_the_simulated_account_sets_the_shells_aws_settings_aside(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a shell with a profile, a session token and a global endpoint of a real account
+    monkeypatch.setenv("AWS_PROFILE", "prod-admin")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "real-token")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "https://example.invalid")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIA-REAL")
+    # WHEN a rehearsal's world is open
+    with open_world() as world:
+        inside = {
+            key: os.environ.get(key) for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL")
+        }
+        endpoint = world.admin.meta.endpoint_url
+        key = os.environ["AWS_ACCESS_KEY_ID"]
+    # THEN none of them is seen, the keys are dummies, Personalize is the local fake
+    assert inside == {"AWS_PROFILE": None, "AWS_SESSION_TOKEN": None, "AWS_ENDPOINT_URL": None}
+    assert key != "AKIA-REAL" and endpoint.startswith("http://127.0.0.1:")
+    # AND the shell gets them back afterwards
+    assert os.environ["AWS_PROFILE"] == "prod-admin"
 
 
 # ---- the example and README -------------------------------------------------------------------
