@@ -9,6 +9,7 @@ two call logs must agree, call by call kind.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections import Counter
@@ -17,11 +18,12 @@ from functools import cache
 from typing import Any
 
 import pytest
+from rich.console import Console
 
 from ops.rehearse import faults
 from ops.rehearse.__main__ import main
 from ops.rehearse.play import Ledger, Rehearsal, rehearse
-from ops.rehearse.render import writes
+from ops.rehearse.render import rehearsal_screen, writes
 from simulation.personalize_state import ACCOUNT, DEFAULT_METRICS
 from tests.scenarios import measure
 from tests.scenarios.world import CAMPAIGN_NAME, World, open_world, templates
@@ -238,6 +240,21 @@ def test_the_command_prints_timeline_status_and_summary_all_simulated(
     assert "Simulated durations, not a forecast" in out
     # AND every ARN it prints is in the simulated account
     assert {arn.split(":")[4] for arn in re.findall(r"arn:aws:[a-z-]+:[a-z0-9-]*:\d*", out)} <= {"", ACCOUNT}
+
+
+def test_fails_when_the_gate_fails_the_screen_shows_the_rollback_and_the_old_version_serving() -> None:
+    # GIVEN the trigger change rehearsed with FAIL=gate
+    rehearsal = rehearsed("trigger_changed", "default", "gate")
+    # WHEN it is printed
+    console = Console(file=io.StringIO(), width=200)
+    console.print(rehearsal_screen(rehearsal, "head.yaml", "base.yaml", console.width))
+    out = " ".join(console.file.getvalue().split())  # type: ignore[attr-defined]
+    # THEN the failed gate, the rollback, README's words and the campaign on v1 are all there
+    assert f"{NDCG10} = 0.0250 < 0.05 FAILS" in out
+    assert "stack UPDATE_ROLLBACK_IN_PROGRESS" in out
+    assert f"README says: ends UPDATE_ROLLBACK_COMPLETE; what is left: {faults.FAULTS['gate'].left}" in out
+    assert "this rehearsal: ends UPDATE_ROLLBACK_COMPLETE" in out
+    assert f"campaign {CAMPAIGN_NAME}: min 1 TPS (ACTIVE), serving cdk-full-v1-" in out
 
 
 def test_fails_when_the_config_file_does_not_exist(capsys: pytest.CaptureFixture[str]) -> None:
