@@ -72,6 +72,15 @@ drift: $(VENV)/.installed
 integ: $(VENV)/.dev-installed node_modules/.installed
 	$(PY) -m pytest -m integ integ
 
+# A deploy, or a change, played offline in a simulated account on a virtual clock (ops/rehearse,
+# docs/operate.md): a timeline, `make status` at chosen minutes, a summary. No AWS account; it
+# deploys into the test suite's fake Personalize (moto plays S3), so it needs the dev install.
+#   make rehearse [CONFIG=head.yaml] [BASE_CONFIG=base.yaml] [FAIL=training|gate|campaign]
+#                 [TRAINING_MINUTES=150] [STATUS_AT=30,60]
+.PHONY: rehearse
+rehearse: $(VENV)/.dev-installed
+	$(PY) -m ops.rehearse --config '$(CONFIG)' $(if $(BASE_CONFIG),--base-config '$(BASE_CONFIG)') $(if $(FAIL),--fail '$(FAIL)') $(if $(TRAINING_MINUTES),--training-minutes '$(TRAINING_MINUTES)') $(if $(STATUS_AT),--status-at '$(STATUS_AT)')
+
 schema: $(VENV)/.installed
 	$(PY) -m stacks.config_model.json_schema > config/config.schema.json
 

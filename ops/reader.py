@@ -2,7 +2,7 @@
 
 `DeployedStack` is the interface; `Boto3Stack` reads a real account (CloudFormation, SSM,
 Personalize clients injected); tests implement it over the deploy simulator and the fake
-Personalize (tests/support/sim_reader.py). Personalize reads go through `PersonalizeReads`,
+Personalize (simulation/stack_reader.py). Personalize reads go through `PersonalizeReads`,
 which both implementations share: it only needs a Personalize client (the fake speaks the
 real protocol to an unmodified boto3 client).
 """

@@ -127,7 +127,13 @@ class Call:
 
 @dataclass
 class Durations:
-    """How long things take, in virtual seconds."""
+    """How long things take, in virtual seconds: the fake's one table of durations.
+
+    Illustrative, not measured: no AWS source gives training time by data size or recipe (the
+    seed notebook reports "an average of 35 minutes for this recipe with our dataset"; the rest
+    are plausible round numbers). Scenario tests and `make rehearse` (which prints them, and takes
+    `TRAINING_MINUTES=`) read them from here.
+    """
 
     training: float = 35 * 60
     training_pending: float = 60.0  # a version is CREATE PENDING this long first

@@ -10,9 +10,9 @@ import pytest
 from cfnlint.api import ManualArgs, lint_file
 
 from app import build_pipeline_app
+from ops import synth_cache
 from stacks.config_model import load_config
 from stacks.pipeline_stack import pseudo_join_as_sub
-from tests.support import synth_cache
 from tests.support.synth import REPO, cdk_json_context
 
 PIPELINE_FILE = "config/pipeline.yaml"

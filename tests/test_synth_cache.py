@@ -1,4 +1,4 @@
-"""The synth cache (tests/support/synth_cache.py) hands out an assembly only for the same inputs.
+"""The synth cache (ops/synth_cache.py) hands out an assembly only for the same inputs.
 
 Its correctness against a real synth is checked by tests/test_determinism.py (a fresh CLI synth
 against the kept default assembly); here: what changes the key, and how entries are written.
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.support import synth_cache
+from ops import synth_cache
 from tests.support.synth import DEFAULT_CONFIG
 
 

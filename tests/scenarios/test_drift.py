@@ -5,8 +5,8 @@ import pytest
 
 from ops.drift.__main__ import DRIFTED, IN_SYNC, run
 from ops.drift.compare import find_drift
+from simulation.stack_reader import SimulatedStack
 from tests.scenarios.world import CAMPAIGN, UP_SOLUTION, World
-from tests.support.sim_reader import SimulatedStack
 
 pytestmark = pytest.mark.usefixtures("deployed")
 

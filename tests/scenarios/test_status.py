@@ -12,8 +12,8 @@ from rich.console import Console
 from ops.status.__main__ import REDRAW_SECONDS, run, watch
 from ops.status.collect import Report, collect
 from simulation.personalize_state import Durations
+from simulation.stack_reader import SimulatedStack
 from tests.scenarios.world import CAMPAIGN, UP_SOLUTION, UP_VERSION, World, open_world, templates
-from tests.support.sim_reader import SimulatedStack
 
 NDCG10 = "normalized_discounted_cumulative_gain_at_10"
 

@@ -11,9 +11,9 @@ from rich.console import Console
 from ops.status.__main__ import run
 from ops.status.collect import Report, SolutionStatus, collect
 from ops.status.screen import render
+from simulation.stack_reader import SimulatedStack
 from tests.scenarios.test_champion import NDCG10, SOLUTION_ARN, next_versions_score, relative_gates, serving
 from tests.scenarios.world import UP_VERSION, World
-from tests.support.sim_reader import SimulatedStack
 
 
 def up(report: Report) -> SolutionStatus:

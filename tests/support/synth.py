@@ -1,71 +1,21 @@
-"""Synthesize a config in-process, once per config per test session, and keep it between runs.
-
-The first synth in a process costs seconds (jsii start-up); later ones a fraction of that,
-so every test that needs a template shares these results instead of synthesizing again.
-Assemblies are kept in `.cache/synth/` under a key of everything a synth reads
-(`synth_cache`): a run in which no input changed synthesizes nothing, and
-`tests/test_determinism.py` checks the kept default assembly against a fresh CLI synth.
+"""Templates of configs for tests: the in-process synth (`ops/synth.py`, kept between runs) and
+variants of the default config written to content-named files.
 """
 
 import copy
 import hashlib
-import json
-import os
 import tempfile
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
-import aws_cdk as cdk
-
-from app import build_app
 from ops.assembly import read_assembly, read_manifest
-from tests.support import synth_cache
+from ops.synth import REPO, assemblies, cdk_json_context, remember, synth_dir, templates
 
-REPO = Path(__file__).resolve().parents[2]
+__all__ = ["REPO", "assemblies", "cdk_json_context", "remember", "synth_dir", "templates"]
+
 DEFAULT_CONFIG = REPO / "config" / "default.yaml"
-
-
-_ASSEMBLIES: list[Path] = []
-
-
-def assemblies() -> list[Path]:
-    """Every assembly synthesized in this process (the deploy simulator publishes assets from them)."""
-    return list(_ASSEMBLIES)
-
-
-def remember(assembly: Path) -> None:
-    """An assembly synthesized elsewhere (the benchmark's) whose assets deploys may publish."""
-    _ASSEMBLIES.append(assembly)
-
-
-def cdk_json_context() -> dict[str, Any]:
-    """The context `cdk synth` passes (cdk.json's), for in-process apps."""
-    context: dict[str, Any] = json.loads((REPO / "cdk.json").read_text())["context"]
-    return context
-
-
-def _synthesize(config_path: str, outdir: Path) -> None:
-    app = cdk.App(outdir=str(outdir), context=cdk_json_context())
-    build_app(config_path, app)
-    app.synth()
-
-
-@cache
-def synth_dir(config_path: str) -> Path:
-    """The assembly directory of `config_path` (read only): kept from an earlier run, or synthesized."""
-    outdir = synth_cache.kept(config_path, lambda work: _synthesize(config_path, work))
-    _ASSEMBLIES.append(outdir)
-    return outdir
-
-
-def templates(config_path: str | Path = DEFAULT_CONFIG) -> dict[str, dict[str, Any]]:
-    """Stack name → template dict of a synthesized config."""
-    return {stack.name: stack.template for stack in read_assembly(synth_dir(str(config_path))).values()}
 
 
 def template(config_path: str | Path = DEFAULT_CONFIG) -> dict[str, Any]:

@@ -1,4 +1,6 @@
-"""Cloud assemblies kept between test runs, under `.cache/synth/`, keyed by everything a synth reads.
+"""Cloud assemblies kept between runs under `.cache/synth/`, keyed by everything a synth reads.
+
+Tests and `make rehearse` synthesize through it (`ops/synth.py`).
 
 A synth costs seconds (the first in a process, jsii's start, several); the suite synthesizes
 about forty configs. When nothing a synth reads has changed since the last run, the assembly
@@ -8,7 +10,7 @@ assembly this cache hands out for the default config.
 
 The key (`assembly_key`) is the SHA-256 of:
 - the app's code and settings: app.py, cdk.json, every file under stacks/, lambda_handlers/
-  (the handler asset) and config/, and this module and `synth.py` (how tests synthesize);
+  (the handler asset) and config/, and this module and `synth.py` (the in-process synth);
 - the config file's text and every file it names (schemas, data files, `extends` bases,
   stage configs), found by walking its YAML for strings naming an existing file, relative
   to the config or absolute;
@@ -37,7 +39,7 @@ from typing import Any
 
 import yaml
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 ROOT = REPO / ".cache" / "synth"
 FORMAT = "1"  # bump when what an entry holds changes
 APP_FILES = ("app.py", "cdk.json")
@@ -93,7 +95,7 @@ def app_digest(repo: Path, own_files: tuple[Path, ...] = ()) -> str:
 
 @cache
 def _app_part() -> str:
-    """This checkout's `app_digest`, with how tests synthesize: hashed once per process."""
+    """This checkout's `app_digest`, with how the in-process synth works: hashed once per process."""
     return app_digest(REPO, OWN_FILES)
 
 
