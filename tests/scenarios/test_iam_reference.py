@@ -20,18 +20,21 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 
+from ops import synth_cache
 from ops.drift.compare import find_drift
 from ops.reader import Boto3Stack
 from ops.status.collect import Report, collect
+from simulation.clients import env_client
+from simulation.stack_reader import SimulatedStack
+from simulation.world import HANDLER_MAX_ATTEMPTS
 from stacks.config_model import load_config
 from stacks.stages import personalize_stack
 from tests.scenarios.iam_check import Recorder, handler_statements, record_botocore, role_statements
-from tests.scenarios.world import HANDLER_MAX_ATTEMPTS, UP_VERSION, World, arn, env_client, templates
-from tests.support import synth, synth_cache
+from tests.scenarios.world import UP_VERSION, World, arn, templates
+from tests.support import synth
 from tests.support.iam_policy import Statement, denial, resolver, statements
 from tests.support.iam_reference import ApiCall, Need, data_version, needs
 from tests.support.sim_boto import simulated_clients, stack_id
-from tests.support.sim_reader import SimulatedStack
 
 PIPELINE_ACCOUNT = "333333333333"
 STACK_NAME = "immersion-day-news-personalize"  # the default config's stack, as the readers name it

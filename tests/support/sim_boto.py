@@ -25,7 +25,7 @@ from botocore.compat import HTTPHeaders
 
 from ops.reader import StackNotFoundError
 from simulation.cloudformation.intrinsics import ACCOUNT_ID, REGION
-from tests.support.sim_reader import SimulatedStack
+from simulation.stack_reader import SimulatedStack
 
 Answer = Callable[[Mapping[str, Any]], dict[str, Any]]
 
