@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import botocore.session
+from botocore.model import StructureShape
 import pytest
 
 from lambda_handlers.constants import Status
@@ -19,14 +20,16 @@ KEY = "latestCampaignUpdate"
 
 def documented(shape: str) -> set[str]:
     """The states botocore's model lists (in prose) for a shape's `status` member."""
-    return set(STATE.findall(MODEL.shape_for(shape).members["status"].documentation))
+    found = MODEL.shape_for(shape)
+    assert isinstance(found, StructureShape)
+    return set(STATE.findall(found.members["status"].documentation))
 
 
 def test_the_model_types_status_as_a_plain_string_so_its_documentation_is_the_source():
     # GIVEN botocore's Personalize model
     shape = MODEL.shape_for("Status")
     # THEN the status fields have no enum to derive from (the docstring says so)
-    assert shape.type_name == "string" and not shape.enum
+    assert shape.type_name == "string" and "enum" not in shape.metadata
 
 
 def test_known_statuses_are_those_the_model_documents():
