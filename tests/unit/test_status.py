@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import botocore.session
-from botocore.model import StructureShape
 import pytest
+from botocore.model import StructureShape
 
 from lambda_handlers.constants import Status
 from lambda_handlers.errors import DeployError
