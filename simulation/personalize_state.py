@@ -70,7 +70,11 @@ RECIPES: Final = (
     ("aws-vod-top-picks", "USER_PERSONALIZATION", "VIDEO_ON_DEMAND"),
 )
 RECIPE_ARN_PREFIX: Final = "arn:aws:personalize:::recipe/"
-UPDATE_MODE_RECIPES: Final = ("aws-user-personalization", "aws-user-personalization-v2")
+# CreateSolutionVersion's trainingMode: "The UPDATE option can only be used when ... the input
+# solution was trained with the User-Personalization recipe or the legacy HRNN-Coldstart recipe"
+# (https://docs.aws.amazon.com/personalize/latest/dg/API_CreateSolutionVersion.html). Kept apart
+# from the app's recipe table (stacks/config_model/recipes.py) so each checks the other.
+UPDATE_MODE_RECIPES: Final = ("aws-user-personalization", "aws-hrnn-coldstart")
 EXPLORATION_RECIPES: Final = ("aws-user-personalization", "aws-user-personalization-v2")
 DEFAULT_EXPLORATION: Final = {"explorationWeight": "0.3", "explorationItemAgeCutOff": "30"}
 DEFAULT_AUTO_TRAINING: Final = "rate(7 days)"
