@@ -8,10 +8,14 @@ import botocore.session
 import pytest
 from botocore.model import StructureShape
 
-from lambda_handlers.constants import Status
+from lambda_handlers.constants import LINK_SECONDS, Status
 from lambda_handlers.errors import DeployError
 from lambda_handlers.kernel import status
 from lambda_handlers.kernel.wait import Budget
+from tests.unit import SOLUTION_ARN
+from tests.unit.test_solution import solution_event, solution_shape
+from tests.unit.test_training_wait import props as wait_props
+from tests.unit.test_training_wait import wait_event
 
 MODEL = botocore.session.get_session().get_service_model("personalize")
 STATE = re.compile(r"\b(?:(?:CREATE|DELETE) (?:PENDING|IN_PROGRESS|FAILED|STOPPING|STOPPED)|ACTIVE)\b")
@@ -108,3 +112,51 @@ def test_fails_when_the_wait_outlives_its_budget_naming_the_unknown_status():
 def test_fails_when_a_known_status_cannot_become_active():
     with pytest.raises(DeployError, match="is DELETE PENDING, expected ACTIVE"):
         status.ready({"status": "DELETE_PENDING"}, what="campaign c", update_key=KEY, log=pytest.fail)
+
+
+# ---- through the solution handler --------------------------------------------------------------
+START = 1767225600  # the virtual clock's start in epoch seconds
+QUEUED = {"status": "CREATE QUEUED", "performAutoTraining": False}
+
+
+def polled(stub, started_at: int) -> dict:
+    """The solution's isComplete, its onEvent having started the wait at `started_at`."""
+    data = {"SolutionArn": SOLUTION_ARN, "Adopted": "false", "StartedAt": str(started_at)}
+    raw = {**solution_event("Create"), "PhysicalResourceId": SOLUTION_ARN, "Data": data}
+    answer = solution_shape(status="ACTIVE", performAutoTraining=False, latestSolutionUpdate=QUEUED)
+    stub.answer("describe_solution", answer, {"solutionArn": SOLUTION_ARN})
+    return raw
+
+
+def test_an_unknown_solution_update_status_polls_where_it_used_to_count_as_done(stub):
+    # GIVEN an ACTIVE solution, auto-training off as declared, its latest update in an unknown status
+    raw = polled(stub, START)
+    # WHEN isComplete polls THEN it keeps waiting, with one log line naming the status
+    assert stub.is_complete(raw) == {"IsComplete": False}
+    assert [line for line in stub.logs if "CREATE QUEUED" in line] == [
+        "solution shop-up: unknown latest update status 'CREATE QUEUED', waiting as if in progress"
+    ]
+
+
+def test_fails_when_the_solution_wait_reaches_its_deadline_naming_the_unknown_update_status(stub):
+    # GIVEN the same solution, its wait begun LINK_SECONDS ago
+    raw = polled(stub, START - LINK_SECONDS)
+    # WHEN isComplete polls THEN CloudFormation gets a failure naming both statuses
+    with pytest.raises(DeployError) as failure:
+        stub.is_complete(raw)
+    assert failure.value.message.startswith(
+        "solution shop-up still ACTIVE (latest update CREATE QUEUED) after 55 min"
+    )
+
+
+def test_an_unknown_version_status_keeps_the_wait_link_polling_with_one_log_line(stub):
+    # GIVEN a wait link on a version in a status no page lists
+    version = f"{SOLUTION_ARN}/abcd1234"
+    answer = {"solutionVersion": {"solutionVersionArn": version, "status": "CREATE QUEUED"}}
+    stub.answer("describe_solution_version", answer, {"solutionVersionArn": version})
+    raw = {**wait_event("Create", wait_props(version)), "Data": {"StartedAt": str(START)}}
+    # WHEN it polls inside its budget THEN it waits, saying why once
+    assert stub.is_complete(raw) == {"IsComplete": False}
+    assert [line for line in stub.logs if "CREATE QUEUED" in line] == [
+        f"solution version {version}: unknown status 'CREATE QUEUED', waiting as if in progress"
+    ]
