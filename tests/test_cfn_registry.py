@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import copy
+import importlib.util
 from typing import Any
 
 import pytest
@@ -92,3 +93,23 @@ def test_the_simulator_replaces_exactly_when_the_schema_says_create_only(
     if not replacement:
         assert result.status == "UPDATE_COMPLETE", result.failure
         assert sim.resources[lid].physical_id == before
+
+
+@pytest.fixture
+def without_cfn_lint(monkeypatch):
+    """cfn-lint not installed (a `make impact` venv without requirements-dev.txt)."""
+    caches = (cfn_registry._providers, cfn_registry.schema, cfn_registry.types_in)
+    for cached in caches:
+        cached.cache_clear()
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    yield
+    monkeypatch.undo()
+    for cached in caches:
+        cached.cache_clear()
+
+
+def test_fails_when_cfn_lint_is_missing_saying_what_to_install(without_cfn_lint):
+    # GIVEN no cfn-lint WHEN the impact report asks what a Personalize type is
+    # THEN one line says where the registry schemas come from, no silent guess
+    with pytest.raises(cfn_registry.RegistryUnavailableError, match=r"install requirements-dev\.txt"):
+        impact_native.is_native({"Type": sim_native.DATASET})
