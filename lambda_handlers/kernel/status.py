@@ -38,7 +38,6 @@ NO_REASON: Final = "Personalize gives no reason (see the console)"
 
 # Allow-lists: where a wait may stop. Anything else is still in progress.
 UPDATE_TERMINAL: Final = frozenset({Status.ACTIVE, Status.CREATE_FAILED})
-VERSION_TERMINAL: Final = frozenset({Status.ACTIVE, Status.CREATE_FAILED, Status.STOPPED[1]})
 # Every status the reference lists for solutions, versions, campaigns and their updates.
 KNOWN: Final = frozenset(
     {Status.ACTIVE, Status.CREATE_FAILED, *Status.CREATING, *Status.STOPPED, *Status.DELETING}
