@@ -6,6 +6,8 @@ under `/usr/bin/time` for the peak RSS of the largest process in the tree (wait4
 the largest descendant's, not a sum). The empty app is the floor. The 1 GB file is also hashed
 once in Python (sha256, 1 MiB reads): synth at 1 GB should cost the 1 MB synth plus about that.
 Template counts compare the committed snapshot before BucketDeployment was replaced with now.
+The copy rows are arithmetic, not measurements: the copy client's read timeout from S3's
+documented limits and an assumed copy rate (`lambda_handlers/copy_limits.py`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from typing import Any
 import yaml
 
 from bench.report import REPO, Row, bench_env, median, python, spread
+from lambda_handlers import copy_limits as cl
+from lambda_handlers.constants import HANDLER_TIMEOUT_SECONDS
 
 SECTION = "6. Data size"
 SIZES = {"1 MB": 10**6, "100 MB": 10**8, "1 GB": 10**9}
@@ -122,6 +126,37 @@ def _describe(counts: Counter[str]) -> str:
     )
 
 
+def copy_rows() -> list[Row]:
+    """The data copy's timeout arithmetic (no measurement: S3 copies cannot be timed here)."""
+    mib, seconds = cl.CALL_BYTES // cl.MIB, cl.CALL_BYTES / cl.COPY_RATE
+    rate = f"{cl.COPY_RATE // cl.MIB} MiB/s (ASSUMED: no AWS page states a copy rate)"
+    return [
+        Row(
+            SECTION,
+            "copy: largest bytes in one call (CopyObject ≤ 5 GB; part 5 MiB–5 GiB)",
+            f"{mib} MiB",
+            "",
+            f"single-copy threshold {cl.SINGLE_COPY_MAX // cl.MIB} MiB, part {cl.PART_SIZE // cl.MIB} MiB; "
+            f"largest file {cl.MAX_PARTS} parts = {cl.LARGEST_FILE // 2**30} GiB",
+        ),
+        Row(
+            SECTION,
+            f"copy: read timeout at {rate}, margin {cl.MARGIN}",
+            f"{cl.COPY_READ_TIMEOUT} s",
+            f"≥ {mib} MiB / {cl.COPY_RATE // cl.MIB} MiB/s x {cl.MARGIN} = {seconds * cl.MARGIN:.1f} s",
+            f"one call at the assumed rate: {seconds:.1f} s",
+        ),
+        Row(
+            SECTION,
+            f"copy: worst call, {cl.COPY_ATTEMPTS} attempts all timing out",
+            f"{cl.worst_call_seconds()} s",
+            f"≤ {HANDLER_TIMEOUT_SECONDS} s handler timeout",
+            f"{cl.COPY_ATTEMPTS} x ({cl.CONNECT_TIMEOUT} + {cl.COPY_READ_TIMEOUT}) "
+            f"+ {cl.RETRY_BACKOFF_MAX} s backoff",
+        ),
+    ]
+
+
 def measure() -> list[Row]:
     work = Path(tempfile.mkdtemp(prefix="bench-data-"))
     walls: dict[str, list[float]] = {}
@@ -178,7 +213,7 @@ def measure() -> list[Row]:
             Row(SECTION, f"default template before (BucketDeployment, snapshot at {rev})", _describe(counts))
         )
     rows.append(Row(SECTION, "default template now (asset + Custom::PersonalizeDataCopy)", _describe(after)))
-    return rows
+    return rows + copy_rows()
 
 
 if __name__ == "__main__":

@@ -121,7 +121,7 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
         return _create(event, deps, spec, desired)
     if status.is_idle(campaign, UPDATE_KEY) and differences(desired, campaign):
         _update(deps, arn, desired)
-    return respond(event.physical_id, {Attr.CAMPAIGN_ARN: arn})
+    return respond(event.physical_id, {Attr.CAMPAIGN_ARN: arn, **status.started(deps.now())})
 
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
@@ -153,7 +153,14 @@ def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
     if pending:
         return not_complete()
     campaign = _describe(deps, arn, what)
-    if not status.ready(campaign, what=what, update_key=UPDATE_KEY):
+    if not status.ready(
+        campaign,
+        what=what,
+        update_key=UPDATE_KEY,
+        log=deps.log,
+        budget=status.wait_budget(event),
+        now=deps.now(),
+    ):
         return not_complete()
     if differences(desired, campaign):
         update = status.latest_update(campaign, UPDATE_KEY)
@@ -200,7 +207,11 @@ def _create(event: Event, deps: Deps, spec: contract.Campaign, desired: Desired)
             served = _describe(deps, taken.arn, f"campaign {spec.name}").get("solutionVersionArn")
             adopted_campaign.remember(deps, taken.arn, str(served or ""))
         reconcile_once(deps, taken.arn, desired)
-    data = {Attr.CAMPAIGN_ARN: taken.arn, **deletion.orphan_data(deps, _cancelled_rename(event, desired))}
+    data = {
+        Attr.CAMPAIGN_ARN: taken.arn,
+        **status.started(deps.now()),
+        **deletion.orphan_data(deps, _cancelled_rename(event, desired)),
+    }
     return respond(taken.physical_id, data)
 
 

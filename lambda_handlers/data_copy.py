@@ -3,9 +3,9 @@
 `cdk deploy` publishes the local CSV as a file asset; this resource copies that object into the
 stack's data bucket under a content-addressed key the import job reads. Bytes never pass through
 the Lambda: up to `Limits.single_copy_max` one CopyObject in onEvent; above it a multipart copy
-that onEvent starts and isComplete advances a few UploadPartCopy calls per poll (CopyObject takes
-at most 5 GB, S3 API reference "CopyObject"; one call for several GB can outlast the function's
-2-minute timeout, so the limit sits well below).
+that onEvent starts and isComplete advances a few UploadPartCopy calls per poll. S3 answers a
+copy only when it is done, so copies use their own client (`deps.s3_copy`) whose read timeout
+covers the largest copy one call makes; sizes, timeout and their sources are in `copy_limits`.
 
 Physical id `s3://{bucket}/{prefix}`: the resource owns its prefix (`datasets/{type}/`) and only
 ever deletes under it. Copies are kept for rollbacks: after each copy the newest `Keep` keys stay
@@ -23,8 +23,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-from lambda_handlers import contract
+from lambda_handlers import contract, copy_limits
 from lambda_handlers.constants import Attr
+from lambda_handlers.copy_limits import MAX_PARTS
 from lambda_handlers.errors import DeployError
 from lambda_handlers.events import (
     DELETE,
@@ -43,8 +44,6 @@ if TYPE_CHECKING:
 
     from lambda_handlers.deps import Deps
 
-MIB: Final = 1024 * 1024
-MAX_PARTS: Final = 10_000  # S3 multipart upload limit
 DELETE_BATCH: Final = 1000  # DeleteObjects takes at most 1000 keys
 MISSING: Final = ("404", "NoSuchKey", "NotFound")
 NO_SUCH_UPLOAD: Final = "NoSuchUpload"
@@ -53,11 +52,15 @@ NO_SUCH_BUCKET: Final = "NoSuchBucket"
 
 @dataclass(frozen=True)
 class Limits:
-    """When a copy goes multipart, and how much of it one isComplete poll does."""
+    """When a copy goes multipart, and how much of it one isComplete poll does (`copy_limits`)."""
 
-    single_copy_max: int = 512 * MIB
-    part_size: int = 512 * MIB  # raised for files over 5 TB / 10,000 parts
-    parts_per_poll: int = 8  # copied concurrently: 4 GiB per poll at the default part size
+    single_copy_max: int = copy_limits.SINGLE_COPY_MAX
+    part_size: int = copy_limits.PART_SIZE
+    parts_per_poll: int = 8  # copied concurrently: 2 GiB per poll at the default part size
+
+    @property
+    def largest_file(self) -> int:
+        return MAX_PARTS * self.part_size
 
 
 LIMITS: Final = Limits()
@@ -109,8 +112,14 @@ def on_event(event: Event, deps: Deps, limits: Limits = LIMITS) -> OnEventRespon
     data = {Attr.DATA_LOCATION: copy.location, Attr.SIZE: str(size), Attr.UPLOAD_ID: ""}
     if held is not None:
         deps.log(f"{copy.location} already holds the {size}-byte file: nothing to copy")
+    elif size > limits.largest_file:
+        raise DeployError(
+            f"data file s3://{copy.source_bucket}/{copy.source_key} is {size} bytes, over the "
+            f"{limits.largest_file} bytes one copy supports ({MAX_PARTS} parts of {limits.part_size}); "
+            "split it into smaller files"
+        )
     elif size <= limits.single_copy_max:
-        s3.copy_object(Bucket=copy.bucket, Key=copy.key, CopySource=copy.source)
+        deps.s3_copy.copy_object(Bucket=copy.bucket, Key=copy.key, CopySource=copy.source)
         deps.log(f"copied s3://{copy.source_bucket}/{copy.source_key} to {copy.location} ({size} bytes)")
     else:
         data[Attr.UPLOAD_ID] = _start_upload(s3, copy)
@@ -125,7 +134,8 @@ def is_complete(event: Event, deps: Deps, limits: Limits = LIMITS) -> IsComplete
         return complete()
     copy, size = Copy.of(event), int(event.data[Attr.SIZE])
     with ignoring(NO_SUCH_UPLOAD):
-        return complete() if _copy_parts(deps.s3, copy, upload_id, size, limits) else not_complete()
+        done = _copy_parts(deps.s3, deps.s3_copy, copy, upload_id, size, limits=limits)
+        return complete() if done else not_complete()
     if _size_of(deps.s3, copy.bucket, copy.key) == size:
         return complete()  # completed by a duplicate of this event
     raise DeployError(f"multipart copy to {copy.location} was aborted (a newer deploy or rollback)")
@@ -163,8 +173,11 @@ def part_size(size: int, limits: Limits) -> int:
     return max(limits.part_size, math.ceil(size / MAX_PARTS))
 
 
-def _copy_parts(s3: S3Client, copy: Copy, upload_id: str, size: int, limits: Limits) -> bool:
-    """Copy the next missing parts; complete the upload once every part is there."""
+def _copy_parts(
+    s3: S3Client, copier: S3Client, copy: Copy, upload_id: str, size: int, *, limits: Limits
+) -> bool:
+    """Copy the next missing parts (with `copier`, whose timeout covers a part); complete the
+    upload once every part is there."""
     step = part_size(size, limits)
     count = math.ceil(size / step)
     bucket, key = copy.bucket, copy.key
@@ -176,7 +189,7 @@ def _copy_parts(s3: S3Client, copy: Copy, upload_id: str, size: int, limits: Lim
     def copy_part(number: int) -> tuple[int, str]:
         first = (number - 1) * step
         last = min(size, first + step) - 1
-        answer = s3.upload_part_copy(
+        answer = copier.upload_part_copy(
             Bucket=bucket,
             Key=key,
             UploadId=upload_id,

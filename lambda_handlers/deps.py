@@ -20,6 +20,9 @@ say whether the service acted, so `kernel.lost_answers.create_once` looks for wh
 call may have made (by name and owner tag) before it sends the Create again. Worst case of a
 create: `CREATE_ATTEMPTS` (3) x 13 s + backoff 1+2 s + one lookup per lost answer (each a
 call above, normally milliseconds).
+
+Copies (CopyObject, UploadPartCopy) go through `s3_copy`, a client whose read timeout covers
+the largest copy one call makes: S3 answers a copy only when it is done (`copy_limits`).
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, cast
 
 import boto3
 from botocore.config import Config
+
+from lambda_handlers import copy_limits
 
 if TYPE_CHECKING:
     from mypy_boto3_personalize import PersonalizeClient
@@ -54,9 +59,22 @@ ONCE: Final = Config(
 )
 
 
+# Copies: S3 answers when the copy is done; the timeout and attempts come from `copy_limits`.
+COPIES: Final = Config(
+    connect_timeout=copy_limits.CONNECT_TIMEOUT,
+    read_timeout=copy_limits.COPY_READ_TIMEOUT,
+    retries={"mode": "standard", "total_max_attempts": copy_limits.COPY_ATTEMPTS},
+)
+
+
 def s3_client() -> S3Client:
     """Only the data copy calls S3: built when it first does, so other resources never pay for it."""
     return boto3.client("s3", config=RETRIES)
+
+
+def s3_copy_client() -> S3Client:
+    """The client for CopyObject / UploadPartCopy only, built when the first copy is made."""
+    return boto3.client("s3", config=COPIES)
 
 
 class StackApi(Protocol):
@@ -78,6 +96,8 @@ class Deps:
     log: Callable[[str], None]  # one line each; EMF metric lines go here
     make_s3: Callable[[], S3Client] = field(default=s3_client, repr=False)  # tests pass their own
     make_cloudformation: Callable[[], StackApi] = field(default=cloudformation_client, repr=False)
+    # The client copies use; `default_deps` passes `s3_copy_client` (None: `s3`, e.g. moto in tests).
+    make_s3_copy: Callable[[], S3Client] | None = field(default=None, repr=False)
     # The client Create* calls use: without botocore retries (None: `personalize`, e.g. a Stubber).
     personalize_once: PersonalizeClient | None = field(default=None, repr=False)
     sleep: Callable[[float], object] = field(default=time.sleep, repr=False)  # virtual in tests
@@ -86,6 +106,11 @@ class Deps:
     def s3(self) -> S3Client:
         """The S3 client, built on first use (never at import) and kept with these deps."""
         return self.make_s3()
+
+    @functools.cached_property
+    def s3_copy(self) -> S3Client:
+        """The S3 client for copies (a read timeout that covers one copy), built on first use."""
+        return self.make_s3_copy() if self.make_s3_copy is not None else self.s3
 
     @functools.cached_property
     def cloudformation(self) -> StackApi:
@@ -103,4 +128,6 @@ def default_deps() -> Deps:
     """The Lambda's dependencies, built on first use (never at import) and kept warm."""
     client = boto3.client("personalize", config=RETRIES)
     once = boto3.client("personalize", config=ONCE)
-    return Deps(personalize=client, now=time.time, log=print, personalize_once=once)
+    return Deps(
+        personalize=client, now=time.time, log=print, personalize_once=once, make_s3_copy=s3_copy_client
+    )

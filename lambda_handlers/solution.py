@@ -58,7 +58,7 @@ class AutoTraining:
 def current_auto_training(solution: dict[str, Any]) -> AutoTraining:
     """The auto-training in force: the latest ACTIVE update's, else the solution's own."""
     update = status.latest_update(solution, UPDATE_KEY)
-    if update.get("status") == Status.ACTIVE:
+    if status.canonical(update.get("status")) == Status.ACTIVE:
         return AutoTraining.of(update.get("performAutoTraining"), update.get("solutionUpdateConfig"))
     return AutoTraining.of(solution.get("performAutoTraining", True), solution.get("solutionConfig"))
 
@@ -85,7 +85,7 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
     desired = AutoTraining.declared(spec)
     if AutoTraining.declared(old) != desired:
         _update_auto_training(deps, arn, desired)
-    return respond(event.physical_id, _data(event.physical_id))
+    return respond(event.physical_id, {**_data(event.physical_id), **status.started(deps.now())})
 
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
@@ -112,7 +112,14 @@ def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
     with not_found(what, arn):
         described = deps.personalize.describe_solution(solutionArn=arn)["solution"]
     solution: dict[str, Any] = dict(described)
-    if not status.ready(solution, what=what, update_key=UPDATE_KEY):
+    if not status.ready(
+        solution,
+        what=what,
+        update_key=UPDATE_KEY,
+        log=deps.log,
+        budget=status.wait_budget(event),
+        now=deps.now(),
+    ):
         return not_complete()
     desired = AutoTraining.declared(spec)
     if current_auto_training(solution) != desired:
@@ -155,7 +162,11 @@ def create_or_adopt(event: Event, deps: Deps, spec: contract.Solution) -> OnEven
         )
     if not taken.created:
         _check_existing(deps, taken.arn, spec, group=group)
-    data = {**_data(taken.physical_id), **deletion.orphan_data(deps, _cancelled_rename(event, spec))}
+    data = {
+        **_data(taken.physical_id),
+        **status.started(deps.now()),
+        **deletion.orphan_data(deps, _cancelled_rename(event, spec)),
+    }
     return respond(taken.physical_id, data)
 
 
@@ -250,7 +261,7 @@ def why_in_use(deps: Deps, arn: str, event: Event) -> str:
                 )
     for listed in deps.personalize.get_paginator("list_solution_versions").paginate(solutionArn=arn):
         for version in listed.get("solutionVersions", []):
-            busy = version.get("status")
+            busy = status.canonical(version.get("status"))
             if busy in (*Status.CREATING, STOPPING):
                 return (
                     f"{prefix}: its version {version['solutionVersionArn']} is still {busy}; "
@@ -270,7 +281,7 @@ def _delete_owned_campaigns(deps: Deps, solution_arn: str, event: Event) -> None
     touched (the solution's delete then waits on it: ResourceInUse)."""
     for page in deps.personalize.get_paginator("list_campaigns").paginate(solutionArn=solution_arn):
         for summary in page.get("campaigns", []):
-            if summary.get("status") in Status.DELETING:
+            if status.canonical(summary.get("status")) in Status.DELETING:
                 continue
             campaign_arn = summary["campaignArn"]
             if ownership.is_this_stacks(ownership.tags_of(deps, campaign_arn).get(OWNER_TAG), event):

@@ -20,6 +20,7 @@ from lambda_handlers.events import Event, IsCompleteResponse, complete, not_comp
 from lambda_handlers.kernel.client_errors import not_found
 from lambda_handlers.kernel.gone import solution_required
 from lambda_handlers.kernel.ownership import tags_of
+from lambda_handlers.kernel.status import KNOWN, canonical
 from lambda_handlers.kernel.wait import Budget
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ class Link:
 
 
 def is_training(status: str | None) -> bool:
-    return status in constants.Status.CREATING
+    return canonical(status) in constants.Status.CREATING
 
 
 def iso(value: Any) -> str:
@@ -88,7 +89,7 @@ def evaluate(link: Link, deps: Deps) -> IsCompleteResponse:
         version = deps.personalize.describe_solution_version(solutionVersionArn=link.version_arn)[
             "solutionVersion"
         ]
-    status = str(version.get("status", ""))
+    status = canonical(version.get("status"))
     if status == constants.Status.ACTIVE:
         return _active(link, dict(version), deps)
     if status == constants.Status.CREATE_FAILED:
@@ -99,6 +100,8 @@ def evaluate(link: Link, deps: Deps) -> IsCompleteResponse:
             f"solution version {link.version_arn} was stopped ({status}) before it finished training; "
             "change the trigger to train a new one"
         )
+    if status not in KNOWN:
+        deps.log(f"solution version {link.version_arn}: unknown status {status!r}, waiting as if in progress")
     if not link.budget.spent(deps.now()):
         return not_complete()
     if not link.is_last:

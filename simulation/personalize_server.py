@@ -34,6 +34,7 @@ from simulation.personalize_state import (
     Call,
     Durations,
     FakePersonalize,
+    InvalidAnswerError,
     Limits,
     PersonalizeError,
 )
@@ -107,6 +108,9 @@ class _Handler(BaseHTTPRequestHandler):
         except AnswerLost:
             self.close_connection = True  # no status line: the client sees the connection drop
             return
+        except InvalidAnswerError as e:  # recorded by the fake; the server's exit fails the test
+            self._send(500, {"__type": "FakeInvalidAnswer", "message": str(e)})
+            return
         self._send(200, result)
 
     def _error(self, error: PersonalizeError) -> None:
@@ -177,6 +181,11 @@ class FakePersonalizeServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+        if exc is None and self.fake.invalid_answers:
+            raise InvalidAnswerError(
+                f"the fake answered {len(self.fake.invalid_answers)} time(s) outside botocore's output "
+                f"shapes, first: {self.fake.invalid_answers[0]}"
+            )
 
     def client(self, *, max_attempts: int = 1, mode: RetryMode = "standard") -> PersonalizeClient:
         """A boto3 client at this server; `max_attempts` counts the first try (1 = no retry)."""

@@ -1,7 +1,8 @@
 """In-memory Amazon Personalize: state and rules, no HTTP.
 
 Requests are validated against botocore's own Personalize service model, answers are cut down
-to the model's output shapes (so a summary never carries more than the real summary shape),
+to the model's output shapes (so a summary never carries more than the real summary shape) and
+validated against them (`personalize_model`),
 and every status is computed lazily from timestamps on the virtual clock.
 """
 
@@ -15,14 +16,18 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any, Final
 
-import botocore.session
-from botocore.model import ServiceModel, Shape
 from botocore.validate import ParamValidator
 
 from simulation.clock import VirtualClock
+from simulation.personalize_model import (
+    answer_problems,
+    constraint_errors,
+    project,
+    service_model,
+    timestamps_in,
+)
 
 JSON = dict[str, Any]
 
@@ -70,17 +75,15 @@ RECIPES: Final = (
     ("aws-vod-top-picks", "USER_PERSONALIZATION", "VIDEO_ON_DEMAND"),
 )
 RECIPE_ARN_PREFIX: Final = "arn:aws:personalize:::recipe/"
-UPDATE_MODE_RECIPES: Final = ("aws-user-personalization", "aws-user-personalization-v2")
+# CreateSolutionVersion's trainingMode: "The UPDATE option can only be used when ... the input
+# solution was trained with the User-Personalization recipe or the legacy HRNN-Coldstart recipe"
+# (https://docs.aws.amazon.com/personalize/latest/dg/API_CreateSolutionVersion.html). Kept apart
+# from the app's recipe table (stacks/config_model/recipes.py) so each checks the other.
+UPDATE_MODE_RECIPES: Final = ("aws-user-personalization", "aws-hrnn-coldstart")
 EXPLORATION_RECIPES: Final = ("aws-user-personalization", "aws-user-personalization-v2")
 DEFAULT_EXPLORATION: Final = {"explorationWeight": "0.3", "explorationItemAgeCutOff": "30"}
 DEFAULT_AUTO_TRAINING: Final = "rate(7 days)"
 DATASET_TYPES: Final = ("INTERACTIONS", "ITEMS", "USERS", "ACTIONS", "ACTION_INTERACTIONS")
-
-
-@cache
-def service_model() -> ServiceModel:
-    """botocore's Personalize model (loaded once per process)."""
-    return botocore.session.get_session().get_service_model("personalize")
 
 
 class PersonalizeError(Exception):
@@ -91,6 +94,11 @@ class PersonalizeError(Exception):
         self.code = code
         self.message = message
         self.status = status
+
+
+class InvalidAnswerError(AssertionError):
+    """The fake was about to answer what the real service could not (botocore's output shape):
+    a bug in the fake, never an AWS error. The HTTP server records it and the world fails."""
 
 
 class AnswerLost(Exception):  # noqa: N818 - what happened, not an AWS error code
@@ -201,98 +209,6 @@ def _snake(operation: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
 
 
-@cache
-def _pattern(pattern: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(pattern)
-    except re.error:  # \p{...} classes: Python's re has none; skip those checks
-        return None
-
-
-def _constraint_errors(shape: Shape, value: Any, path: str, errors: list[str]) -> None:
-    """The checks AWS does at its edge that botocore's client-side validator leaves out."""
-    kind = shape.type_name
-    meta = shape.metadata
-    if kind == "structure" and isinstance(value, dict):
-        members = shape.members  # type: ignore[attr-defined]
-        for key, item in value.items():
-            if key in members:
-                _constraint_errors(members[key], item, f"{path}.{key}" if path else key, errors)
-    elif kind == "list" and isinstance(value, list):
-        if "max" in meta and len(value) > meta["max"]:
-            errors.append(
-                f"Value at '{path}' failed to satisfy constraint: Member must have "
-                f"length less than or equal to {meta['max']}"
-            )
-        for i, item in enumerate(value):
-            _constraint_errors(shape.member, item, f"{path}.{i + 1}", errors)  # type: ignore[attr-defined]
-    elif kind == "map" and isinstance(value, dict):
-        for key, item in value.items():
-            _constraint_errors(shape.value, item, f"{path}.{key}", errors)  # type: ignore[attr-defined]
-    elif kind == "string" and isinstance(value, str):
-        shown = "***" if meta.get("sensitive") else value
-        if "max" in meta and len(value) > meta["max"]:
-            errors.append(
-                f"Value '{shown}' at '{path}' failed to satisfy constraint: Member must "
-                f"have length less than or equal to {meta['max']}"
-            )
-        enum: list[str] = getattr(shape, "enum", None) or []
-        if enum and value not in enum:
-            errors.append(
-                f"Value '{shown}' at '{path}' failed to satisfy constraint: Member must "
-                f"satisfy enum value set: [{', '.join(enum)}]"
-            )
-        compiled = _pattern(meta["pattern"]) if "pattern" in meta else None
-        if compiled is not None and not compiled.fullmatch(value):
-            errors.append(
-                f"Value '{shown}' at '{path}' failed to satisfy constraint: Member must "
-                f"satisfy regular expression pattern: {meta['pattern']}"
-            )
-    elif kind in ("integer", "long") and isinstance(value, int) and value > meta.get("max", value):
-        errors.append(
-            f"Value '{value}' at '{path}' failed to satisfy constraint: Member must "
-            f"have value less than or equal to {meta['max']}"
-        )
-
-
-def _timestamps_in(shape: Shape | None, value: Any) -> Any:
-    """JSON carries timestamps as epoch numbers; botocore's validator wants datetimes."""
-    if shape is None:
-        return value
-    kind = shape.type_name
-    if kind == "timestamp" and isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, tz=UTC)
-    if kind == "structure" and isinstance(value, dict):
-        members = shape.members  # type: ignore[attr-defined]
-        return {k: _timestamps_in(members.get(k), v) for k, v in value.items()}
-    if kind == "list" and isinstance(value, list):
-        return [_timestamps_in(shape.member, v) for v in value]  # type: ignore[attr-defined]
-    if kind == "map" and isinstance(value, dict):
-        return {k: _timestamps_in(shape.value, v) for k, v in value.items()}  # type: ignore[attr-defined]
-    return value
-
-
-def project(shape: Shape | None, value: Any) -> Any:
-    """Keep only what the output shape declares; datetimes become epoch float seconds."""
-    if shape is None or value is None:
-        return {} if shape is None else None
-    kind = shape.type_name
-    if kind == "structure":
-        members = shape.members  # type: ignore[attr-defined]
-        out = {}
-        for key, item in value.items():
-            if key in members and item is not None:
-                out[key] = project(members[key], item)
-        return out
-    if kind == "list":
-        return [project(shape.member, v) for v in value]  # type: ignore[attr-defined]
-    if kind == "map":
-        return {k: project(shape.value, v) for k, v in value.items()}  # type: ignore[attr-defined]
-    if kind == "timestamp" and isinstance(value, datetime):
-        return value.timestamp()
-    return value
-
-
 class _Injector:
     """A seeded coin: a fraction `rate` of eligible requests get the error."""
 
@@ -329,6 +245,7 @@ class FakePersonalize:
         self.account = account
         self.region = region
         self.calls: list[Call] = []
+        self.invalid_answers: list[str] = []  # answers refused by botocore's output shapes (fake bugs)
         self.metrics_for_next_versions: MetricsSource = dict(DEFAULT_METRICS)
         self.endpoint_url: str | None = None  # set by FakePersonalizeServer when serving
         self._model = service_model()
@@ -474,12 +391,12 @@ class FakePersonalize:
             raise PersonalizeError("UnknownOperationException", f"Unknown operation {operation}")
         op = self._model.operation_model(operation)
         if op.input_shape is not None:
-            checked = _timestamps_in(op.input_shape, params)
+            checked = timestamps_in(op.input_shape, params)
             report = self._validator.validate(checked, op.input_shape)
             if report.has_errors():
                 raise PersonalizeError("ValidationException", report.generate_report())
             errors: list[str] = []
-            _constraint_errors(op.input_shape, params, "", errors)
+            constraint_errors(op.input_shape, params, "", errors)
             if errors:
                 n = len(errors)
                 raise _invalid(f"{n} validation error{'s' if n > 1 else ''} detected: " + "; ".join(errors))
@@ -497,6 +414,10 @@ class FakePersonalize:
         self._settle()
         out = handler(params)
         result: JSON = project(op.output_shape, out)
+        wrong = answer_problems(op, result)
+        if wrong:
+            self.invalid_answers.append(f"{operation}: {'; '.join(wrong)}")
+            raise InvalidAnswerError(self.invalid_answers[-1])
         return result
 
     # ---- test helpers (no API call, not logged) ----------------------------------------------

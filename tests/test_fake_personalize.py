@@ -285,15 +285,17 @@ def test_fails_when_training_without_imported_interactions(fake_personalize, per
     assert personalize_client.create_solution_version(solutionArn=solution)["solutionVersionArn"]
 
 
-def test_fails_when_update_mode_has_no_active_version_or_wrong_recipe(
+def test_fails_when_update_mode_has_no_active_version_or_wrong_recipe_v2_included(
     fake_personalize, personalize_client, clock
 ):
-    # GIVEN a user-personalization solution without versions and a SIMS solution
+    # GIVEN a user-personalization solution without versions, and trained SIMS and v2 solutions
     up = active_solution(fake_personalize, personalize_client, clock, "up")
     sims = active_solution(fake_personalize, personalize_client, clock, "sims", SIMS)
     trained_version(fake_personalize, personalize_client, clock, sims)
-    # WHEN UPDATE training is asked for either THEN InvalidInput
-    for solution in (up, sims):
+    v2 = active_solution(fake_personalize, personalize_client, clock, "v2", f"{UP}-v2")
+    trained_version(fake_personalize, personalize_client, clock, v2)
+    # WHEN UPDATE training is asked for any THEN InvalidInput
+    for solution in (up, sims, v2):
         with pytest.raises(ClientError) as exc:
             personalize_client.create_solution_version(solutionArn=solution, trainingMode="UPDATE")
         assert error_code(exc) == "InvalidInputException"

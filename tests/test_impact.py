@@ -5,10 +5,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
-
-from ops.impact import native
 from ops.impact.__main__ import main
 from ops.impact.report import personalize_changes
 from tests.support.synth import DEFAULT_CONFIG, REPO, default_raw_config, synth_dir, write_config
@@ -174,10 +170,3 @@ def test_schema_change_replaces_the_dataset_which_cannot_work():
             "so this deploy will fail; create a new dataset group",
         ),
     ]
-
-
-@pytest.mark.parametrize("rtype", sorted(native.CREATE_ONLY))
-def test_create_only_table_matches_the_cloudformation_schemas(rtype):
-    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", rtype).schema
-    expected = {p.split("/")[2] for p in schema["createOnlyProperties"]}
-    assert set(native.CREATE_ONLY[rtype]) == expected

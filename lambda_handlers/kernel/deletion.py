@@ -38,6 +38,7 @@ from lambda_handlers.errors import IN_USE, NOT_FOUND, DeployError
 from lambda_handlers.events import Event, IsCompleteResponse, OnEventResponse, complete, not_complete, respond
 from lambda_handlers.kernel import ownership, stack
 from lambda_handlers.kernel.client_errors import ignoring
+from lambda_handlers.kernel.status import canonical
 from lambda_handlers.kernel.wait import Budget
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ def delete_progress(
         return complete() if gone and late_create_budget(event).spent(deps.now()) else not_complete()
     budget = Budget(float(event.data.get(Attr.STARTED_AT) or deps.now()), DELETE_IN_USE_SECONDS)
     with ignoring(NOT_FOUND):
-        if status_of(deps, event.physical_id) not in Status.DELETING:
+        if canonical(status_of(deps, event.physical_id)) not in Status.DELETING:
             if budget.spent(deps.now()):
                 raise DeployError(blocked(deps, event.physical_id, event))
             start(deps, event.physical_id)
@@ -120,7 +121,7 @@ def remove_orphan(
     if not ownership.is_ours(deps, arn, event):
         return True
     with ignoring(NOT_FOUND):
-        if status_of(deps, arn) not in Status.DELETING:
+        if canonical(status_of(deps, arn)) not in Status.DELETING:
             deps.log(f"deleting {kind} {arn}: {event.logical_id} made it, CloudFormation never recorded it")
             start(deps, arn)
         return False

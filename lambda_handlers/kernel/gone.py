@@ -22,6 +22,7 @@ from lambda_handlers.constants import Attr, Status
 from lambda_handlers.errors import NOT_FOUND, DeployError, error_code
 from lambda_handlers.events import UPDATE, OnEventResponse, respond
 from lambda_handlers.kernel import stack
+from lambda_handlers.kernel.status import canonical
 
 if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
@@ -50,7 +51,7 @@ def solution_exists(deps: Deps, solution_arn: str) -> bool:
         if error_code(exc) == NOT_FOUND:
             return False
         raise
-    return found.get("status") not in Status.DELETING
+    return canonical(found.get("status")) not in Status.DELETING
 
 
 @contextmanager

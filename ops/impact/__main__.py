@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 from ops.assembly import AssemblyError, read_assembly
+from ops.cfn_registry import RegistryUnavailableError
 from ops.impact.report import compare, exit_code, render
 
 USAGE = "usage: python -m ops.impact BASE_ASSEMBLY_DIR HEAD_ASSEMBLY_DIR  (each a `cdk synth -o DIR` output)"
@@ -18,7 +19,11 @@ def main(argv: list[str]) -> int:
     except AssemblyError as exc:
         print(exc, file=sys.stderr)
         return 1
-    impacts = compare(base, head)
+    try:
+        impacts = compare(base, head)
+    except RegistryUnavailableError as exc:  # the registry schemas decide what is replaced
+        print(exc, file=sys.stderr)
+        return 1
     sys.stdout.write(render(impacts))
     return exit_code(impacts)
 

@@ -3,30 +3,15 @@ property changed, or it points at a replaced resource), updated in place, re-imp
 
 from typing import Any, Final
 
+from ops import cfn_registry
 from ops.impact.model import CREATE, DELETE, NO_CHANGE, REPLACE, UPDATE, Change
 from ops.impact.template import short_name
 from ops.template import props, refs
 
-# createOnlyProperties of the CloudFormation registry schemas (as shipped in cfn-lint 1.58;
-# tests/test_impact.py checks this table against cfn-lint's copy).
-CREATE_ONLY: Final[dict[str, tuple[str, ...]]] = {
-    "AWS::Personalize::DatasetGroup": ("Name", "RoleArn", "KmsKeyArn", "Domain", "Tags"),
-    "AWS::Personalize::Schema": ("Name", "Schema", "Domain", "Tags"),
-    "AWS::Personalize::Dataset": ("Name", "DatasetType", "DatasetGroupArn", "SchemaArn", "Tags"),
-    "AWS::Personalize::Filter": ("Name", "DatasetGroupArn", "FilterExpression"),
-    "AWS::Personalize::EventTracker": ("Name", "DatasetGroupArn"),
-    "AWS::Personalize::Solution": (
-        "Name",
-        "EventType",
-        "DatasetGroupArn",
-        "PerformAutoML",
-        "PerformHPO",
-        "RecipeArn",
-        "SolutionConfig",
-        "Tags",
-    ),
-    "AWS::Personalize::Campaign": ("Name",),
-}
+# Every AWS::Personalize:: type of the registry is native; what replaces each is its schema's
+# `createOnlyProperties` (ops/cfn_registry.py), read on first use.
+NAMESPACE: Final = "AWS::Personalize::"
+
 
 REASONS: Final = {
     "FilterExpression": "expression changed",
@@ -48,7 +33,7 @@ ONE_DATASET_PER_TYPE: Final = (
 
 
 def is_native(resource: dict[str, Any]) -> bool:
-    return str(resource.get("Type", "")) in CREATE_ONLY
+    return str(resource.get("Type", "")) in cfn_registry.types_in(NAMESPACE)
 
 
 def subject(resource: dict[str, Any], project: str | None) -> str:
@@ -74,7 +59,7 @@ def replaced_ids(base: dict[str, Any], head: dict[str, Any]) -> dict[str, list[s
                 continue
             causes = [
                 key
-                for key in CREATE_ONLY[str(new["Type"])]
+                for key in cfn_registry.create_only(str(new["Type"]))
                 if props(old).get(key) != props(new).get(key) or set(refs(props(new).get(key))) & set(out)
             ]
             if causes:

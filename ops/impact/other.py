@@ -1,27 +1,23 @@
 """Non-Personalize resources a reviewer must see: deleted, or replaced (type or a create-only
-property changed; create-only properties from cfn-lint's schemas when it is installed)."""
+property changed; create-only properties from the registry schemas, `ops.cfn_registry`)."""
 
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 from lambda_handlers import constants
+from ops import cfn_registry
 from ops.template import props
 
 CreateOnly = Callable[[str], tuple[str, ...]]
 
 
-@cache
 def cfn_lint_create_only(resource_type: str) -> tuple[str, ...]:
-    """createOnlyProperties (top-level names) from cfn-lint's registry schemas; () if unknown."""
+    """createOnlyProperties (top-level names) from the registry schemas (`ops.cfn_registry`);
+    () for a type the registry does not know (a custom resource)."""
     try:
-        from cfnlint.schema import PROVIDER_SCHEMA_MANAGER  # noqa: PLC0415
-
-        schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", resource_type).schema
-    except Exception:  # not installed, or a custom type: nothing is known to be create-only
+        return cfn_registry.create_only(resource_type)
+    except KeyError:
         return ()
-    paths = schema.get("createOnlyProperties", [])
-    return tuple(dict.fromkeys(p.split("/")[2] for p in paths if p.startswith("/properties/")))
 
 
 def _is_personalize(resource: dict[str, Any]) -> bool:

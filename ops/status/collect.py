@@ -12,6 +12,7 @@ from typing import Any
 
 from lambda_handlers import constants, contract, metrics
 from lambda_handlers.constants import CampaignProps, Status
+from lambda_handlers.kernel.status import canonical, update_running
 from ops.chain import TrainingChain, chains_by_solution
 from ops.reader import DeployedStack, StackResource, epoch
 from ops.template import props, refs
@@ -57,7 +58,7 @@ class Training:
 
     @property
     def in_progress(self) -> bool:
-        return self.status in Status.CREATING
+        return canonical(self.status) in Status.CREATING
 
 
 @dataclass
@@ -265,7 +266,7 @@ def _served(resources: dict[str, Any], chain: TrainingChain, campaigns: list[Cam
 def _campaign(stack: DeployedStack, lid: str, res: StackResource) -> CampaignStatus:
     described = stack.personalize.campaign(res.arn) or {}
     update = described.get("latestCampaignUpdate") or {}
-    pending = update.get("status") if update and update.get("status") != Status.ACTIVE else None
+    pending = update.get("status") if update_running(described, "latestCampaignUpdate") else None
     tps = described.get("minProvisionedTPS")
     return CampaignStatus(
         logical_id=lid,

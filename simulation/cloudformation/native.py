@@ -4,8 +4,8 @@ Plays what CloudFormation's own resource handlers do: create, wait (describing e
 `poll_interval` seconds of virtual time) until ACTIVE, delete and wait until ResourceNotFound.
 Each operation is a process for `scheduler.Scheduler`: a generator that yields the seconds it
 waits, so native resources keep their modelled durations while others run.
-Create-only properties (from the CloudFormation registry schemas) force a replacement; the
-simulator decides that with `CREATE_ONLY` before calling `update`. In-place updates:
+Create-only properties (the CloudFormation registry schemas, read by `ops.cfn_registry`) force a
+replacement; the simulator decides that with `CREATE_ONLY` before calling `update`. In-place updates:
 `AWS::Personalize::Dataset` with a changed `DatasetImportJob` starts a new import job and waits
 for it (that is how new CSV content re-imports); other in-place changes (Tags of a filter or an
 event tracker) make no call.
@@ -17,6 +17,8 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from ops import cfn_registry
+
 from .provider import Clock
 
 DATASET_GROUP: Final = "AWS::Personalize::DatasetGroup"
@@ -25,24 +27,13 @@ DATASET: Final = "AWS::Personalize::Dataset"
 FILTER: Final = "AWS::Personalize::Filter"
 EVENT_TRACKER: Final = "AWS::Personalize::EventTracker"
 
-# createOnlyProperties of the registry schemas (cfn-lint 1.58 copies).
+# The types this model implements. What replaces them and what `Ref` returns come from the
+# CloudFormation registry schemas (ops/cfn_registry.py), never from a copy here.
+NATIVE_TYPES: Final = frozenset({DATASET_GROUP, SCHEMA, DATASET, FILTER, EVENT_TRACKER})
 CREATE_ONLY: Final[Mapping[str, frozenset[str]]] = {
-    DATASET_GROUP: frozenset({"Name", "RoleArn", "KmsKeyArn", "Domain", "Tags"}),
-    SCHEMA: frozenset({"Name", "Schema", "Domain", "Tags"}),
-    DATASET: frozenset({"Name", "DatasetType", "DatasetGroupArn", "SchemaArn", "Tags"}),
-    FILTER: frozenset({"Name", "DatasetGroupArn", "FilterExpression"}),
-    EVENT_TRACKER: frozenset({"Name", "DatasetGroupArn"}),
+    t: frozenset(cfn_registry.create_only(t)) for t in NATIVE_TYPES
 }
-NATIVE_TYPES: Final = frozenset(CREATE_ONLY)
-
-# The attribute Ref returns, per type (the primary identifier).
-PRIMARY_ATTR: Final[Mapping[str, str]] = {
-    DATASET_GROUP: "DatasetGroupArn",
-    SCHEMA: "SchemaArn",
-    DATASET: "DatasetArn",
-    FILTER: "FilterArn",
-    EVENT_TRACKER: "EventTrackerArn",
-}
+PRIMARY_ATTR: Final[Mapping[str, str]] = {t: cfn_registry.primary_identifier(t) for t in NATIVE_TYPES}
 
 FAILED_STATES: Final = ("CREATE FAILED", "FAILED")
 

@@ -2,6 +2,7 @@ import json
 import re
 from dataclasses import replace
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 
@@ -17,6 +18,7 @@ CONFIG = {
 }
 ADOPTED_ID = f"adopted:{CAMPAIGN_ARN}"
 DATA = {"CampaignArn": CAMPAIGN_ARN}
+STARTED = {**DATA, "StartedAt": ANY}  # onEvent records when the wait began
 
 
 def props(version_arn: str, **changes: str) -> dict[str, str]:
@@ -50,7 +52,7 @@ def test_create_makes_the_campaign_with_tps_config_and_owner_tag(w):
     # WHEN created and polled until ACTIVE
     result = w.run(campaign_event("Create", props(new, Tags='[{"tagKey": "team", "tagValue": "recs"}]')))
     # THEN one campaign serving the version with the declared TPS and config, tagged with its owner
-    assert result == {"PhysicalResourceId": CAMPAIGN_ARN, "Data": DATA}
+    assert result == {"PhysicalResourceId": CAMPAIGN_ARN, "Data": STARTED}
     live = served(w)
     assert (live["status"], live["solutionVersionArn"], live["minProvisionedTPS"]) == ("ACTIVE", new, 1)
     assert live["campaignConfig"]["enableMetadataWithRecommendations"] is True
@@ -68,7 +70,7 @@ def test_a_duplicated_create_continues_with_its_own_creating_campaign(w):
     w.on_event(campaign_event("Create", props(new)))
     # WHEN the Create comes again THEN the plain ARN, no second campaign, no update
     result = w.run(campaign_event("Create", props(new)))
-    assert result == {"PhysicalResourceId": CAMPAIGN_ARN, "Data": DATA}
+    assert result == {"PhysicalResourceId": CAMPAIGN_ARN, "Data": STARTED}
     assert w.counts() == {"CreateCampaign": 1}
     # AND the stack's delete deletes it
     w.run(campaign_event("Delete", {}, physical_id=CAMPAIGN_ARN))
@@ -81,7 +83,7 @@ def test_a_retried_create_moves_its_own_campaign_to_the_desired_version(w):
     w.run(campaign_event("Create", props(old)))
     # WHEN created again for the new version THEN updated to it and kept as ours (plain ARN)
     result = w.run(campaign_event("Create", props(new)))
-    assert result == {"PhysicalResourceId": CAMPAIGN_ARN, "Data": DATA}
+    assert result == {"PhysicalResourceId": CAMPAIGN_ARN, "Data": STARTED}
     assert served(w)["solutionVersionArn"] == new
     assert w.counts() == {"CreateCampaign": 1, "UpdateCampaign": 1}
 
@@ -132,7 +134,7 @@ def test_create_adopts_the_notebooks_campaign_and_moves_it_to_the_desired_versio
     w.clock.advance(600)
     # WHEN created THEN adopted (released on delete) and serving the desired version
     result = w.run(campaign_event("Create", props(new)))
-    assert result == {"PhysicalResourceId": ADOPTED_ID, "Data": DATA}
+    assert result == {"PhysicalResourceId": ADOPTED_ID, "Data": STARTED}
     assert served(w)["solutionVersionArn"] == new
     assert w.count("UpdateCampaign") == 1
 
@@ -170,7 +172,7 @@ def test_an_update_waits_out_another_update_then_serves_the_new_version(w):
     raw = campaign_event("Update", props(new), physical_id=CAMPAIGN_ARN, old_props=props(old))
     result = w.run(raw)
     # THEN it serves the new version with the declared TPS
-    assert result == {"PhysicalResourceId": CAMPAIGN_ARN, "Data": DATA}
+    assert result == {"PhysicalResourceId": CAMPAIGN_ARN, "Data": STARTED}
     assert (served(w)["solutionVersionArn"], served(w)["minProvisionedTPS"]) == (new, 1)
     assert w.counts() == {"CreateCampaign": 1, "UpdateCampaign": 2}
 

@@ -1,6 +1,7 @@
 import json
 import re
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 
@@ -22,6 +23,7 @@ PROPS = {
 ADOPTED_ID = f"adopted:{SOLUTION_ARN}"
 DATA = {"SolutionArn": SOLUTION_ARN, "Adopted": "false"}
 ADOPTED_DATA = {"SolutionArn": SOLUTION_ARN, "Adopted": "true"}
+STARTED = {**DATA, "StartedAt": ANY}  # onEvent records when the wait began
 
 
 def solution_event(request_type: str, props: dict[str, str] | None = None, **kwargs: Any) -> dict[str, Any]:
@@ -36,7 +38,7 @@ def test_create_makes_the_solution_with_auto_training_off_and_the_owner_tag(w):
     # GIVEN no solution of that name WHEN created and polled to completion
     result = w.run(solution_event("Create"))
     # THEN one solution, ACTIVE, auto-training off, tagged with this stack and logical id
-    assert result == {"PhysicalResourceId": SOLUTION_ARN, "Data": DATA}
+    assert result == {"PhysicalResourceId": SOLUTION_ARN, "Data": STARTED}
     solution = described(w)
     assert (solution["status"], solution["performAutoTraining"]) == ("ACTIVE", False)
     assert w.tags(SOLUTION_ARN) == {"personalize-cdk:owner": OWNER}
@@ -74,7 +76,7 @@ def test_create_adopts_the_notebooks_solution_and_turns_its_auto_training_off(w)
     # WHEN created and polled to completion
     result = w.run(solution_event("Create"))
     # THEN adopted (released on delete), auto-training off, nothing created
-    assert result == {"PhysicalResourceId": ADOPTED_ID, "Data": ADOPTED_DATA}
+    assert result == {"PhysicalResourceId": ADOPTED_ID, "Data": {**ADOPTED_DATA, "StartedAt": ANY}}
     assert described(w)["performAutoTraining"] is False
     assert w.counts() == {"UpdateSolution": 1}
 
@@ -102,7 +104,7 @@ def test_a_duplicated_create_continues_with_its_own_solution_and_the_delete_dele
     w.on_event(solution_event("Create"))
     # WHEN the Create comes again THEN the plain ARN, no second solution
     result = w.run(solution_event("Create"))
-    assert result == {"PhysicalResourceId": SOLUTION_ARN, "Data": DATA}
+    assert result == {"PhysicalResourceId": SOLUTION_ARN, "Data": STARTED}
     assert w.counts() == {"CreateSolution": 1}
     # AND the stack's delete deletes it (never releases it)
     w.run(solution_event("Delete", physical_id=result["PhysicalResourceId"]))
@@ -176,7 +178,7 @@ def test_update_of_the_schedule_turns_auto_training_on(w):
     new = {**PROPS, "AutoTrainingSchedule": "rate(3 days)"}
     result = w.run(solution_event("Update", new, physical_id=SOLUTION_ARN, old_props=PROPS))
     # THEN one UpdateSolution, same physical id, and the solution retrains every 3 days
-    assert result == {"PhysicalResourceId": SOLUTION_ARN, "Data": DATA}
+    assert result == {"PhysicalResourceId": SOLUTION_ARN, "Data": STARTED}
     solution = described(w)
     assert solution["performAutoTraining"] is True
     assert solution["solutionConfig"]["autoTrainingConfig"] == {"schedulingExpression": "rate(3 days)"}
@@ -187,7 +189,7 @@ def test_update_of_tags_only_calls_nothing(w):
     w.fake.seed_solution(GROUP_ARN, "shop-up")
     new = {**PROPS, "Tags": '[{"tagKey": "a", "tagValue": "b"}]'}
     result = w.run(solution_event("Update", new, physical_id=ADOPTED_ID, old_props=PROPS))
-    assert result == {"PhysicalResourceId": ADOPTED_ID, "Data": ADOPTED_DATA}
+    assert result == {"PhysicalResourceId": ADOPTED_ID, "Data": {**ADOPTED_DATA, "StartedAt": ANY}}
     assert w.counts() == {}
 
 

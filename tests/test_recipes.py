@@ -1,0 +1,60 @@
+"""The recipe table agrees with botocore's model, and synth refuses what CreateSolutionVersion refuses."""
+
+from __future__ import annotations
+
+import re
+
+import botocore.session
+import pytest
+from botocore.model import StructureShape
+
+from stacks.config_model import ConfigError
+from stacks.config_model.loader import validate
+from stacks.config_model.recipes import DG, RECIPES
+from tests.support.synth import variant
+
+SOURCE = "test-config.yaml"
+
+
+def _training_mode_doc() -> str:
+    model = botocore.session.get_session().get_service_model("personalize")
+    request = model.operation_model("CreateSolutionVersion").input_shape
+    assert isinstance(request, StructureShape)
+    return request.members["trainingMode"].documentation
+
+
+def update_pages() -> set[str]:
+    """Recipe pages the `trainingMode` documentation names in its "UPDATE ... can only be used" rule."""
+    rule = next(p for p in re.findall(r"<p>(.*?)</p>", _training_mode_doc()) if "can only be used" in p)
+    return set(re.findall(r'href="([^"]+)"', rule))
+
+
+def test_update_training_is_allowed_exactly_for_the_recipes_botocore_names():
+    # GIVEN the recipe pages CreateSolutionVersion's `trainingMode` names for UPDATE
+    pages = update_pages()
+    assert DG + "native-recipe-new-item-USER_PERSONALIZATION.html" in pages
+    # THEN a recipe allows UPDATE exactly when its page is one of them
+    for recipe in RECIPES.values():
+        assert recipe.supports_update_training == (recipe.page in pages), recipe.name
+
+
+def test_every_recipe_cites_its_developer_guide_page():
+    for recipe in RECIPES.values():
+        assert recipe.page.startswith(DG) and recipe.page.endswith(".html"), recipe.name
+
+
+REFUSING = sorted(name for name, recipe in RECIPES.items() if not recipe.supports_update_training)
+
+
+@pytest.mark.parametrize("recipe", REFUSING)
+def test_fails_when_update_training_is_asked_of_a_recipe_the_api_refuses(recipe):
+    # GIVEN the first solution on a recipe CreateSolutionVersion refuses UPDATE for
+    raw = variant()
+    raw["solutions"][0].update(recipe=recipe, training={"mode": "UPDATE"})
+    # WHEN the config is validated
+    with pytest.raises(ConfigError) as caught:
+        validate(raw, SOURCE)
+    # THEN one line names the field path and what to do (a ConfigError: no traceback at the CLI)
+    assert f"solutions[0].training.mode: recipe {recipe} does not support UPDATE training; use FULL" in str(
+        caught.value
+    )
