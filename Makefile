@@ -54,7 +54,7 @@ bench: $(VENV)/.dev-installed node_modules/.installed
 
 # What a change does to Personalize, for a PR comment: make impact BASE=base.out HEAD=cdk.out
 # (exit 2 = a retrain or a Personalize resource replaced/deleted: ask for an extra approval).
-impact: $(VENV)/.installed
+impact: $(VENV)/.dev-installed
 	$(PY) -m ops.impact $(BASE) $(HEAD)
 
 # A deployed stack, read-only (ops/status, ops/drift; docs/operate.md): the config's stack in the
