@@ -60,15 +60,20 @@ if TYPE_CHECKING:
 
 NAME_MAX: Final = 63  # botocore model, shape Name (max 63)
 ATTEMPT_CHARS: Final = 8
+VERSION_CHARS: Final = 8  # the data version as a job name carries it
 WAITING_FOR: Final = "WaitingFor"  # Data: the other job a deferred create waits for
 STACK_STATUS: Final = "StackStatus"  # Data: the stack's status when a create was deferred
 
 
+def stem(prefix: str) -> str:
+    """The prefix as job names carry it: cut so that a whole name fits 63 characters."""
+    return prefix[: NAME_MAX - VERSION_CHARS - ATTEMPT_CHARS - 2].rstrip("-_")
+
+
 def job_name(prefix: str, data_version: str, request_id: str) -> str:
-    """`{prefix}-{data version}-{sha256(request id)[:8]}`, the prefix cut to fit 63 characters."""
+    """`{stem(prefix)}-{data version}-{sha256(request id)[:8]}`: one name per request."""
     attempt = hashlib.sha256(request_id.encode("utf-8")).hexdigest()[:ATTEMPT_CHARS]
-    tail = f"-{data_version}-{attempt}"
-    return prefix[: NAME_MAX - len(tail)].rstrip("-_") + tail
+    return f"{stem(prefix)}-{data_version[:VERSION_CHARS]}-{attempt}"
 
 
 def of_version(name: str, prefix: str, data_version: str) -> bool:
