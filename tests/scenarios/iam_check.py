@@ -108,8 +108,9 @@ def request_arns(operation: str, params: Mapping[str, Any]) -> list[str]:
             continue
         shape = re.compile(re.escape(_filled(arn_format, "\0")).replace("\\\0", ".+").replace("\0", ".+"))
         found = [v for v in params.values() if isinstance(v, str) and shape.fullmatch(v)]
-        if not found and operation.startswith("Create") and isinstance(params.get("name"), str):
-            found = [_filled(arn_format, params["name"])]
+        new_name = params.get("name") or params.get("jobName")  # jobName: CreateDatasetImportJob
+        if not found and operation.startswith("Create") and isinstance(new_name, str):
+            found = [_filled(arn_format, new_name)]
         if not found:
             raise AssertionError(
                 f"cannot tell which {arn_format} personalize:{operation} touches from {dict(params)}"
