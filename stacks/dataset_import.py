@@ -22,6 +22,7 @@ from stacks.provider import personalize_provider
 from stacks.wait_chain import link_budgets, wait_links
 
 IMPORT_WAIT_MINUTES = contract.default_of(contract.DatasetImport, "max_wait_minutes")
+IMPORT_LISTING = ("personalize:ListDatasetImportJobs",)  # no resource type: `*` only
 
 
 class DatasetImport(Construct):
@@ -93,9 +94,7 @@ def grant_imports(
         )
     )
     role.add_to_principal_policy(
-        iam.PolicyStatement(
-            sid="ListDatasetImports", actions=["personalize:ListDatasetImportJobs"], resources=["*"]
-        )
+        iam.PolicyStatement(sid="ListDatasetImports", actions=list(IMPORT_LISTING), resources=["*"])
     )
     role.add_to_principal_policy(
         iam.PolicyStatement(
