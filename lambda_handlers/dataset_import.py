@@ -6,7 +6,8 @@ request gets its own job name, `{JobPrefix}-{DataVersion}-{sha256(RequestId)[:8]
 (`job_name`): a deploy, its rollback and a later revert to an earlier file each import under a
 new name, and a repeated delivery of the same request (same RequestId) finds its job by name
 instead of importing twice. A Create whose answer was lost is looked up the same way
-(`kernel.lost_answers`).
+(`kernel.lost_answers`). An Update that keeps the dataset, file and data version (only the
+mode or the wait changed) imports nothing: the newest job of that data version stands.
 
 Mode (`import_mode`): FULL when the config says so, when the dataset has no finished bulk
 import yet (API reference, CreateDatasetImportJob `importMode`: "If you haven't imported bulk
@@ -42,6 +43,7 @@ from lambda_handlers.constants import Attr, Status
 from lambda_handlers.errors import ALREADY_EXISTS, DeployError, error_code
 from lambda_handlers.events import (
     DELETE,
+    UPDATE,
     Event,
     IsCompleteResponse,
     OnEventResponse,
@@ -90,6 +92,32 @@ def import_mode(configured: str, jobs: Sequence[Mapping[str, Any]], prefix: str,
     if any(of_version(str(job.get("jobName", "")), prefix, data_version) for job in jobs):
         return "FULL"  # this file again (a rollback, a revert): the dataset must hold it alone
     return "INCREMENTAL"
+
+
+def changes_data(event: Event) -> bool:
+    """Whether the request asks for other data than the import before it (a Create always does):
+    a change of the import mode or of the wait alone imports nothing."""
+    if event.request_type != UPDATE:
+        return True
+    new, old = event.spec(contract.DatasetImport), event.old_spec(contract.DatasetImport)
+    return (new.dataset_arn, new.data_location, new.data_version) != (
+        old.dataset_arn,
+        old.data_location,
+        old.data_version,
+    )
+
+
+def latest_of_version(
+    jobs: Sequence[Mapping[str, Any]], prefix: str, data_version: str
+) -> Mapping[str, Any] | None:
+    """The newest job that imported this data version and did not fail."""
+    found = [j for j in jobs if of_version(str(j.get("jobName", "")), prefix, data_version)]
+    found = [j for j in found if j.get("status") != Status.CREATE_FAILED]
+    return max(found, key=lambda j: _epoch(j.get("creationDateTime")), default=None)
+
+
+def _epoch(value: Any) -> float:
+    return value.timestamp() if hasattr(value, "timestamp") else float(value or 0)
 
 
 def running_other(jobs: Sequence[Mapping[str, Any]], own: str) -> str | None:
@@ -167,6 +195,11 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
     if mine:
         deps.log(f"import job {job.name} exists (this request, delivered again): not imported twice")
         return respond(job.physical_id, data)
+    kept = None if changes_data(event) else latest_of_version(jobs, spec.job_prefix, spec.data_version)
+    if kept is not None:
+        deps.log(f"same data as before: no new import, {kept['jobName']} stands")
+        arn, mode = str(kept["datasetImportJobArn"]), str(kept.get("importMode") or "FULL")
+        return respond(job.physical_id, {**data, Attr.DATASET_IMPORT_JOB_ARN: arn, Attr.IMPORT_MODE: mode})
     other = running_other(jobs, job.name)
     if other is not None:
         deps.log(f"{other} is still importing into {job.dataset_arn}: {job.name} starts once it ended")

@@ -72,7 +72,8 @@ class DatasetImport(Contract):
     max_wait_minutes: int = prop(
         DatasetImportProps.MAX_WAIT_MINUTES,
         INT,
-        f"How long a deploy waits for one dataset's import (default {DEFAULT_IMPORT_WAIT_MINUTES}, at most 720).",
+        f"How long a deploy waits for one dataset's import (default {DEFAULT_IMPORT_WAIT_MINUTES}, "
+        "at most 720).",
         DEFAULT_IMPORT_WAIT_MINUTES,
     )
 

@@ -95,6 +95,19 @@ def test_data_a_b_a_imports_once_per_deploy_under_new_names(world: World) -> Non
     assert len(world.calls(0, "CreateSolutionVersion")) == 2
 
 
+def test_a_change_of_the_import_mode_alone_imports_nothing(deployed: World) -> None:
+    # GIVEN a deployed stack (interactions imported FULL)
+    mark = deployed.mark()
+    # WHEN the same data is deployed with import_mode INCREMENTAL
+    result = deployed.deploy(variant(mode="INCREMENTAL"))
+    # THEN the import resource updates without a new import; the job it stands on is the first one
+    assert result.status == "UPDATE_COMPLETE", result.failure
+    assert len(deployed.requests(IMPORT, "Update")) == 1
+    assert deployed.calls(mark, CREATE_IMPORT) == []
+    (first,) = imports(deployed, 0)
+    assert deployed.sim.resources[IMPORT].attributes["DatasetImportJobArn"].endswith(first.params["jobName"])
+
+
 def test_a_failing_update_that_changed_a_data_file_imports_the_old_file_again(deployed: World) -> None:
     # GIVEN a deployed stack; a config with new interactions data and a campaign change that fails
     old_key, changed = location(templates.default()), variant(interactions=5, tps=2)

@@ -6,7 +6,15 @@ from __future__ import annotations
 import re
 
 from lambda_handlers import constants, contract
-from lambda_handlers.dataset_import import failure, import_mode, job_name, of_version, running_other, stem
+from lambda_handlers.dataset_import import (
+    failure,
+    import_mode,
+    job_name,
+    latest_of_version,
+    of_version,
+    running_other,
+    stem,
+)
 from simulation.personalize_state import service_model
 from tests.test_fake_imports import model_statuses
 
@@ -75,3 +83,16 @@ def test_the_failure_reason_comes_first_in_one_line() -> None:
 def test_import_modes_and_statuses_are_the_models() -> None:
     assert set(contract.IMPORT_MODES) == set(service_model().shape_for("ImportMode").enum)
     assert set(constants.Status.IMPORT_JOB) == model_statuses()
+
+
+def test_the_job_a_same_data_update_stands_on_is_the_newest_that_did_not_fail() -> None:
+    # GIVEN three imports of data version A (the newest failed) and one of B
+    jobs = [
+        {"jobName": job_name(PREFIX, "aaaaaaaa", "r0"), "status": "ACTIVE", "creationDateTime": 10.0},
+        {"jobName": job_name(PREFIX, "aaaaaaaa", "r2"), "status": "ACTIVE", "creationDateTime": 30.0},
+        {"jobName": job_name(PREFIX, "aaaaaaaa", "r3"), "status": "CREATE FAILED", "creationDateTime": 40.0},
+        {"jobName": job_name(PREFIX, "bbbbbbbb", "r1"), "status": "ACTIVE", "creationDateTime": 20.0},
+    ]
+    found = latest_of_version(jobs, PREFIX, "aaaaaaaa")
+    assert found is not None and found["jobName"] == job_name(PREFIX, "aaaaaaaa", "r2")
+    assert latest_of_version(jobs, PREFIX, "cccccccc") is None
