@@ -9,6 +9,7 @@ import re
 
 import pytest
 from botocore.exceptions import ClientError
+from botocore.model import StructureShape
 
 from simulation.personalize_state import service_model
 from tests.fixtures import (  # noqa: F401
@@ -45,7 +46,9 @@ def start(client, dataset_arn: str, name: str, mode: str = "FULL") -> str:
 
 def model_statuses() -> set[str]:
     """The statuses botocore's model lists for a dataset import job (`A > B > C -or- D`)."""
-    doc = service_model().shape_for("DatasetImportJob").members["status"].documentation
+    shape = service_model().shape_for("DatasetImportJob")
+    assert isinstance(shape, StructureShape)
+    doc = shape.members["status"].documentation
     text = re.sub(r"<[^>]+>", " ", doc).replace("&gt;", ">")
     (line,) = [part for part in text.split("states:")[1:]]
     return {s.strip() for s in re.split(r">|-or-", line) if s.strip()}

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from botocore.model import StringShape
+
 from lambda_handlers import constants, contract
 from lambda_handlers.dataset_import import (
     failure,
@@ -81,7 +83,9 @@ def test_the_failure_reason_comes_first_in_one_line() -> None:
 
 
 def test_import_modes_and_statuses_are_the_models() -> None:
-    assert set(contract.IMPORT_MODES) == set(service_model().shape_for("ImportMode").enum)
+    modes = service_model().shape_for("ImportMode")
+    assert isinstance(modes, StringShape)
+    assert set(contract.IMPORT_MODES) == set(modes.enum)
     assert set(constants.Status.IMPORT_JOB) == model_statuses()
 
 
