@@ -59,7 +59,7 @@ def deferred(w: Any, stack: Stack) -> tuple[Deps, dict[str, Any]]:
     answer = entry.handle_on_event(raw, deps)
     assert answer["Data"]["WaitingFor"].endswith("dataset-import-job/by-hand")
     assert len(w.fake.calls_named("CreateDatasetImportJob", only_ok=True)) == 1  # only the hand-made one
-    return deps, then_complete(answer, raw)
+    return deps, then_complete(dict(answer), raw)
 
 
 def test_a_deferred_import_starts_once_the_other_ended_and_completes() -> None:
