@@ -253,7 +253,13 @@ def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
         return complete()
     spec = event.spec(contract.DatasetImport)
     job_arn = event.data.get(Attr.DATASET_IMPORT_JOB_ARN) or contract.resolved(spec.dataset_import_job_arn)
+    budget = Budget(float(event.data.get(Attr.STARTED_AT) or deps.now()), spec.link_seconds)
     if event.data.get(WAITING_FOR) and not _start_deferred(event, deps):
+        if budget.spent(deps.now()):
+            raise DeployError(
+                f"{event.data[WAITING_FOR]} was still importing after {int(spec.link_seconds // 60)} min; "
+                "this import was not started: deploy again once that job ended"
+            )
         return not_complete()
     with not_found("dataset import job", job_arn):
         job = deps.personalize.describe_dataset_import_job(datasetImportJobArn=job_arn)["datasetImportJob"]
@@ -266,7 +272,6 @@ def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
         raise DeployError(failure(name, location, job.get("failureReason")))
     if status not in Status.IMPORT_JOB:
         raise DeployError(f"dataset import job {name} is {status}, expected ACTIVE")
-    budget = Budget(float(event.data.get(Attr.STARTED_AT) or deps.now()), spec.link_seconds)
     handed = hand_over(
         budget, deps.now(), is_last=spec.is_last, data=done, log=deps.log, what=f"{name} is {status}"
     )

@@ -99,3 +99,15 @@ def test_a_delete_does_nothing() -> None:
         assert entry.handle_on_event(raw, w.deps)["PhysicalResourceId"] == f"{DATASET}/import"
         assert w.fake.mutating_calls() == []
         assert any("cannot be deleted" in line for line in w.logs)
+
+
+def test_fails_when_the_other_import_outlasts_the_links_budget() -> None:
+    with world() as w:
+        w.fake.durations.import_job = 3 * 3600
+        deps, poll = deferred(w, Stack("UPDATE_ROLLBACK_IN_PROGRESS"))
+        # WHEN the other import still runs when this link's budget is spent
+        w.clock.advance(constants.LINK_SECONDS)
+        # THEN it fails naming the job it waited for, before CloudFormation's hour ends, importing nothing
+        with pytest.raises(DeployError, match=r"dataset-import-job/by-hand was still importing after 55 min"):
+            entry.handle_is_complete(poll, deps)
+        assert len(w.fake.calls_named("CreateDatasetImportJob", only_ok=True)) == 1
