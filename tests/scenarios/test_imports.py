@@ -243,3 +243,24 @@ def test_an_import_whose_answer_was_lost_is_not_sent_again(deployed: World) -> N
     sent = [c for c in deployed.fake.calls[mark:] if c.operation == CREATE_IMPORT]
     assert [c.answer_lost for c in sent] == [True]
     assert job(deployed, sent[0])["status"] == "ACTIVE"
+
+
+def test_an_import_started_by_hand_is_waited_for_then_the_deploy_imports(deployed: World) -> None:
+    # GIVEN someone started an import of the interactions dataset by hand (the notebook's way)
+    dataset = "arn:aws:personalize:us-east-1:111111111111:dataset/immersion-day-news-news/INTERACTIONS"
+    location = deployed.calls(0, CREATE_IMPORT)[0].params["dataSource"]["dataLocation"]
+    deployed.admin.create_dataset_import_job(
+        jobName="by-hand",
+        datasetArn=dataset,
+        dataSource={"dataLocation": location},
+        roleArn="arn:aws:iam::111111111111:role/notebook",
+    )
+    started = deployed.clock.now()
+    mark = deployed.mark()
+    # WHEN new data is deployed meanwhile
+    result = deployed.deploy(variant(interactions=5))
+    # THEN the deploy's import starts only once the hand-made one ended, and lands last
+    assert result.status == "UPDATE_COMPLETE", result.failure
+    (ours,) = imports(deployed, mark)
+    assert ours.time >= started + deployed.fake.durations.import_job
+    assert job(deployed, ours)["status"] == "ACTIVE"
