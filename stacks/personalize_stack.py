@@ -63,11 +63,14 @@ class PersonalizeStack(Stack):
             existing_dataset_group_arn=group.arn,
             kms_key_arn=group.kms_key_arn,
             datasets=tuple(
-                DatasetSpec(dataset_type=kind, schema_file=ds.schema_, data=ds.data)
+                DatasetSpec(
+                    dataset_type=kind, schema_file=ds.schema_, data=ds.data, import_mode=ds.import_mode
+                )
                 for kind, ds in config.datasets.declared().items()
             ),
             removal_policy=removal,
             keep_imports=config.datasets.keep_imports,
+            import_max_wait_minutes=config.datasets.import_max_wait_minutes,
         )
         self.exports = Exports(self, "Exports", project=config.project)
         self.solutions: dict[str, PersonalizeSolution] = {}
@@ -85,7 +88,7 @@ class PersonalizeStack(Stack):
             dataset_group_arn=self.data.dataset_group_arn,
             filters={f.name: f.expression for f in config.filters},
             event_tracker=config.event_tracker,
-            depends_on=self.data.datasets,
+            depends_on=self.data.ready,
         )
         for name, arn in self.filters.filter_arns.items():
             self.exports.filter(name, arn)
@@ -147,7 +150,7 @@ class PersonalizeStack(Stack):
                 tags=self.config.tags,
                 retain_on_stack_delete=self.config.removal_policy == "retain",
             ),
-            depends_on=self.data.datasets,
+            depends_on=self.data.ready,
             logical_id=f"Solution{pascal(sol.name)}",
         )
         training = SolutionTraining(
