@@ -14,12 +14,14 @@ SOLUTION_VERSION_TYPE: Final = "Custom::PersonalizeSolutionVersion"
 TRAINING_WAIT_TYPE: Final = "Custom::PersonalizeTrainingWait"
 CAMPAIGN_TYPE: Final = "Custom::PersonalizeCampaign"
 DATA_COPY_TYPE: Final = "Custom::PersonalizeDataCopy"
+TAGS_TYPE: Final = "Custom::PersonalizeTags"
 RESOURCE_TYPES: Final = (
     SOLUTION_TYPE,
     SOLUTION_VERSION_TYPE,
     TRAINING_WAIT_TYPE,
     CAMPAIGN_TYPE,
     DATA_COPY_TYPE,
+    TAGS_TYPE,
 )
 
 
@@ -94,6 +96,14 @@ class DataCopyProps:
     RETAIN_ON_DELETE: Final = "RetainOnDelete"  # "true": Delete leaves the copies (removal_policy retain)
 
 
+class TagsProps:
+    """ResourceProperties of Custom::PersonalizeTags (the config's tags on native resources whose
+    CloudFormation `Tags` is create-only)."""
+
+    RESOURCE_ARNS: Final = "ResourceArns"  # space-separated ARNs
+    TAGS: Final = "Tags"
+
+
 class Attr:
     """Keys of the Data the handlers return (read with GetAtt)."""
 
@@ -131,6 +141,15 @@ OWNER_TAG: Final = "personalize-cdk:owner"
 # An adopted campaign carries the version ARN it served when adopted: its release moves it back
 # there first (CloudFormation hands no Data to later events, so it is kept on the campaign).
 SERVED_WHEN_ADOPTED_TAG: Final = "personalize-cdk:served-when-adopted"
+# Every tag key this app writes for itself starts with this: the config's tags never touch them.
+OWN_TAG_PREFIX: Final = "personalize-cdk:"
+# An adopted solution or campaign carries what the stack will change, recorded before the first
+# change (written once): `ADOPTED_BY_TAG` = the owner value (`ownership.Owner.value`) of the resource
+# that adopted it, and `STATE_WHEN_ADOPTED_TAG` (+ `-2`, `-3`... when longer than one tag value) =
+# base64 of the JSON of that state. Its release (stack delete, rollback of the adopting deploy, a
+# rename's cleanup) restores that state, then removes every tag the stack added (`kernel.adoption`).
+ADOPTED_BY_TAG: Final = "personalize-cdk:adopted-by"
+STATE_WHEN_ADOPTED_TAG: Final = "personalize-cdk:state-when-adopted"
 # The last wait link tags a version it gave up waiting for (max_wait_minutes spent): the
 # rollback's Delete of that version then leaves it training instead of stopping it, so the next
 # deploy with the same trigger picks it up as its failure message promises.

@@ -9,6 +9,7 @@ from lambda_handlers.contract.base import Contract, default_of, doc_of
 from lambda_handlers.contract.campaign import Campaign, CampaignConfig, ItemExploration
 from lambda_handlers.contract.codec import ContractError, Gate, Intrinsic, resolved
 from lambda_handlers.contract.data_copy import DataCopy
+from lambda_handlers.contract.resource_tags import ResourceTags
 from lambda_handlers.contract.solution import API_DEFAULT_SCHEDULE, Solution
 from lambda_handlers.contract.training import TRAINING_MODES, SolutionVersion, TrainingMode, TrainingWait
 
@@ -23,6 +24,7 @@ __all__ = [
     "Gate",
     "Intrinsic",
     "ItemExploration",
+    "ResourceTags",
     "Solution",
     "SolutionVersion",
     "TrainingMode",
