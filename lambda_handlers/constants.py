@@ -102,6 +102,7 @@ class TagsProps:
 
     RESOURCE_ARNS: Final = "ResourceArns"  # space-separated ARNs
     TAGS: Final = "Tags"
+    RETAIN_ON_STACK_DELETE: Final = RETAIN_ON_STACK_DELETE
 
 
 class Attr:

@@ -105,7 +105,7 @@ class PersonalizeStack(Stack):
             solutions={s.name: list(s.training.gates) for s in config.solutions},
             campaigns={name: (c.campaign_arn, c.min_provisioned_tps) for name, c in self.campaigns.items()},
         )
-        self.resource_tags = tag_stack(self, config.tags)
+        self.resource_tags = tag_stack(self, config.tags, retain=config.removal_policy == "retain")
         if config.removal_policy == "retain":
             retain_native_personalize(self)
         for warning in quota_warnings(config):

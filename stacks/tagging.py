@@ -32,10 +32,11 @@ TAGS_ID: Final = "ResourceTags"
 TAGS_SID: Final = "TagCreateOnlyTagged"
 
 
-def tag_stack(stack: Stack, tags: Mapping[str, str]) -> CustomResource | None:
+def tag_stack(stack: Stack, tags: Mapping[str, str], *, retain: bool = False) -> CustomResource | None:
     """`tags` on every resource of `stack` (call once everything is built). The types in
     `CREATE_ONLY_TAGS` get them from a `Custom::PersonalizeTags`, returned; None when there are
-    no tags or none of those types."""
+    no tags or none of those types. `retain` (removal_policy retain, default False): the stack's
+    own delete leaves those tags, as it leaves the resources."""
     for key, value in sorted(tags.items()):
         Tags.of(stack).add(key, value, exclude_resource_types=sorted(CREATE_ONLY_TAGS))
     targets = [
@@ -63,7 +64,7 @@ def tag_stack(stack: Stack, tags: Mapping[str, str]) -> CustomResource | None:
     return custom_resource(
         stack,
         TAGS_ID,
-        spec=contract.ResourceTags(resource_arns=arns, tags=dict(tags)),
+        spec=contract.ResourceTags(resource_arns=arns, tags=dict(tags), retain_on_stack_delete=retain),
         logical_id=TAGS_ID,
         depends_on=[policy],
     )

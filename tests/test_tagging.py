@@ -20,15 +20,23 @@ def _schema(rtype: str) -> dict[str, Any]:
 
 
 def _personalize_types() -> list[str]:
-    return sorted(t for t in PROVIDER_SCHEMA_MANAGER.get_resource_types(REGION) if t.startswith("AWS::Personalize::"))
+    return sorted(
+        t for t in PROVIDER_SCHEMA_MANAGER.get_resource_types(REGION) if t.startswith("AWS::Personalize::")
+    )
 
 
 def test_every_personalize_type_whose_tags_are_create_only_is_left_out_of_stack_tags() -> None:
     # GIVEN the CloudFormation registry schemas cfn-lint ships
-    create_only = {t for t in _personalize_types() if "/properties/Tags" in _schema(t).get("createOnlyProperties", [])}
+    create_only = {
+        t for t in _personalize_types() if "/properties/Tags" in _schema(t).get("createOnlyProperties", [])
+    }
     # THEN exactly those types are excluded from Tags.of (and tagged by the custom resource)
     assert set(CREATE_ONLY_TAGS) == create_only
-    assert create_only >= {"AWS::Personalize::DatasetGroup", "AWS::Personalize::Dataset", "AWS::Personalize::Schema"}
+    assert create_only >= {
+        "AWS::Personalize::DatasetGroup",
+        "AWS::Personalize::Dataset",
+        "AWS::Personalize::Schema",
+    }
 
 
 @pytest.mark.parametrize("rtype", sorted(CREATE_ONLY_TAGS))

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from lambda_handlers.constants import TAGS_TYPE, TagsProps
 from lambda_handlers.contract.base import Contract, prop
-from lambda_handlers.contract.codec import TAGS, Codec, ContractError, Intrinsic
+from lambda_handlers.contract.codec import BOOL, TAGS, Codec, ContractError, Intrinsic
 
 # ARNs joined by spaces (no ARN holds one): a construct joins `Fn::GetAtt` tokens into one string.
 ARN_LIST: Codec[tuple[str, ...] | Intrinsic] = Codec(
@@ -29,6 +29,12 @@ class ResourceTags(Contract):
         TagsProps.RESOURCE_ARNS, ARN_LIST, "The resources to tag (the dataset group, datasets, schemas)."
     )
     tags: Mapping[str, str] = prop(TagsProps.TAGS, TAGS, "The config's tags.", {})
+    retain_on_stack_delete: bool = prop(
+        TagsProps.RETAIN_ON_STACK_DELETE,
+        BOOL,
+        "The stack's own delete leaves the tags (removal_policy retain: the resources stay too).",
+        False,
+    )
 
     def arns(self) -> tuple[str, ...]:
         """The ARNs an event carries (an intrinsic only in a template, never in an event)."""

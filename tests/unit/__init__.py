@@ -47,7 +47,10 @@ class World:
         self.stack_status = "CREATE_IN_PROGRESS"  # what DescribeStacks of the events' stack answers
         stack = StackApi(STACK_ID, "app", lambda: self.stack_status)
         self.deps = Deps(
-            personalize=server.client(), now=clock.now, log=self.logs.append, make_cloudformation=lambda: stack
+            personalize=server.client(),
+            now=clock.now,
+            log=self.logs.append,
+            make_cloudformation=lambda: stack,
         )
         self.dataset_group = self.fake.seed_dataset_group("shop")
 
