@@ -254,3 +254,32 @@ def test_fails_when_the_auto_training_update_failed(stub):
     with pytest.raises(DeployError) as failure:
         stub.is_complete(raw)
     assert failure.value.message == "solution shop-up: auto-training update failed: quota"
+
+
+def test_update_of_tags_on_our_solution_tags_and_untags_only_the_config_keys(w):
+    # GIVEN our solution, made with tags a=1 and b=2 (and the owner tag)
+    old = {**PROPS, "Tags": '[{"tagKey": "a", "tagValue": "1"}, {"tagKey": "b", "tagValue": "2"}]'}
+    w.run(solution_event("Create", old))
+    # WHEN the config changes a, drops b and adds c
+    new = {**PROPS, "Tags": '[{"tagKey": "a", "tagValue": "9"}, {"tagKey": "c", "tagValue": "3"}]'}
+    result = w.run(solution_event("Update", new, physical_id=SOLUTION_ARN, old_props=old))
+    # THEN one TagResource (a, c), one UntagResource (b); the owner tag stays; nothing else written
+    assert result == {"PhysicalResourceId": SOLUTION_ARN, "Data": DATA}
+    assert w.counts() == {"CreateSolution": 1, "TagResource": 1, "UntagResource": 1}
+    tags = w.describe("ListTagsForResource", resourceArn=SOLUTION_ARN)["tags"]
+    assert {t["tagKey"]: t["tagValue"] for t in tags} == {"a": "9", "c": "3", "personalize-cdk:owner": OWNER}
+
+
+def test_delete_of_an_adopted_solution_gives_its_auto_training_back_once_even_delivered_twice(w):
+    # GIVEN the notebook's solution (auto-training on) adopted, auto-training turned off
+    w.fake.seed_solution(GROUP_ARN, "shop-up", perform_auto_training=True)
+    w.run(solution_event("Create"))
+    assert described(w)["performAutoTraining"] is False
+    # WHEN its Delete is delivered twice
+    for _ in range(2):
+        assert w.run(solution_event("Delete", physical_id=ADOPTED_ID))["PhysicalResourceId"] == ADOPTED_ID
+    # THEN auto-training is on again with its schedule, the record removed, the solution kept
+    assert described(w)["performAutoTraining"] is True
+    assert described(w)["solutionConfig"]["autoTrainingConfig"] == {"schedulingExpression": "rate(7 days)"}
+    assert w.describe("ListTagsForResource", resourceArn=SOLUTION_ARN)["tags"] == []
+    assert w.counts() == {"TagResource": 1, "UpdateSolution": 2, "UntagResource": 1}
