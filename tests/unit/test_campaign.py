@@ -259,7 +259,9 @@ def test_sync_with_latest_matches_any_version_of_the_same_solution_only():
     desired = campaign_state.Desired(f"{SOLUTION_ARN}/$LATEST", 1, {})
     # THEN any version of that solution matches, a version of another solution does not
     assert (
-        campaign_state.differences(desired, {"solutionVersionArn": f"{SOLUTION_ARN}/v9", "minProvisionedTPS": 1})
+        campaign_state.differences(
+            desired, {"solutionVersionArn": f"{SOLUTION_ARN}/v9", "minProvisionedTPS": 1}
+        )
         == []
     )
     other = {"solutionVersionArn": f"{SOLUTION_ARN}-2/v1", "minProvisionedTPS": 1}
