@@ -9,6 +9,8 @@ import pytest
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from lambda_handlers import constants, contract
+from ops.impact.model import REPLACE, RETRAIN, UPDATE, Change
+from ops.impact.report import personalize_changes
 from stacks.tagging import CREATE_ONLY_TAGS, TAGS_ID, TAGS_SID
 from tests.support import synth
 
@@ -71,3 +73,21 @@ def test_no_create_only_tags_in_the_template_and_the_tags_resource_covers_each_o
         if s.get("Sid") == TAGS_SID
     ]
     assert {part["Fn::GetAtt"][0] for part in statement["Resource"]} == excluded
+
+
+def test_the_impact_report_names_a_tag_edit_as_an_in_place_update_of_the_native_resources() -> None:
+    # GIVEN the default template and one whose tags gain cost-center and drop team
+    raw = synth.default_raw_config()
+    head = synth.template(synth.write_config({**raw, "tags": {"cost-center": "ml-42"}}))
+    # WHEN the impact report compares them
+    changes = personalize_changes(synth.template()["Resources"], head["Resources"], "immersion-day-news")
+    # THEN one line says what the tags resource does; nothing is replaced
+    assert (
+        Change(
+            UPDATE,
+            "tags of the dataset group, schemas and datasets: cost-center set; team removed "
+            "(TagResource / UntagResource, nothing replaced)",
+        )
+        in changes
+    )
+    assert all(c.kind not in (REPLACE, RETRAIN) for c in changes)
