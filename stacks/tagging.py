@@ -47,19 +47,23 @@ def tag_stack(stack: Stack, tags: Mapping[str, str], *, retain: bool = False) ->
     if not tags or not targets:
         return None
     arns = tuple(node.get_att(CREATE_ONLY_TAGS[node.cfn_resource_type]).to_string() for node in targets)
+    statements = [
+        iam.PolicyStatement(
+            sid=TAGS_SID,
+            actions=["personalize:TagResource", "personalize:UntagResource"],
+            resources=list(arns),
+        )
+    ]
+    if retain:  # its Delete asks whether the stack itself is being deleted (kernel/stack.py)
+        statements.append(
+            iam.PolicyStatement(
+                sid=f"{TAGS_SID}Stack", actions=["cloudformation:DescribeStacks"], resources=[stack.stack_id]
+            )
+        )
     # A policy of its own: in the handler role's default policy, the ARNs would make the Provider
     # (which the data copies before the datasets use) depend on the datasets, a cycle.
     policy = iam.Policy(
-        stack,
-        f"{TAGS_ID}Policy",
-        roles=[personalize_provider(stack).role],
-        statements=[
-            iam.PolicyStatement(
-                sid=TAGS_SID,
-                actions=["personalize:TagResource", "personalize:UntagResource"],
-                resources=list(arns),
-            )
-        ],
+        stack, f"{TAGS_ID}Policy", roles=[personalize_provider(stack).role], statements=statements
     )
     return custom_resource(
         stack,
