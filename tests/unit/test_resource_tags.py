@@ -76,3 +76,26 @@ def test_a_recorded_state_of_any_length_fits_tag_values_and_reads_back(size: int
     assert all(len(value) <= adoption.MAX_TAG_VALUE for value in tags.values())
     assert len(tags) == (1 if size < 100 else 3)
     assert adoption.decode(tags) == state
+
+
+def test_an_update_delivered_twice_ends_the_same_and_a_rollback_update_puts_the_old_tags_back(
+    w: World,
+) -> None:
+    # GIVEN the group tagged team=recs
+    group = w.dataset_group
+    old = tags_event("Create", [group], [TEAM])["ResourceProperties"]
+    w.run(tags_event("Create", [group], [TEAM]))
+    new = [{"tagKey": "team", "tagValue": "search"}, {"tagKey": "env", "tagValue": "dev"}]
+    forward = tags_event("Update", [group], new, physical_id="app/Resource/tags", old_props=old)
+    # WHEN the Update is delivered twice
+    answers = [w.run(forward)["PhysicalResourceId"] for _ in range(2)]
+    # THEN the same id, the same tags
+    assert answers == ["app/Resource/tags"] * 2
+    assert tags_of(w, group) == {"team": "search", "env": "dev"}
+    # AND WHEN CloudFormation rolls it back (an Update back to the old properties)
+    back = tags_event(
+        "Update", [group], [TEAM], physical_id="app/Resource/tags", old_props=forward["ResourceProperties"]
+    )
+    w.run(back)
+    # THEN the old tags only
+    assert tags_of(w, group) == {"team": "recs"}
