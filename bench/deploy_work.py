@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import copy
+import json
 import shutil
 import tempfile
 from collections import Counter
@@ -79,8 +80,16 @@ def templates() -> Templates:
 
 
 def creation_floor(template: dict[str, Any]) -> int:
-    """One Create per Personalize object the template declares (import jobs count)."""
-    return sum(NATIVE_CREATES.get(r["Type"], 0) for r in template["Resources"].values())
+    """One Create per Personalize object the template declares (import jobs count), and one
+    TagResource per resource whose CloudFormation Tags is create-only (stacks/tagging.py)."""
+    resources = template["Resources"].values()
+    creates = sum(NATIVE_CREATES.get(r["Type"], 0) for r in resources)
+    return creates + sum(_tag_targets(r) for r in resources if r["Type"] == "Custom::PersonalizeTags")
+
+
+def _tag_targets(resource: dict[str, Any]) -> int:
+    """The ARNs a Custom::PersonalizeTags tags (`Fn::GetAtt`s joined into ResourceArns)."""
+    return json.dumps(resource["Properties"]["ResourceArns"]).count("Fn::GetAtt")
 
 
 @contextmanager
@@ -114,7 +123,12 @@ def change_scenarios(tpl: Templates) -> list[Row]:
     rows: list[Row] = []
     with simulated() as (sim, fake, _client):
         steps = (
-            ("first deploy", tpl.default, creation_floor(tpl.default), "one Create per Personalize object"),
+            (
+                "first deploy",
+                tpl.default,
+                creation_floor(tpl.default),
+                "one Create per Personalize object, one TagResource per create-only-tagged one",
+            ),
             ("identical redeploy", tpl.default, 0, ""),
             ("TPS change (campaign minProvisionedTPS 1→2)", tpl.tps, 1, "UpdateCampaign"),
             (
