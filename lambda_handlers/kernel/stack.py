@@ -50,3 +50,14 @@ def being_deleted(deps: Deps, event: Event) -> bool:
     """Whether this Delete is the stack's own delete (not a removal during a deploy's cleanup),
     running or already ended (a late duplicate: module docstring)."""
     return status(deps, event) in DELETING
+
+
+DEPLOYING: Final = frozenset({"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS"})
+
+
+def deploying(deps: Deps, event: Event) -> bool:
+    """Whether the stack still runs the deploy this event belongs to. A waiter CloudFormation
+    cancelled keeps polling through the rollback and after it (the Provider's state machine is
+    never stopped): asked before a write it would otherwise make on an adopted resource, which
+    the rollback has already given back."""
+    return status(deps, event) in DEPLOYING

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from lambda_handlers import contract
+from lambda_handlers.constants import OWN_TAG_PREFIX
 from stacks.config_model.recipes import METRIC_NAMES, RECIPES, recipe_named
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-_]*$")
@@ -266,6 +267,8 @@ class AppConfig(_Strict):
                 raise ValueError(
                     f"tag key {key!r}: 1-128 letters, digits, spaces or _ . : / = + - @, not starting 'aws:'"
                 )
+            if key.startswith(OWN_TAG_PREFIX):
+                raise ValueError(f"tag key {key!r}: keys starting {OWN_TAG_PREFIX!r} are the handlers' own")
             if not (len(value) <= 256 and TAG_PATTERN.match(value)):
                 raise ValueError(
                     f"tag {key!r}: value {value!r} must be ≤ 256 letters, digits, spaces or _ . : / = + - @"

@@ -19,6 +19,7 @@ from botocore.stub import Stubber
 from lambda_handlers import entry
 from lambda_handlers.deps import Deps
 from simulation.clock import VirtualClock
+from simulation.cloudformation.stack_api import StackApi
 from simulation.personalize_server import FakePersonalizeServer
 from simulation.personalize_state import FakePersonalize
 
@@ -43,7 +44,14 @@ class World:
         self.fake: FakePersonalize = server.fake
         self.clock = clock
         self.logs: list[str] = []
-        self.deps = Deps(personalize=server.client(), now=clock.now, log=self.logs.append)
+        self.stack_status = "CREATE_IN_PROGRESS"  # what DescribeStacks of the events' stack answers
+        stack = StackApi(STACK_ID, "app", lambda: self.stack_status)
+        self.deps = Deps(
+            personalize=server.client(),
+            now=clock.now,
+            log=self.logs.append,
+            make_cloudformation=lambda: stack,
+        )
         self.dataset_group = self.fake.seed_dataset_group("shop")
 
     def on_event(self, raw: dict[str, Any]) -> Any:

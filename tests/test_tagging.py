@@ -1,0 +1,93 @@
+"""Stack tags never replace anything: the types whose `Tags` is create-only are left out of
+`Tags.of` and tagged by `Custom::PersonalizeTags`; the list is the registry schemas' (cfn-lint)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+from lambda_handlers import constants, contract
+from ops.impact.model import REPLACE, RETRAIN, UPDATE, Change
+from ops.impact.report import personalize_changes
+from stacks.tagging import CREATE_ONLY_TAGS, TAGS_ID, TAGS_SID
+from tests.support import synth
+
+REGION = "us-east-1"
+
+
+def _schema(rtype: str) -> dict[str, Any]:
+    return dict(PROVIDER_SCHEMA_MANAGER.get_resource_schema(REGION, rtype).schema)
+
+
+def _personalize_types() -> list[str]:
+    return sorted(
+        t for t in PROVIDER_SCHEMA_MANAGER.get_resource_types(REGION) if t.startswith("AWS::Personalize::")
+    )
+
+
+def test_every_personalize_type_whose_tags_are_create_only_is_left_out_of_stack_tags() -> None:
+    # GIVEN the CloudFormation registry schemas cfn-lint ships
+    create_only = {
+        t for t in _personalize_types() if "/properties/Tags" in _schema(t).get("createOnlyProperties", [])
+    }
+    # THEN exactly those types are excluded from Tags.of (and tagged by the custom resource)
+    assert set(CREATE_ONLY_TAGS) == create_only
+    assert create_only >= {
+        "AWS::Personalize::DatasetGroup",
+        "AWS::Personalize::Dataset",
+        "AWS::Personalize::Schema",
+    }
+
+
+@pytest.mark.parametrize("rtype", sorted(CREATE_ONLY_TAGS))
+def test_the_arn_attribute_of_each_excluded_type_is_its_schemas(rtype: str) -> None:
+    assert f"/properties/{CREATE_ONLY_TAGS[rtype]}" in _schema(rtype)["readOnlyProperties"]
+
+
+def test_no_create_only_tags_in_the_template_and_the_tags_resource_covers_each_of_those_resources() -> None:
+    # GIVEN the default config (tags: team) synthesized
+    resources = synth.template()["Resources"]
+    # THEN no resource of a create-only-Tags type carries Tags, the others of Personalize do
+    excluded = {lid for lid, r in resources.items() if r["Type"] in CREATE_ONLY_TAGS}
+    assert excluded and all("Tags" not in resources[lid]["Properties"] for lid in excluded)
+    assert all(
+        "Tags" in r["Properties"]
+        for r in resources.values()
+        if r["Type"].startswith("AWS::Personalize::") and r["Type"] not in CREATE_ONLY_TAGS
+    )
+    # AND one Custom::PersonalizeTags applies the config's tags to each of them, granted on exactly them
+    tagger = resources[TAGS_ID]
+    assert tagger["Type"] == constants.TAGS_TYPE
+    spec = contract.ResourceTags.from_properties(tagger["Properties"])
+    assert spec.tags == {"team": "recommendations"}
+    joined = tagger["Properties"][constants.TagsProps.RESOURCE_ARNS]["Fn::Join"][1]
+    targets = {part["Fn::GetAtt"][0] for part in joined if isinstance(part, dict)}
+    assert targets == excluded
+    (statement,) = [
+        s
+        for r in resources.values()
+        if r["Type"] == "AWS::IAM::Policy"
+        for s in r["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Sid") == TAGS_SID
+    ]
+    assert {part["Fn::GetAtt"][0] for part in statement["Resource"]} == excluded
+
+
+def test_the_impact_report_names_a_tag_edit_as_an_in_place_update_of_the_native_resources() -> None:
+    # GIVEN the default template and one whose tags gain cost-center and drop team
+    raw = synth.default_raw_config()
+    head = synth.template(synth.write_config({**raw, "tags": {"cost-center": "ml-42"}}))
+    # WHEN the impact report compares them
+    changes = personalize_changes(synth.template()["Resources"], head["Resources"], "immersion-day-news")
+    # THEN one line says what the tags resource does; nothing is replaced
+    assert (
+        Change(
+            UPDATE,
+            "tags of the dataset group, schemas and datasets: cost-center set; team removed "
+            "(TagResource / UntagResource, nothing replaced)",
+        )
+        in changes
+    )
+    assert all(c.kind not in (REPLACE, RETRAIN) for c in changes)
