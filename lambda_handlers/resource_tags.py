@@ -1,4 +1,4 @@
-"""Custom::PersonalizeTags: the config's tags on the dataset group, datasets and schemas.
+"""Custom::PersonalizeTags: the config's tags on the dataset group and datasets.
 
 Their CloudFormation `Tags` is create-only, so the stack leaves it out (`stacks/tagging.py`) and
 this resource applies the tags instead: Create tags every resource, an Update changes only what
@@ -47,7 +47,7 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
     for arn in spec.arns():
         tagging.change(deps, arn, old=old.tags if arn in old.arns() else {}, new=spec.tags)
     for arn in old.arns():
-        if arn not in spec.arns():  # no longer declared (a schema replaced): its tags go with it
+        if arn not in spec.arns():  # no longer declared (a dataset replaced): its tags go with it
             tagging.change(deps, arn, old=old.tags, new={})
     return respond(event.physical_id)
 

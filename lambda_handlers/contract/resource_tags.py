@@ -26,7 +26,7 @@ class ResourceTags(Contract):
     RESOURCE_TYPE: ClassVar[str] = TAGS_TYPE
 
     resource_arns: tuple[str, ...] | Intrinsic = prop(
-        TagsProps.RESOURCE_ARNS, ARN_LIST, "The resources to tag (the dataset group, datasets, schemas)."
+        TagsProps.RESOURCE_ARNS, ARN_LIST, "The resources to tag (the dataset group, datasets)."
     )
     tags: Mapping[str, str] = prop(TagsProps.TAGS, TAGS, "The config's tags.", {})
     retain_on_stack_delete: bool = prop(

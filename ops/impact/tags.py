@@ -1,8 +1,8 @@
 """The config's tags on the types whose CloudFormation `Tags` is create-only (Custom::PersonalizeTags).
 
 A tag edit changes no native resource's properties (stacks/tagging.py leaves them out of
-`Tags.of`), so without this line the report would show the dataset group, schemas and datasets
-as unchanged while the deploy retags them.
+`Tags.of`), so without this line the report would show the dataset group and datasets as
+unchanged while the deploy retags them (schemas are not tagged: stacks/tagging.py UNTAGGED).
 """
 
 from typing import Any
@@ -34,7 +34,6 @@ def classify(base: dict[str, Any], head: dict[str, Any]) -> list[Change]:
     return [
         Change(
             UPDATE,
-            f"tags of the dataset group, schemas and datasets: {what} "
-            "(TagResource / UntagResource, nothing replaced)",
+            f"tags of the dataset group and datasets: {what} (TagResource / UntagResource, nothing replaced)",
         )
     ]
