@@ -109,7 +109,12 @@ class PersonalizeStack(Stack):
             solutions={s.name: list(s.training.gates) for s in config.solutions},
             campaigns={name: (c.campaign_arn, c.min_provisioned_tps) for name, c in self.campaigns.items()},
         )
-        self.resource_tags = tag_stack(self, config.tags, retain=config.removal_policy == "retain")
+        self.resource_tags = tag_stack(
+            self,
+            config.tags,
+            retain=config.removal_policy == "retain",
+            tags_at_creation=config.dataset_group_tags_at_creation,
+        )
         if config.removal_policy == "retain":
             retain_native_personalize(self)
         for warning in quota_warnings(config):

@@ -38,20 +38,31 @@ TAGS_ID: Final = "ResourceTags"
 TAGS_SID: Final = "TagCreateOnlyTagged"
 
 
-def tag_stack(stack: Stack, tags: Mapping[str, str], *, retain: bool = False) -> CustomResource | None:
+def tag_stack(
+    stack: Stack,
+    tags: Mapping[str, str],
+    *,
+    retain: bool = False,
+    tags_at_creation: Mapping[str, str] | None = None,
+) -> CustomResource | None:
     """`tags` on every resource of `stack` (call once everything is built). The types in
     `CREATE_ONLY_TAGS` (but `UNTAGGED`) get them from a `Custom::PersonalizeTags`, returned; None
     when there are no tags or none of those types. `retain` (removal_policy retain, default
-    False): the stack's own delete leaves those tags, as it leaves the resources."""
+    False): the stack's own delete leaves those tags, as it leaves the resources.
+    `tags_at_creation` (config `dataset_group_tags_at_creation`, default None: no `Tags`
+    property): the `Tags` a stack deployed before this resource existed gave those types, kept
+    unchanged, since removing a create-only property replaces the resource."""
     for key, value in sorted(tags.items()):
         Tags.of(stack).add(key, value, exclude_resource_types=sorted(CREATE_ONLY_TAGS))
-    targets = [
+    create_only = [
         node
         for node in stack.node.find_all()
-        if isinstance(node, CfnResource)
-        and node.cfn_resource_type in CREATE_ONLY_TAGS
-        and node.cfn_resource_type not in UNTAGGED
+        if isinstance(node, CfnResource) and node.cfn_resource_type in CREATE_ONLY_TAGS
     ]
+    for key, value in sorted((tags_at_creation or {}).items()):
+        for node in create_only:  # rendered as `Tags.of(stack)` rendered them
+            Tags.of(node).add(key, value)
+    targets = [node for node in create_only if node.cfn_resource_type not in UNTAGGED]
     if not tags or not targets:
         return None
     arns = tuple(node.get_att(CREATE_ONLY_TAGS[node.cfn_resource_type]).to_string() for node in targets)

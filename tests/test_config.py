@@ -382,6 +382,13 @@ def test_fails_when_a_tag_key_is_one_of_the_handlers_own():
     )
 
 
+def test_fails_when_a_tag_kept_from_the_stacks_creation_has_a_character_personalize_refuses():
+    # GIVEN dataset_group_tags_at_creation with a key Personalize refuses
+    raw = variant(dataset_group_tags_at_creation={"aws:team": "recs"})
+    # WHEN the config is validated THEN it is refused, naming the field
+    assert "dataset_group_tags_at_creation: tag key 'aws:team'" in refused(raw)
+
+
 # ---- names after their transformation, gates per recipe, quotas -------------------------
 
 

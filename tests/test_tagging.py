@@ -110,6 +110,26 @@ def test_no_create_only_tags_in_the_template_and_the_tags_resource_covers_each_o
     assert {part["Fn::GetAtt"][0] for part in statement["Resource"]} == tagged
 
 
+def test_tags_kept_from_a_stacks_creation_are_the_native_resources_tags_as_tags_of_wrote_them() -> None:
+    # GIVEN the default config with dataset_group_tags_at_creation (an upgraded stack's)
+    raw = synth.default_raw_config()
+    created = {"team": "recommendations", "cost-center": "ml-1"}
+    resources = synth.template(synth.write_config({**raw, "dataset_group_tags_at_creation": created}))[
+        "Resources"
+    ]
+    # THEN the dataset group, each schema and dataset carry exactly them, sorted by key, as
+    # Tags.of(stack) rendered them; the tags resource still applies the config's `tags`
+    native = [r for r in resources.values() if r["Type"] in CREATE_ONLY_TAGS]
+    assert len(native) == 5
+    assert all(
+        r["Properties"]["Tags"]
+        == [{"Key": "cost-center", "Value": "ml-1"}, {"Key": "team", "Value": "recommendations"}]
+        for r in native
+    )
+    spec = contract.ResourceTags.from_properties(resources[TAGS_ID]["Properties"])
+    assert spec.tags == {"team": "recommendations"}
+
+
 def test_the_impact_report_names_a_tag_edit_as_an_in_place_update_of_the_native_resources() -> None:
     # GIVEN the default template and one whose tags gain cost-center and drop team
     raw = synth.default_raw_config()
