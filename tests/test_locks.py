@@ -50,7 +50,7 @@ def read_lock(name: str) -> list[Locked]:
 
 
 def top_level_pins(source: str) -> dict[str, str]:
-    pins = {}
+    pins: dict[str, str] = {}
     for raw in (REPO / source).read_text().splitlines():
         line = raw.split("#", 1)[0].strip()
         if line and not line.startswith("-"):
@@ -62,7 +62,7 @@ def top_level_pins(source: str) -> dict[str, str]:
 
 def selected(lock: list[Locked], python: str, platform: str) -> dict[str, str]:
     """What pip installs from `lock` on that Python and platform: name → version."""
-    env = default_environment() | {
+    env: dict[str, str] = {k: str(v) for k, v in default_environment().items()} | {
         "python_version": ".".join(python.split(".")[:2]),
         "python_full_version": python,
         "sys_platform": platform,
