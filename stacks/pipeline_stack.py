@@ -40,7 +40,8 @@ INSTALL_COMMANDS = ("make .venv/.installed node_modules/.installed",)
 # https://github.com/aws/aws-codebuild-docker-images/blob/master/ubuntu/standard/8.0/runtimes.yml
 BUILD_IMAGE = codebuild.LinuxBuildImage.STANDARD_8_0
 RUNTIME_VERSIONS = {"nodejs": "22", "python": "3.12"}
-# What a build may do with a CodeBuild project's builds (each acts on a `project` resource).
+# The CodeBuild actions on a project's builds (each is checked on the `project`): the asset fence
+# denies them outside the asset projects.
 BUILD_ACTIONS = (
     "codebuild:BatchGetBuilds",
     "codebuild:RetryBuild",
