@@ -11,7 +11,7 @@ from stacks.config_model.model import Campaign, Solution
 from stacks.config_model.recipes import recipe_named
 from stacks.dashboard import TrainingDashboard
 from stacks.data_layer import DataLayer, DatasetSpec
-from stacks.drift_role import DriftReaderRole
+from stacks.drift_role import DriftReaderRole, DriftReaderTrust
 from stacks.exports import Exports
 from stacks.limits import quota_warnings, tree_problems
 from stacks.nag import acknowledge_data_layer, acknowledge_drift_reader, acknowledge_provider
@@ -27,9 +27,9 @@ from stacks.training import PersonalizeSolution, SolutionTraining
 class PersonalizeStack(Stack):
     """Everything one config declares, in one stack named `config.resolved_stack_name`.
 
-    Props (keyword-only): config — the validated config; drift_reader_account — an account
-    (the pipeline's) whose principals may assume a read-only role for `ops.drift`; None (the
-    default, a deploy from a laptop) creates no role: drift then runs with your own credentials.
+    Props (keyword-only): config — the validated config; drift_reader — the role (the pipeline's
+    drift step) that may assume a read-only role for `ops.drift`; None (the default, a deploy
+    from a laptop) creates no role: drift then runs with your own credentials.
     """
 
     def __init__(
@@ -38,7 +38,7 @@ class PersonalizeStack(Stack):
         construct_id: str,
         *,
         config: AppConfig,
-        drift_reader_account: str | None = None,
+        drift_reader: DriftReaderTrust | None = None,
         **kwargs: Any,
     ) -> None:
         env = Environment(account=config.env.account, region=config.env.region) if config.env else None
@@ -123,7 +123,7 @@ class PersonalizeStack(Stack):
         if problems:
             raise ConfigError(f"stack {config.resolved_stack_name}", problems)
         acknowledge_data_layer(self.data)
-        reader_name = self._drift_reader(drift_reader_account)
+        reader_name = self._drift_reader(drift_reader)
         self.template_options.metadata = marker_metadata(
             TemplateMarker(project=config.project, drift_role_name=reader_name)
         )
@@ -210,15 +210,15 @@ class PersonalizeStack(Stack):
         self.campaigns[camp.name] = campaign
         self.exports.campaign(camp.name, campaign.campaign_arn)
 
-    def _drift_reader(self, trusted_account: str | None) -> str | None:
-        if trusted_account is None:
+    def _drift_reader(self, trusted: DriftReaderTrust | None) -> str | None:
+        if trusted is None:
             return None
         name = drift_role_name(self.config.resolved_stack_name)
         solution_names = [s.physical_name for s in self.solutions.values()]
         self.drift_reader = DriftReaderRole(
             self,
             "DriftReader",
-            trusted_account=trusted_account,
+            trusted=trusted,
             role_name=name,
             solution_names=solution_names,
             campaign_names=[c.physical_name for c in self.campaigns.values()],
