@@ -6,7 +6,7 @@ from aws_cdk import Annotations, CfnDeletionPolicy, CfnResource, Environment, Re
 from constructs import Construct
 
 from lambda_handlers import contract
-from stacks.config_model import AppConfig, ConfigError
+from stacks.config_model import AppConfig, ConfigError, rules
 from stacks.config_model.model import Campaign, Solution
 from stacks.config_model.recipes import recipe_named
 from stacks.dashboard import TrainingDashboard
@@ -114,6 +114,8 @@ class PersonalizeStack(Stack):
             retain_native_personalize(self)
         for warning in quota_warnings(config):
             Annotations.of(self).add_warning_v2(f"personalize-cdk:quota:{warning.path}", str(warning))
+        for warning in rules.warnings(config):
+            Annotations.of(self).add_warning_v2(f"personalize-cdk:config:{warning.path}", str(warning))
         problems = tree_problems(self, config)
         if problems:
             raise ConfigError(f"stack {config.resolved_stack_name}", problems)
