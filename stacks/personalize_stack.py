@@ -16,7 +16,7 @@ from stacks.exports import Exports
 from stacks.limits import quota_warnings, tree_problems
 from stacks.nag import acknowledge_data_layer, acknowledge_drift_reader, acknowledge_provider
 from stacks.naming import pascal
-from stacks.permissions import grant_handlers
+from stacks.permissions import grant_handlers, grant_own_stack
 from stacks.provider import PROVIDER_ID, personalize_provider
 from stacks.serving import Filters, PersonalizeCampaign, latest_version_arn
 from stacks.template_marker import TemplateMarker, drift_role_name, marker_metadata
@@ -94,6 +94,8 @@ class PersonalizeStack(Stack):
             self.exports.filter(name, arn)
         if self.filters.tracking_id is not None:
             self.exports.event_tracker(self.filters.tracking_id)
+        if self.node.try_find_child(PROVIDER_ID) is not None:  # solutions or a data copy made it
+            grant_own_stack(personalize_provider(self).role, self)
         if self.solutions:
             grant_handlers(
                 personalize_provider(self).role,

@@ -6,6 +6,9 @@ That wait is bounded (`constants.DELETE_IN_USE_SECONDS` from onEvent, a `wait.Bu
 the delete fails with the real cause (`Blocked`: e.g. a campaign this stack does not manage
 serves one of the solution's versions), instead of polling until CloudFormation's timeout.
 
+Every delete call of a Delete event waits for CloudFormation's word that it is deleting this
+resource (`confirmed`); a Delete it did not send makes no call (`kernel.stack`).
+
 `retain` (removal_policy retain): the stack's own delete (`kernel.stack.being_deleted`) leaves the
 resource; a removal or rename during a deploy's cleanup, and a failed first deploy's rollback,
 still delete it (CloudFormation's DeletionPolicy cannot tell those apart for us).
@@ -75,8 +78,19 @@ def on_delete(event: Event, deps: Deps, *, kind: str, start: StartDelete) -> OnE
         deps.log(f"retaining {kind} {event.physical_id}: removal_policy retain, the stack is being deleted")
         return respond(event.physical_id, {Attr.STATUS: RETAINED})
     elif arns.is_arn(event.physical_id):
-        start(deps, event.physical_id)
+        confirmed(event, start)(deps, event.physical_id)
     return respond(event.physical_id, started_data(deps))
+
+
+def confirmed(event: Event, start: StartDelete) -> StartDelete:
+    """`start`, run only once CloudFormation confirms it is deleting this resource
+    (`kernel.stack.confirm_deleting`: one DescribeStackResource); else nothing is called."""
+
+    def after_confirming(deps: Deps, arn: str) -> None:
+        stack.confirm_deleting(deps, event)
+        start(deps, arn)
+
+    return after_confirming
 
 
 def delete_progress(
@@ -96,6 +110,7 @@ def delete_progress(
     name and the late-create budget is spent."""
     if arns.is_adopted(event.physical_id) or event.data.get(Attr.STATUS) == RETAINED:
         return complete()
+    start = confirmed(event, start)
     if not arns.is_arn(event.physical_id):
         arn = named(event)
         if arn is None:
