@@ -6,12 +6,20 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+import botocore.session
 import pytest
 from botocore.exceptions import ClientError
 
 from simulation.clock import VirtualClock
 from simulation.cloudformation.simulator import DeploySimulator
 from tests.test_simulator import ScriptedHandlers, cr, stack
+
+RESOURCE_STATUSES = frozenset(
+    botocore.session.get_session()
+    .get_service_model("cloudformation")
+    .shape_for("ResourceStatus")
+    .metadata["enum"]
+)
 
 
 class Seen(NamedTuple):
@@ -37,6 +45,7 @@ class Observing(ScriptedHandlers):
         detail = api.describe_stack_resource(
             StackName=self.sim.stack_id, LogicalResourceId=event["LogicalResourceId"]
         )["StackResourceDetail"]
+        assert detail["ResourceStatus"] in RESOURCE_STATUSES  # the API's own words
         self.seen.setdefault(event["LogicalResourceId"], []).append(
             Seen(
                 event["RequestType"],

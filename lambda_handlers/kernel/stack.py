@@ -40,11 +40,11 @@ before any other call.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final
 
-from botocore.exceptions import ClientError
-
-from lambda_handlers.errors import DeployError, error_code
+from lambda_handlers.errors import DeployError
+from lambda_handlers.kernel.client_errors import ignoring
 
 if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
@@ -94,15 +94,15 @@ def confirm_deleting(deps: Deps, event: Event) -> None:
 
 
 def _refusal(deps: Deps, event: Event) -> str | None:
-    try:
+    with ignoring(VALIDATION_ERROR):  # the stack holds no such logical id
         found = deps.cloudformation.describe_stack_resource(
             StackName=deps.stack_id, LogicalResourceId=event.logical_id
         )
-    except ClientError as exc:
-        if error_code(exc) != VALIDATION_ERROR:
-            raise
-        return "the stack holds no such resource"
-    detail = found.get("StackResourceDetail") or {}
+        return _judged(deps, event, found.get("StackResourceDetail") or {})
+    return "the stack holds no such resource"
+
+
+def _judged(deps: Deps, event: Event, detail: Mapping[str, Any]) -> str | None:
     recorded = str(detail.get("PhysicalResourceId") or "")
     resource_status = str(detail.get("ResourceStatus") or "")
     if recorded == event.physical_id:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import botocore.session
 import pytest
 
 from lambda_handlers import constants, deps, entry
@@ -149,3 +150,13 @@ def test_fails_when_a_version_delete_is_not_cloudformations_and_stops_nothing(w)
     assert version(w, arn)["status"] != "CREATE STOPPING"
     assert w.count("StopSolutionVersionCreation") == 0
     assert SOLUTION_ARN in arn
+
+
+def test_the_statuses_are_cloudformations_own_words() -> None:
+    # GIVEN botocore's CloudFormation model (the API's enums)
+    model = botocore.session.get_session().get_service_model("cloudformation")
+    resource_statuses = set(model.shape_for("ResourceStatus").metadata["enum"])
+    stack_statuses = set(model.shape_for("StackStatus").metadata["enum"])
+    # THEN every status the check compares with is one the API answers
+    assert resource_statuses >= stack.RESOURCE_DELETING
+    assert stack_statuses >= stack.CLEANUP | stack.ROLLING_BACK | stack.DELETING
