@@ -38,7 +38,15 @@ from typing import TYPE_CHECKING
 from lambda_handlers import arns, constants
 from lambda_handlers.constants import DELETE_IN_USE_SECONDS, RETAIN_ON_STACK_DELETE, Attr, Status
 from lambda_handlers.errors import IN_USE, NOT_FOUND, DeployError
-from lambda_handlers.events import Event, IsCompleteResponse, OnEventResponse, complete, not_complete, respond
+from lambda_handlers.events import (
+    UPDATE,
+    Event,
+    IsCompleteResponse,
+    OnEventResponse,
+    complete,
+    not_complete,
+    respond,
+)
 from lambda_handlers.kernel import ownership, stack
 from lambda_handlers.kernel.client_errors import ignoring
 from lambda_handlers.kernel.status import canonical
@@ -84,10 +92,12 @@ def on_delete(event: Event, deps: Deps, *, kind: str, start: StartDelete) -> OnE
 
 def confirmed(event: Event, start: StartDelete) -> StartDelete:
     """`start`, run only once CloudFormation confirms it is deleting this resource
-    (`kernel.stack.confirm_deleting`: one DescribeStackResource); else nothing is called."""
+    (`kernel.stack.confirm_deleting`: one DescribeStackResource), or, for an Update, rolling it
+    back (`confirm_rolling_back`); else nothing is called."""
+    confirm = stack.confirm_rolling_back if event.request_type == UPDATE else stack.confirm_deleting
 
     def after_confirming(deps: Deps, arn: str) -> None:
-        stack.confirm_deleting(deps, event)
+        confirm(deps, event)
         start(deps, arn)
 
     return after_confirming
@@ -171,5 +181,5 @@ def orphan_pending(event: Event, deps: Deps, *, kind: str, status_of: StatusOf, 
     arn = event.data.get(Attr.ORPHAN_ARN)
     if not arn:
         return False
-    gone = remove_orphan(deps, event, arn, kind=kind, status_of=status_of, start=start)
+    gone = remove_orphan(deps, event, arn, kind=kind, status_of=status_of, start=confirmed(event, start))
     return not (gone and late_create_budget(event).spent(deps.now()))

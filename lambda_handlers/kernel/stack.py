@@ -35,7 +35,9 @@ and StackResourceDetail; botocore's cloudformation-2010-05-15 model, ResourceSta
   from the event's while the stack is in one of those two cleanup statuses (one more read:
   DescribeStacks). Both are accepted.
 Anything else (the resource in force and not being deleted, unknown to the stack) is refused
-before any other call.
+before any other call. The one delete an Update makes, of what a cancelled rename left, is
+confirmed the same way (`confirm_rolling_back`): the resource UPDATE_IN_PROGRESS while the stack
+is UPDATE_ROLLBACK_IN_PROGRESS.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ CLEANUP: Final = frozenset(
 )
 # ResourceStatus of a resource CloudFormation is deleting or deleted (the same words as DELETING).
 RESOURCE_DELETING: Final = DELETING
+UPDATING: Final = "UPDATE_IN_PROGRESS"  # ResourceStatus of a resource being updated or rolled back
 VALIDATION_ERROR: Final = "ValidationError"  # a logical id the stack does not hold
 
 
@@ -91,6 +94,32 @@ def confirm_deleting(deps: Deps, event: Event) -> None:
             f"{event.logical_id}: refusing to delete {event.physical_id or 'it'}: {refused}; "
             "CloudFormation did not send this Delete"
         )
+
+
+def confirm_rolling_back(deps: Deps, event: Event) -> None:
+    """Return when CloudFormation is rolling this logical id back now (`ResourceStatus`
+    UPDATE_IN_PROGRESS, the stack UPDATE_ROLLBACK_IN_PROGRESS): before deleting what a cancelled
+    rename left (`deletion.orphan_pending`), the one delete an Update makes. Else raise."""
+    refused = _rollback_refusal(deps, event)
+    if refused is not None:
+        deps.log(f"refused the rollback cleanup of {event.logical_id}: {refused}")
+        raise DeployError(
+            f"{event.logical_id}: refusing to delete what a cancelled rename left: {refused}; "
+            "CloudFormation is not rolling this resource back"
+        )
+
+
+def _rollback_refusal(deps: Deps, event: Event) -> str | None:
+    with ignoring(VALIDATION_ERROR):
+        found = deps.cloudformation.describe_stack_resource(
+            StackName=deps.stack_id, LogicalResourceId=event.logical_id
+        )
+        resource_status = str((found.get("StackResourceDetail") or {}).get("ResourceStatus") or "")
+        if resource_status != UPDATING:
+            return f"CloudFormation records it as {resource_status or 'unknown'}, not being updated"
+        stack_status = status(deps, event)
+        return None if stack_status in ROLLING_BACK else f"the stack is {stack_status or 'unknown'}"
+    return "the stack holds no such resource"
 
 
 def _refusal(deps: Deps, event: Event) -> str | None:

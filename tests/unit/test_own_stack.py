@@ -160,3 +160,30 @@ def test_the_statuses_are_cloudformations_own_words() -> None:
     # THEN every status the check compares with is one the API answers
     assert resource_statuses >= stack.RESOURCE_DELETING
     assert stack_statuses >= stack.CLEANUP | stack.ROLLING_BACK | stack.DELETING
+
+
+@pytest.mark.parametrize(
+    ("resource_status", "stack_status", "why"),
+    [
+        ("UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS", None),  # the rollback Update of a rename
+        ("UPDATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "the stack is UPDATE_IN_PROGRESS"),  # a deploy's own
+        ("UPDATE_COMPLETE", "UPDATE_COMPLETE", "records it as UPDATE_COMPLETE, not being updated"),
+    ],
+)
+def test_a_cancelled_renames_leftover_is_deleted_only_during_cloudformations_rollback(
+    resource_status: str, stack_status: str, why: str | None
+) -> None:
+    # GIVEN an Update of the campaign, and what CloudFormation says of it and of the stack
+    own, logs = OwnStack(), list[str]()
+    own.status = stack_status
+    _record(own, CAMPAIGN_ARN, resource_status)
+    update = Event.from_raw(make_event("Update", constants.CAMPAIGN_TYPE, {}, physical_id=CAMPAIGN_ARN))
+    # WHEN the handler confirms before deleting what a cancelled rename left
+    if why is None:
+        stack.confirm_rolling_back(_deps(own, logs), update)
+        return
+    # THEN outside CloudFormation's rollback of this resource it refuses, naming the cause
+    with pytest.raises(DeployError) as failure:
+        stack.confirm_rolling_back(_deps(own, logs), update)
+    assert why in failure.value.message
+    assert failure.value.message.endswith("CloudFormation is not rolling this resource back")
