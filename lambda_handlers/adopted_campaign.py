@@ -13,6 +13,7 @@ hand carries neither: nothing to move back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 
     from lambda_handlers.deps import Deps
     from lambda_handlers.events import Event
+
+Confirm = Callable[["Deps"], None]
 
 
 @dataclass(frozen=True)
@@ -81,9 +84,10 @@ def _original(tags: Mapping[str, str], event: Event) -> Original | None:
     return Original(served) if served else None
 
 
-def move_back(deps: Deps, arn: str, event: Event) -> bool:
+def move_back(deps: Deps, arn: str, event: Event, *, confirm: Confirm) -> bool:
     """One step of going back: True once it serves the recorded state (tags removed) or there is
-    nothing to do; else starts the UpdateCampaign when the campaign is idle and returns False."""
+    nothing to do; else starts the UpdateCampaign when the campaign is idle and returns False.
+    `confirm` runs before each write (it raises when the Delete is not CloudFormation's)."""
     tags = tags_of(deps, arn)
     original = _original(tags, event)
     if original is None:
@@ -94,6 +98,7 @@ def move_back(deps: Deps, arn: str, event: Event) -> bool:
     if campaign is None:
         return True
     if original.served_by(campaign) and status.is_idle(campaign, UPDATE_KEY):
+        confirm(deps)
         adoption.forget(deps, arn, tags, SERVED_WHEN_ADOPTED_TAG)
         deps.log(f"adopted campaign {arn} serves {original.version_arn} again, as before the stack")
         return True
@@ -104,7 +109,10 @@ def move_back(deps: Deps, arn: str, event: Event) -> bool:
             f"stack ({original.version_arn}) failed: {update.get('failureReason') or status.NO_REASON}; "
             "move it by hand"
         )
-    if status.is_idle(campaign, UPDATE_KEY) and status.write(lambda: _update(deps, arn, original)):
+    if not status.is_idle(campaign, UPDATE_KEY):
+        return False
+    confirm(deps)
+    if status.write(lambda: _update(deps, arn, original)):
         deps.log(f"moving adopted campaign {arn} back to {original.record()}")
     return False
 

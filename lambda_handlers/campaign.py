@@ -66,11 +66,13 @@ def _give_back(event: Event, deps: Deps) -> bool:
     `adopted:` id, or for a Delete whose id was never returned (a cancelled Create) the campaign
     its properties name. True when done or nothing to give back."""
     if arns.is_adopted(event.physical_id):
-        return adopted_campaign.move_back(deps, arns.strip_adopted(event.physical_id), event)
+        return adopted_campaign.move_back(
+            deps, arns.strip_adopted(event.physical_id), event, confirm=_confirm(event)
+        )
     if arns.is_arn(event.physical_id):
         return True
     named = _named(event)
-    return named is None or adopted_campaign.move_back(deps, named, event)
+    return named is None or adopted_campaign.move_back(deps, named, event, confirm=_confirm(event))
 
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
@@ -220,6 +222,11 @@ def _why_in_use(deps: Deps, arn: str, event: Event) -> str:
         f"after {DELETE_IN_USE_SECONDS // 60} min (status {campaign.get('status')}, latest update "
         f"{update.get('status') or 'none'}); retry once it is ACTIVE"
     )
+
+
+def _confirm(event: Event) -> adopted_campaign.Confirm:
+    """Before an adopted campaign's release writes: CloudFormation is deleting it (`kernel.stack`)."""
+    return lambda deps: stack.confirm_deleting(deps, event)
 
 
 def _campaign_status(deps: Deps, arn: str) -> str | None:

@@ -256,6 +256,7 @@ def give_back(deps: Deps, event: Event) -> bool:
         return True  # deleted by hand: nothing to give back
     if not status.is_idle(solution, UPDATE_KEY):
         return False
+    stack.confirm_deleting(deps, event)  # a release writes: only for a Delete CloudFormation sent
     if current_auto_training(solution) == original:
         _untag_adopted_versions(deps, arn)
         adoption.forget(deps, arn, tags)
