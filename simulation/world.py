@@ -24,6 +24,7 @@ from simulation.clock import VirtualClock
 from simulation.cloudformation import DeployResult, DeploySimulator
 from simulation.cloudformation.provider import Handler, LambdaTimedOut
 from simulation.cloudformation.scheduler import Task
+from simulation.personalize_batch import ObjectStore
 from simulation.personalize_server import FakePersonalizeServer
 from simulation.personalize_state import Call, Durations, FakePersonalize
 
@@ -72,10 +73,23 @@ class World:
         )
         for handler_client in (self.client, self.once):
             handler_client.meta.events.register("after-call.personalize.*", self._maybe_kill)
+        self.fake.object_store = ObjectStore(read=self._read_object, write=self._write_object)
 
     @property
     def fake(self) -> FakePersonalize:
         return self.server.fake
+
+    def _read_object(self, uri: str) -> bytes | None:
+        """What a Personalize job reads from S3 (moto): None when the object is not there."""
+        bucket, _, key = uri.removeprefix("s3://").partition("/")
+        try:
+            return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except self.s3.exceptions.ClientError:
+            return None
+
+    def _write_object(self, uri: str, body: bytes) -> None:
+        bucket, _, key = uri.removeprefix("s3://").partition("/")
+        self.s3.put_object(Bucket=bucket, Key=key, Body=body)
 
     def deps(self) -> Deps:
         return Deps(

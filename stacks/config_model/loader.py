@@ -29,7 +29,7 @@ def field_path(loc: tuple[int | str, ...]) -> str:
 
 
 def _resolve_paths(raw: dict[str, Any], base: Path) -> dict[str, Any]:
-    """Dataset schema and data paths are relative to the YAML file that names them."""
+    """Dataset schema and data paths, and batch job inputs, are relative to the YAML file that names them."""
     datasets = raw.get("datasets")
     if isinstance(datasets, dict):
         for ds in datasets.values():
@@ -39,6 +39,10 @@ def _resolve_paths(raw: dict[str, Any], base: Path) -> dict[str, Any]:
                 value = ds.get(key)
                 if isinstance(value, str) and not value.startswith("s3://"):
                     ds[key] = str((base / value).resolve())
+    for job in raw.get("batch_jobs") or []:
+        value = job.get("input") if isinstance(job, dict) else None
+        if isinstance(value, str) and not value.startswith("s3://"):
+            job["input"] = str((base / value).resolve())
     return raw
 
 
