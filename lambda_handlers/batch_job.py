@@ -108,8 +108,8 @@ def _create(deps: Deps, event: Event, spec: contract.BatchJob, name: str, output
     }
     if spec.num_results is not None:
         request["numResults"] = spec.num_results
-    if spec.filter_arn:
-        request["filterArn"] = spec.filter_arn
+    if contract.resolved(spec.filter_arn):
+        request["filterArn"] = contract.resolved(spec.filter_arn)
 
     def create() -> str:
         if spec.kind == "segments":

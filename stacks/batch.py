@@ -98,7 +98,7 @@ class BatchJobs(Construct):
                 output_root=root,
                 trigger=spec.trigger,
                 num_results=spec.num_results,
-                filter_arn=spec.filter_arn,
+                filter_arn=spec.filter_arn or "",
                 role_arn=self.data.role.role_arn,
                 tags=tags,
                 link_seconds=budgets[0],

@@ -16,7 +16,6 @@ from lambda_handlers.contract.codec import (
     ARN,
     BOOL,
     INT,
-    OPTIONAL_TEXT,
     TAGS,
     TEXT,
     Codec,
@@ -85,7 +84,7 @@ class BatchJob(Contract):
         "Items per user (recommendations) or users per item (segments); default: the API's (25).",
         None,
     )
-    filter_arn: str | None = prop(BatchJobProps.FILTER_ARN, OPTIONAL_TEXT, "A filter's ARN, or none.", None)
+    filter_arn: str | Intrinsic = prop(BatchJobProps.FILTER_ARN, ARN, 'A filter\'s ARN, or "" for none.', "")
     role_arn: str | Intrinsic = prop(
         BatchJobProps.ROLE_ARN, ARN, "The role Personalize assumes to read the input, write the output.", ""
     )
@@ -100,8 +99,8 @@ class BatchJob(Contract):
     max_wait_minutes: int = prop(
         BatchJobProps.MAX_WAIT_MINUTES,
         INT,
-        "How long a deploy waits for the job (default 240, at most 720).",
-        240,
+        "How long a deploy waits for the job (default 120, at most 720).",
+        120,
     )
     job_arn: str | Intrinsic = prop(BatchJobProps.JOB_ARN, ARN, "Links 1..: the previous link's JobArn.", "")
 
