@@ -74,7 +74,9 @@ def test_the_recipes_without_batch_inference_are_those_createbatchinferencejob_n
     # THEN it names the recipes our table refuses for recommendations (affinity aside: they make segments)
     sentence = "You can't get batch recommendations with the Trending-Now or Next-Best-Action recipes."
     assert sentence in text
-    refused = {r.name for r in RECIPES.values() if not r.supports_batch_inference and not r.supports_batch_segments}
+    refused = {
+        r.name for r in RECIPES.values() if not r.supports_batch_inference and not r.supports_batch_segments
+    }
     assert refused == {"aws-trending-now", "aws-next-best-action"}
 
 
@@ -101,7 +103,13 @@ def test_fails_when_cdk_synth_is_given_segments_on_a_non_affinity_recipe(tmp_pat
     env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps({"config": str(path)}), "CDK_OUTDIR": str(tmp_path)}
     # WHEN app.py runs as `cdk synth` runs it
     result = subprocess.run(
-        [sys.executable, "app.py"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "app.py"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     # THEN it exits 1 naming the field, without a traceback
     assert result.returncode == 1, result.stderr
