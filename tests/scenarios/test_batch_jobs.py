@@ -5,11 +5,16 @@ redeploy, a new prefix for a new trigger, and a job in progress left alone by a 
 from __future__ import annotations
 
 import copy
+import io
 from functools import cache
 from typing import Any, Final
 
 import pytest
+from rich.console import Console
 
+from ops.status.collect import collect
+from ops.status.screen import render
+from simulation.stack_reader import SimulatedStack
 from stacks.config_model.loader import read_merged
 from tests.scenarios.world import Snapshot, World, open_world
 from tests.support import synth
@@ -171,3 +176,21 @@ def test_fails_when_a_batch_job_fails_with_personalizes_reason_first(batch_world
     assert result.status == "UPDATE_ROLLBACK_COMPLETE"
     assert result.failure is not None
     assert result.failure.message.startswith("Input file is not valid JSON (batch inference job ")
+
+
+def test_make_status_shows_each_job_its_status_and_output(batch_world: World) -> None:
+    # GIVEN the example deployed (both jobs ACTIVE)
+    world = batch_world
+    reader = SimulatedStack(world.sim, world.admin)
+    # WHEN make status reads the stack
+    report = collect(reader)
+    # THEN it lists both jobs, ACTIVE, with the prefix each wrote to, and nothing left in progress
+    shown = {job.logical_id: (job.status, job.output) for job in report.batch_jobs}
+    assert shown == {
+        LISTS: ("ACTIVE", world.sim.outputs["BatchJobNightlyLists"]),
+        SEGMENTS: ("ACTIVE", world.sim.outputs["BatchJobMailingSegments"]),
+    }
+    assert not report.in_progress
+    console = Console(file=io.StringIO(), width=200)
+    console.print(render(report))
+    assert "Batch jobs" in console.file.getvalue()
