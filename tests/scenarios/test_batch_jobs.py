@@ -191,6 +191,6 @@ def test_make_status_shows_each_job_its_status_and_output(batch_world: World) ->
         SEGMENTS: ("ACTIVE", world.sim.outputs["BatchJobMailingSegments"]),
     }
     assert not report.in_progress
-    console = Console(file=io.StringIO(), width=200)
-    console.print(render(report))
-    assert "Batch jobs" in console.file.getvalue()
+    screen = io.StringIO()
+    Console(file=screen, width=200).print(render(report))
+    assert "Batch jobs" in screen.getvalue()
