@@ -15,6 +15,7 @@ TRAINING_WAIT_TYPE: Final = "Custom::PersonalizeTrainingWait"
 CAMPAIGN_TYPE: Final = "Custom::PersonalizeCampaign"
 DATA_COPY_TYPE: Final = "Custom::PersonalizeDataCopy"
 BATCH_JOB_TYPE: Final = "Custom::PersonalizeBatchJob"
+DATASET_IMPORT_TYPE: Final = "Custom::PersonalizeDatasetImport"
 RESOURCE_TYPES: Final = (
     SOLUTION_TYPE,
     SOLUTION_VERSION_TYPE,
@@ -22,6 +23,7 @@ RESOURCE_TYPES: Final = (
     CAMPAIGN_TYPE,
     DATA_COPY_TYPE,
     BATCH_JOB_TYPE,
+    DATASET_IMPORT_TYPE,
 )
 
 
@@ -118,6 +120,23 @@ class BatchJobProps:
     JOB_ARN: Final = "JobArn"  # links 1..: the previous link's JobArn
 
 
+class DatasetImportProps:
+    """ResourceProperties of Custom::PersonalizeDatasetImport (link 0 imports, later links wait)."""
+
+    DATASET_ARN: Final = "DatasetArn"
+    DATA_LOCATION: Final = "DataLocation"  # s3://bucket/key Personalize reads
+    DATA_VERSION: Final = "DataVersion"  # short content hash of the file: part of every job name
+    JOB_PREFIX: Final = "JobPrefix"  # `{project}-{type}`: job names are `{JobPrefix}-{DataVersion}-{attempt}`
+    ROLE_ARN: Final = "RoleArn"  # the role Personalize assumes to read DataLocation (passed)
+    IMPORT_MODE: Final = "ImportMode"  # FULL | INCREMENTAL (the first import is FULL whatever)
+    TAGS: Final = "Tags"
+    DATASET_IMPORT_JOB_ARN: Final = "DatasetImportJobArn"  # links 1..n: the previous link's job
+    LINK_SECONDS: Final = "LinkSeconds"
+    LINK_INDEX: Final = "LinkIndex"  # 0 starts (or finds) the import; later links only wait
+    IS_LAST: Final = "IsLast"
+    MAX_WAIT_MINUTES: Final = "MaxWaitMinutes"
+
+
 class Attr:
     """Keys of the Data the handlers return (read with GetAtt)."""
 
@@ -136,6 +155,8 @@ class Attr:
     SIZE: Final = "Size"  # bytes of the data file
     JOB_ARN: Final = "JobArn"  # a batch inference or batch segment job
     OUTPUT_LOCATION: Final = "OutputLocation"  # s3://bucket/batch/{name}/{trigger}/{version id}/
+    DATASET_IMPORT_JOB_ARN: Final = "DatasetImportJobArn"
+    IMPORT_MODE: Final = "ImportMode"  # the mode the job was created with (FULL on a first import)
 
 
 SUMMARY_KEYS: Final = ("solutionVersionArn", "trainingMode", "trigger", "metrics", "trainedAt")
@@ -195,3 +216,6 @@ class Status:
     # Batch inference and batch segment jobs (botocore's BatchInferenceJob / BatchSegmentJob
     # `status` documentation): PENDING, IN PROGRESS, ACTIVE, CREATE FAILED.
     BATCH_RUNNING: Final = ("PENDING", "IN PROGRESS")
+    # A dataset import job: CREATE PENDING > CREATE IN_PROGRESS > ACTIVE -or- CREATE FAILED (botocore's
+    # model, DatasetImportJob.status; tests/unit/test_dataset_import.py reads it from there).
+    IMPORT_JOB: Final = ("CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE", "CREATE FAILED")

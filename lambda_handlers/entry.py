@@ -12,6 +12,7 @@ from lambda_handlers import (
     campaign,
     constants,
     data_copy,
+    dataset_import,
     errors,
     solution,
     solution_version,
@@ -34,6 +35,7 @@ MODULES: Mapping[str, ResourceModule] = {
     constants.CAMPAIGN_TYPE: campaign,
     constants.DATA_COPY_TYPE: data_copy,
     constants.BATCH_JOB_TYPE: batch_job,
+    constants.DATASET_IMPORT_TYPE: dataset_import,
 }
 
 

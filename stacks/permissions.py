@@ -192,6 +192,16 @@ def grant_batch_jobs(
             resources=solution_resources(scope, project, solution_names),
         )
     )
+    grant_pass_data_role(role, data_role_arn)
+
+
+def grant_pass_data_role(role: iam.IRole, data_role_arn: str) -> None:
+    """iam:PassRole on the role Personalize assumes, to Personalize only; once per handler role
+    (dataset imports and batch jobs both pass it, and a policy's statement ids must be unique)."""
+    assert isinstance(role, Construct)
+    if role.node.try_find_child(PASS_ROLE_SID) is not None:
+        return
+    Construct(role, PASS_ROLE_SID)  # an empty child marks the grant as made (no template output)
     role.add_to_principal_policy(
         iam.PolicyStatement(
             sid=PASS_ROLE_SID,

@@ -10,12 +10,14 @@ from lambda_handlers.contract.batch_job import BATCH_KINDS, BatchJob, BatchKind
 from lambda_handlers.contract.campaign import Campaign, CampaignConfig, ItemExploration
 from lambda_handlers.contract.codec import ContractError, Gate, Intrinsic, resolved
 from lambda_handlers.contract.data_copy import DataCopy
+from lambda_handlers.contract.dataset_import import IMPORT_MODES, DatasetImport, ImportMode
 from lambda_handlers.contract.solution import API_DEFAULT_SCHEDULE, Solution
 from lambda_handlers.contract.training import TRAINING_MODES, SolutionVersion, TrainingMode, TrainingWait
 
 __all__ = [
     "API_DEFAULT_SCHEDULE",
     "BATCH_KINDS",
+    "IMPORT_MODES",
     "TRAINING_MODES",
     "BatchJob",
     "BatchKind",
@@ -24,7 +26,9 @@ __all__ = [
     "Contract",
     "ContractError",
     "DataCopy",
+    "DatasetImport",
     "Gate",
+    "ImportMode",
     "Intrinsic",
     "ItemExploration",
     "Solution",
