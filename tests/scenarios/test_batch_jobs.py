@@ -32,10 +32,14 @@ def example_raw() -> dict[str, Any]:
     return raw
 
 
-def batch_template(*, trigger: str | None = None, tps: int | None = None) -> dict[str, Any]:
+def batch_template(
+    *, trigger: str | None = None, tps: int | None = None, training_trigger: str | None = None
+) -> dict[str, Any]:
     raw = copy.deepcopy(example_raw())
     if trigger is not None:
         raw["batch_jobs"][0]["trigger"] = trigger
+    if training_trigger is not None:
+        raw["solutions"][0]["training"]["trigger"] = training_trigger
     if tps is not None:
         raw["campaigns"][0]["min_provisioned_tps"] = tps
     return synth.template(synth.write_config(raw))
@@ -139,6 +143,26 @@ def test_a_trigger_change_runs_the_job_again_to_a_new_prefix_and_keeps_the_old_o
     assert outputs(world, bucket) == sorted([*before, new])
     # AND no training ran again
     assert world.created_versions(mark) == []
+
+
+def test_a_retrain_runs_the_job_again_on_the_new_version_only_after_its_gates(batch_world: World) -> None:
+    # GIVEN the example deployed
+    world = batch_world
+    bucket = data_bucket(world)
+    before = outputs(world, bucket)
+    mark = world.mark()
+    # WHEN user-personalization retrains (its training trigger changes, the job's does not)
+    result = world.deploy(batch_template(training_trigger="v2"))
+    # THEN one training and one batch inference job ran, on the new version, to its own prefix
+    assert result.status == "UPDATE_COMPLETE", result.failure
+    assert len(world.created_versions(mark)) == 1
+    (call,) = world.calls(mark, "CreateBatchInferenceJob")
+    new_version = world.sim.resources["TrainingUserPersonalizationWait4"].attributes["SolutionVersionArn"]
+    assert call.params["solutionVersionArn"] == new_version
+    assert call.time >= max(c.time for c in world.calls(mark, "GetSolutionMetrics"))  # after the gates
+    assert created(world, mark) == {"CreateBatchInferenceJob": 1, "CreateBatchSegmentJob": 0}
+    new = f"batch/nightly-lists/2026-12-07/{new_version.rsplit('/', 1)[-1]}/users.jsonl.out"
+    assert outputs(world, bucket) == sorted([*before, new])
 
 
 def test_a_job_in_progress_on_rollback_is_left_to_finish_and_the_old_one_stands(batch_world: World) -> None:
