@@ -27,10 +27,41 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol, cast
 
 if TYPE_CHECKING:
-    from simulation.personalize_state import JSON, _Res
+    from simulation.clock import VirtualClock
+    from simulation.personalize_state import JSON, Durations, _Res
+
+
+class _State(Protocol):
+    """What the batch operations use of `FakePersonalize` (its state and helpers)."""
+
+    clock: VirtualClock
+    durations: Durations
+    _res: dict[str, _Res]
+
+    def _get(self, arn: str, kind: str | None = None) -> _Res: ...
+    def _of(self, kind: str, parent: str | None = None) -> list[_Res]: ...
+    def _arn(self, kind: str, name: str) -> str: ...
+    def _ensure_new(self, arn: str) -> None: ...
+    def _active_version(self, arn: str) -> _Res: ...
+    def _view(self, res: _Res) -> JSON: ...
+    def _page(self, items: list[Any], params: JSON, key: str) -> JSON: ...
+    def _add(  # noqa: PLR0917 - as FakePersonalize._add
+        self,
+        kind: str,
+        arn: str,
+        name: str,
+        created: float,
+        ready_at: float,
+        data: JSON,
+        *,
+        parent: str = "",
+        failure: str | None = None,
+        tags: list[JSON] | None = None,
+    ) -> _Res: ...
+
 
 INFERENCE: Final = "batch-inference-job"
 SEGMENT: Final = "batch-segment-job"
@@ -81,6 +112,10 @@ class BatchJobs:
     object_store: ObjectStore | None = None
     _fail_batch: list[str]
 
+    @property
+    def _state(self) -> _State:
+        return cast("_State", self)
+
     def fail_next_batch_job(self, reason: str = "Input file is not valid JSON") -> None:
         """The next batch job created fails with `reason` once it ran."""
         self._fail_batch.append(reason)
@@ -88,7 +123,7 @@ class BatchJobs:
     def _create_batch(self, kind: str, p: JSON) -> str:
         from simulation.personalize_state import RECIPES, PersonalizeError  # noqa: PLC0415 - a cycle
 
-        state: Any = self
+        state = self._state
         version = state._active_version(p["solutionVersionArn"])
         recipe = state._get(version.parent, "solution").data["recipeArn"].rsplit("/", 1)[-1]
         recipe_type = next((t for name, t, _ in RECIPES if name == recipe), "")
@@ -105,7 +140,7 @@ class BatchJobs:
         state._ensure_new(arn)
         now = state.clock.now()
         source = p["jobInput"]["s3DataSource"]["path"]
-        failure = state._pop(self._fail_batch)
+        failure = self._fail_batch.pop(0) if self._fail_batch else None
         if failure is None and self.object_store is not None and self.object_store.read(source) is None:
             failure = f"Input file {source} does not exist or cannot be read."
         data = {
@@ -141,7 +176,7 @@ class BatchJobs:
 
     def _deliver_batch_outputs(self) -> None:
         """Write each finished job's output once (`FakePersonalize._settle` calls it)."""
-        state: Any = self
+        state = self._state
         store = self.object_store
         for res in [r for r in state._res.values() if r.kind in BATCH_KINDS]:
             if res.failure or res.data.get("_delivered") or state.clock.now() < res.ready_at:
@@ -155,7 +190,7 @@ class BatchJobs:
             store.write(target, output_body(res.kind, body, int(res.data["numResults"])))
 
     def _batch_view(self, res: _Res) -> JSON:
-        state: Any = self
+        state = self._state
         view: JSON = state._view(res)
         view.pop("_delivered", None)
         return view
@@ -167,15 +202,15 @@ class BatchJobs:
         return {"batchSegmentJobArn": self._create_batch(SEGMENT, p)}
 
     def _op_describe_batch_inference_job(self, p: JSON) -> JSON:
-        state: Any = self
+        state = self._state
         return {"batchInferenceJob": self._batch_view(state._get(p["batchInferenceJobArn"], INFERENCE))}
 
     def _op_describe_batch_segment_job(self, p: JSON) -> JSON:
-        state: Any = self
+        state = self._state
         return {"batchSegmentJob": self._batch_view(state._get(p["batchSegmentJobArn"], SEGMENT))}
 
     def _batch_list(self, kind: str, p: JSON, key: str) -> JSON:
-        state: Any = self
+        state = self._state
         wanted = p.get("solutionVersionArn")
         jobs = [r for r in state._of(kind) if wanted is None or r.data["solutionVersionArn"] == wanted]
         return dict(state._page([self._batch_view(r) for r in jobs], p, key))
