@@ -75,6 +75,8 @@ class World:
         self.fake.data_reader = s3_reader(self.s3)
         for handler_client in (self.client, self.once):
             handler_client.meta.events.register("after-call.personalize.*", self._maybe_kill)
+        # Personalize's own S3 access (its role, not the handlers'): a client of its own.
+        self._personalize_s3 = session().client("s3")
         self.fake.object_store = ObjectStore(read=self._read_object, write=self._write_object)
 
     @property
@@ -85,13 +87,13 @@ class World:
         """What a Personalize job reads from S3 (moto): None when the object is not there."""
         bucket, _, key = uri.removeprefix("s3://").partition("/")
         try:
-            return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-        except self.s3.exceptions.ClientError:
+            return self._personalize_s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except self._personalize_s3.exceptions.ClientError:
             return None
 
     def _write_object(self, uri: str, body: bytes) -> None:
         bucket, _, key = uri.removeprefix("s3://").partition("/")
-        self.s3.put_object(Bucket=bucket, Key=key, Body=body)
+        self._personalize_s3.put_object(Bucket=bucket, Key=key, Body=body)
 
     def deps(self) -> Deps:
         return Deps(

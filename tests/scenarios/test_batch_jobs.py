@@ -16,6 +16,7 @@ from ops.status.collect import collect
 from ops.status.screen import render
 from simulation.stack_reader import SimulatedStack
 from stacks.config_model.loader import read_merged
+from stacks.naming import content_hash
 from tests.scenarios.world import Snapshot, World, open_world
 from tests.support import synth
 
@@ -33,9 +34,18 @@ def example_raw() -> dict[str, Any]:
 
 
 def batch_template(
-    *, trigger: str | None = None, tps: int | None = None, training_trigger: str | None = None
+    *,
+    trigger: str | None = None,
+    tps: int | None = None,
+    training_trigger: str | None = None,
+    users: str | None = None,
 ) -> dict[str, Any]:
     raw = copy.deepcopy(example_raw())
+    if users is not None:
+        path = synth.write_config({}).parent / "batch-input" / content_hash(users) / "users.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(users)
+        raw["batch_jobs"][0]["input"] = str(path)
     if trigger is not None:
         raw["batch_jobs"][0]["trigger"] = trigger
     if training_trigger is not None:
@@ -163,6 +173,23 @@ def test_a_retrain_runs_the_job_again_on_the_new_version_only_after_its_gates(ba
     assert created(world, mark) == {"CreateBatchInferenceJob": 1, "CreateBatchSegmentJob": 0}
     new = f"batch/nightly-lists/2026-12-07/{new_version.rsplit('/', 1)[-1]}/users.jsonl.out"
     assert outputs(world, bucket) == sorted([*before, new])
+
+
+def test_a_new_input_file_runs_the_job_again_and_the_bucket_keeps_the_earlier_result(
+    batch_world: World,
+) -> None:
+    # GIVEN the example deployed
+    world = batch_world
+    bucket = data_bucket(world)
+    key = f"batch/nightly-lists/2026-12-07/{version_id(world, LISTS)}/users.jsonl.out"
+    mark = world.mark()
+    # WHEN the input file changes (same trigger, same version)
+    result = world.deploy(batch_template(users='{"userId": "U057"}\n'))
+    # THEN the job runs once more, to the same prefix; the versioned bucket keeps the earlier output
+    assert result.status == "UPDATE_COMPLETE", result.failure
+    assert created(world, mark) == {"CreateBatchInferenceJob": 1, "CreateBatchSegmentJob": 0}
+    versions = world.s3.list_object_versions(Bucket=bucket, Prefix=key).get("Versions", [])
+    assert len(versions) == 2
 
 
 def test_a_job_in_progress_on_rollback_is_left_to_finish_and_the_old_one_stands(batch_world: World) -> None:
