@@ -15,6 +15,7 @@ TRAINING_WAIT_TYPE: Final = "Custom::PersonalizeTrainingWait"
 CAMPAIGN_TYPE: Final = "Custom::PersonalizeCampaign"
 DATA_COPY_TYPE: Final = "Custom::PersonalizeDataCopy"
 DATASET_IMPORT_TYPE: Final = "Custom::PersonalizeDatasetImport"
+METRIC_ATTRIBUTION_TYPE: Final = "Custom::PersonalizeMetricAttribution"
 RESOURCE_TYPES: Final = (
     SOLUTION_TYPE,
     SOLUTION_VERSION_TYPE,
@@ -22,6 +23,7 @@ RESOURCE_TYPES: Final = (
     CAMPAIGN_TYPE,
     DATA_COPY_TYPE,
     DATASET_IMPORT_TYPE,
+    METRIC_ATTRIBUTION_TYPE,
 )
 
 
@@ -117,6 +119,16 @@ class DatasetImportProps:
     MAX_WAIT_MINUTES: Final = "MaxWaitMinutes"
 
 
+class MetricAttributionProps:
+    """ResourceProperties of Custom::PersonalizeMetricAttribution (the dataset group's one)."""
+
+    NAME: Final = "Name"
+    DATASET_GROUP_ARN: Final = "DatasetGroupArn"
+    METRICS: Final = "Metrics"  # JSON list of {"eventType", "metricName", "expression"}, sorted by name
+    ROLE_ARN: Final = "RoleArn"  # metricsOutputConfig.roleArn
+    S3_PATH: Final = "S3Path"  # "" = CloudWatch only; else s3://bucket/prefix/ for bulk-import reports
+
+
 class Attr:
     """Keys of the Data the handlers return (read with GetAtt)."""
 
@@ -135,6 +147,7 @@ class Attr:
     SIZE: Final = "Size"  # bytes of the data file
     DATASET_IMPORT_JOB_ARN: Final = "DatasetImportJobArn"
     IMPORT_MODE: Final = "ImportMode"  # the mode the job was created with (FULL on a first import)
+    METRIC_ATTRIBUTION_ARN: Final = "MetricAttributionArn"
 
 
 SUMMARY_KEYS: Final = ("solutionVersionArn", "trainingMode", "trigger", "metrics", "trainedAt")
