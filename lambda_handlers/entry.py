@@ -13,6 +13,7 @@ from lambda_handlers import (
     data_copy,
     dataset_import,
     errors,
+    metric_attribution,
     solution,
     solution_version,
     training_wait,
@@ -34,6 +35,7 @@ MODULES: Mapping[str, ResourceModule] = {
     constants.CAMPAIGN_TYPE: campaign,
     constants.DATA_COPY_TYPE: data_copy,
     constants.DATASET_IMPORT_TYPE: dataset_import,
+    constants.METRIC_ATTRIBUTION_TYPE: metric_attribution,
 }
 
 

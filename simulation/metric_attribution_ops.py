@@ -60,7 +60,7 @@ class _Fake(Protocol):
 
 
 def _error(code: str, message: str) -> Exception:
-    from simulation.personalize_state import PersonalizeError
+    from simulation.personalize_state import PersonalizeError  # noqa: PLC0415 - it imports this module
 
     return PersonalizeError(code, message)
 
@@ -76,7 +76,7 @@ def _check_expressions(metrics: list[JSON]) -> None:
 
 
 class MetricAttributionOps:
-    """CreateMetricAttribution, Describe, Update, Delete, ListMetricAttributions, ListMetricAttributionMetrics."""
+    """Create, Describe, Update and DeleteMetricAttribution; ListMetricAttributions and its metrics."""
 
     def _op_create_metric_attribution(self: _Fake, p: JSON) -> JSON:
         group = self._dataset_group(p["datasetGroupArn"])
@@ -128,9 +128,13 @@ class MetricAttributionOps:
         _check_expressions(added)
         clash = {m["metricName"] for m in kept} & {m["metricName"] for m in added}
         if clash:
-            raise _error("ResourceAlreadyExistsException", f"Metrics {sorted(clash)} already exist in {res.arn}.")
+            raise _error(
+                "ResourceAlreadyExistsException", f"Metrics {sorted(clash)} already exist in {res.arn}."
+            )
         if len(kept) + len(added) > 10:
-            raise _error("LimitExceededException", f"A metric attribution takes at most 10 metrics ({res.arn}).")
+            raise _error(
+                "LimitExceededException", f"A metric attribution takes at most 10 metrics ({res.arn})."
+            )
         res.data["metrics"] = kept + copy.deepcopy(added)
         if "metricsOutputConfig" in p:
             res.data["metricsOutputConfig"] = copy.deepcopy(p["metricsOutputConfig"])

@@ -10,6 +10,7 @@ from lambda_handlers.contract.campaign import Campaign, CampaignConfig, ItemExpl
 from lambda_handlers.contract.codec import ContractError, Gate, Intrinsic, resolved
 from lambda_handlers.contract.data_copy import DataCopy
 from lambda_handlers.contract.dataset_import import IMPORT_MODES, DatasetImport, ImportMode
+from lambda_handlers.contract.metric_attribution import Metric, MetricAttribution
 from lambda_handlers.contract.solution import API_DEFAULT_SCHEDULE, Solution
 from lambda_handlers.contract.training import TRAINING_MODES, SolutionVersion, TrainingMode, TrainingWait
 
@@ -27,6 +28,8 @@ __all__ = [
     "ImportMode",
     "Intrinsic",
     "ItemExploration",
+    "Metric",
+    "MetricAttribution",
     "Solution",
     "SolutionVersion",
     "TrainingMode",
