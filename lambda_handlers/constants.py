@@ -117,6 +117,8 @@ class DatasetImportProps:
     LINK_INDEX: Final = "LinkIndex"  # 0 starts (or finds) the import; later links only wait
     IS_LAST: Final = "IsLast"
     MAX_WAIT_MINUTES: Final = "MaxWaitMinutes"
+    # "true": publishAttributionMetricsToS3 (absent = false; only metric_attribution.s3_reports sets it)
+    PUBLISH_ATTRIBUTION_METRICS: Final = "PublishAttributionMetricsToS3"
 
 
 class MetricAttributionProps:

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from lambda_handlers import contract
+from stacks.config_model.metric_attribution import MetricAttribution
 from stacks.config_model.recipes import METRIC_NAMES, RECIPES, recipe_named
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-_]*$")
@@ -255,6 +256,8 @@ class AppConfig(_Strict):
     solution versions are chained with DependsOn in `solutions` order, so solution i+K starts
     only after solution i's version is ACTIVE and passed its gates. Personalize's concurrent
     training quota is per account and region, shared with every other stack there."""
+    metric_attribution: MetricAttribution | None = None
+    """Report what recommendations earn (by event type) to CloudWatch; null = none."""
     quotas: Quotas = Field(default_factory=Quotas)
     """Your account's Personalize quotas, if raised (see Quotas)."""
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from stacks.config_model.errors import Problem
 from stacks.config_model.model import NAME_MAX, NAME_PATTERN, AppConfig
+from stacks.config_model.metric_attribution import own_group_only
 from stacks.config_model.names import collisions
 from stacks.config_model.recipes import METRICS_PAGE, recipe_named
 
@@ -200,6 +201,7 @@ RULES: tuple[Rule, ...] = (
     _gates,
     _campaigns,
     _filters,
+    own_group_only,
 )
 
 
