@@ -54,3 +54,12 @@ class Exports(Construct):
             tracking_id,
             "Event tracker tracking id (PutEvents trackingId)",
         )
+
+    def metric_attribution(self, arn: str) -> None:
+        self._export(
+            "MetricAttribution",
+            "arn",
+            f"/{self.project}/metric-attribution/arn",
+            arn,
+            "Metric attribution ARN (what recommendations earn, in CloudWatch)",
+        )

@@ -25,13 +25,18 @@ from tests.support.synth import DEFAULT_CONFIG, existing_group_config, synth_dir
 
 EXPECTED_WARNINGS = {"W3005"}  # redundant DependsOn next to a GetAtt, added by CDK itself
 MIN_REASON = 30
+METRIC_ATTRIBUTION_CONFIG = DEFAULT_CONFIG.parent / "examples" / "metric-attribution.yaml"
 
 
 def configs() -> dict[str, Path]:
-    return {"default": DEFAULT_CONFIG, "existing-dataset-group": existing_group_config()}
+    return {
+        "default": DEFAULT_CONFIG,
+        "existing-dataset-group": existing_group_config(),
+        "metric-attribution": METRIC_ATTRIBUTION_CONFIG,
+    }
 
 
-@pytest.fixture(scope="module", params=["default", "existing-dataset-group"])
+@pytest.fixture(scope="module", params=["default", "existing-dataset-group", "metric-attribution"])
 def config(request) -> Path:
     return configs()[request.param]
 

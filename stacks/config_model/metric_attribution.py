@@ -67,5 +67,6 @@ def own_group_only(cfg: "AppConfig") -> Iterator[Problem]:
     if cfg.metric_attribution is not None and cfg.dataset_group.arn:
         yield Problem(
             "metric_attribution",
-            "only on a dataset group this stack creates (dataset_group.name); remove it or create the group here",
+            "only on a dataset group this stack creates (dataset_group.name); remove it, or create the "
+            "group here",
         )
