@@ -159,3 +159,31 @@ def test_a_create_delivered_twice_creates_once(deployed: World) -> None:
     assert len(deployed.calls(mark, CREATE)) == 1
     assert UPDATE not in writes(deployed, mark)
     assert held(deployed) == ["clicks"]
+
+
+def test_a_lost_create_answer_creates_nothing_twice(world: World) -> None:
+    # GIVEN CreateMetricAttribution will act, then lose its answer (HTTP 500)
+    world.lose_answer(CREATE)
+    mark = world.mark()
+    # WHEN the config with a metric attribution is deployed from nothing
+    result = world.deploy(with_metrics("clicks", s3_reports=True))
+    # THEN the handler finds what it made by name: one Create reached Personalize, none failed
+    assert result.status == "CREATE_COMPLETE", result.failure
+    assert len(world.calls(mark, CREATE, only_ok=False)) == 1
+    assert held(world) == ["clicks"]
+
+
+def test_a_metric_attribution_deleted_by_hand_is_created_again_by_the_next_edit(deployed: World) -> None:
+    # GIVEN a deployed metric attribution that someone deleted in the console
+    assert deployed.deploy(with_metrics("clicks")).status == "UPDATE_COMPLETE"
+    deployed.admin.delete_metric_attribution(metricAttributionArn=ATTRIBUTION_ARN)
+    while deployed.fake.exists(ATTRIBUTION_ARN):
+        deployed.clock.advance(30)
+    mark = deployed.mark()
+    # WHEN the next deploy adds a metric
+    result = deployed.deploy(with_metrics("clicks", "views"))
+    # THEN it is created again with the declared metrics, under the same ARN
+    assert result.status == "UPDATE_COMPLETE", result.failure
+    assert writes(deployed, mark) == {CREATE: 1}
+    assert held(deployed) == ["clicks", "views"]
+    assert deployed.sim.resources[LID].physical_id == ATTRIBUTION_ARN
