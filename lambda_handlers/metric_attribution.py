@@ -13,6 +13,10 @@ config allows a metric attribution only on the stack's own dataset group (a nati
 stack created), so one under this template's name in that group is this resource's own: a
 duplicated Create continues with it, a lost answer finds it by name, and a Delete of a Create
 CloudFormation never recorded deletes it by name. One of any other name in the group is refused.
+Not covered: an onEvent killed right after CreateMetricAttribution. The Provider framework then
+answers the rollback's Delete of its CREATE_FAILED marker itself (no handler runs), and the metric
+attribution stays until the next deploy that declares it continues with it (and a later stack
+delete deletes it); with no tags there is no owner for another resource's delete to sweep by.
 """
 
 from __future__ import annotations

@@ -187,3 +187,31 @@ def test_a_metric_attribution_deleted_by_hand_is_created_again_by_the_next_edit(
     assert writes(deployed, mark) == {CREATE: 1}
     assert held(deployed) == ["clicks", "views"]
     assert deployed.sim.resources[LID].physical_id == ATTRIBUTION_ARN
+
+
+def test_fails_when_on_event_is_killed_after_the_create_and_the_next_deploy_takes_it_over(
+    deployed: World,
+) -> None:
+    # GIVEN the onEvent that creates the metric attribution times out right after Personalize made it
+    deployed.kill_on_event_after(CREATE)
+    mark = deployed.mark()
+    # WHEN the metric attribution is added to the deployed stack
+    result = deployed.deploy(with_metrics("clicks"))
+    # THEN the deploy fails and rolls back; the Provider framework answers the rollback's Delete of
+    # its CREATE_FAILED marker itself (no handler runs), so the metric attribution stays
+    assert result.status == "UPDATE_ROLLBACK_COMPLETE"
+    assert writes(deployed, mark) == {CREATE: 1}
+    assert deployed.fake.exists(ATTRIBUTION_ARN)
+    # WHEN the same config is deployed again
+    again = deployed.mark()
+    assert deployed.deploy(with_metrics("clicks", "views")).status == "UPDATE_COMPLETE"
+    # THEN the Create finds it under its name in the stack's own group and continues with it
+    # (ResourceAlreadyExists, then one update to the declared metrics): still one metric attribution
+    assert [c.outcome for c in deployed.calls(again, CREATE, only_ok=False)] == [
+        "ResourceAlreadyExistsException"
+    ]
+    assert writes(deployed, again) == {UPDATE: 1}
+    assert held(deployed) == ["clicks", "views"]
+    # AND the stack delete deletes it
+    assert deployed.sim.delete().status == "DELETE_COMPLETE"
+    assert not deployed.fake.exists(ATTRIBUTION_ARN)
