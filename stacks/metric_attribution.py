@@ -68,10 +68,9 @@ class MetricAttribution(Construct):
         s3_reports: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.name = f"{project}-attribution"
+        self.name = attribution_name(project)
         s3_path = f"s3://{data.bucket.bucket_name}/{S3_PREFIX}" if s3_reports else None
         self._grant_personalize(data, s3_reports=s3_reports)
-        self._grant_handler(data)
         self.resource = custom_resource(
             self,
             "Resource",
@@ -112,28 +111,41 @@ class MetricAttribution(Construct):
             )
         )
 
-    def _grant_handler(self, data: DataLayer) -> None:
-        """The handler role: this metric attribution, its dataset group (create), the two listings,
-        and passing the data role to Personalize (granted with the imports: `grant_imports`,
-        which every own dataset group has, an interactions dataset being required)."""
-        role = personalize_provider(self).role
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ManageMetricAttribution",
-                actions=list(ATTRIBUTION_ACTIONS),
-                resources=[personalize_arn(self, "metric-attribution", self.name)],
-            )
+
+def grant_attribution_handler(scope: Construct, *, project: str, dataset_group_arn: str) -> None:
+    """The handler role: `{project}-attribution`, the group it is created in, the two listings.
+
+    Granted in every stack with its own dataset group, with or without `metric_attribution`: when
+    a deploy that adds one fails, CloudFormation deletes the new resource in the cleanup after the
+    rollback, under the old template's policy, which must already allow it. Passing the data role
+    to Personalize comes with the imports (`grant_imports`; an own group has an interactions
+    dataset)."""
+    role = personalize_provider(scope).role
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="ManageMetricAttribution",
+            actions=list(ATTRIBUTION_ACTIONS),
+            resources=[personalize_arn(scope, "metric-attribution", attribution_name(project))],
         )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="CreateMetricAttributionInGroup",
-                actions=list(GROUP_ACTIONS),
-                resources=[data.dataset_group_arn],
-            )
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="CreateMetricAttributionInGroup", actions=list(GROUP_ACTIONS), resources=[dataset_group_arn]
         )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(sid="ListMetricAttributions", actions=list(LISTING_ACTIONS), resources=["*"])
-        )
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(sid="ListMetricAttributions", actions=list(LISTING_ACTIONS), resources=["*"])
+    )
+    acknowledge(
+        role,
+        "AwsSolutions-IAM5[Resource::*]",
+        "ListMetricAttributions and ListMetricAttributionMetrics take no resource type (Service "
+        "Authorization Reference)",
+    )
+
+
+def attribution_name(project: str) -> str:
+    return f"{project}-attribution"
 
 
 def attach_metric_attribution(
@@ -141,6 +153,8 @@ def attach_metric_attribution(
 ) -> tuple[str, ...]:
     """The config's metric attribution, if any, with its SSM parameter; the metric names the
     dashboard draws (none without one)."""
+    if config.dataset_group.arn is None:
+        grant_attribution_handler(scope, project=config.project, dataset_group_arn=data.dataset_group_arn)
     declared = config.metric_attribution
     if declared is None:
         return ()
@@ -163,12 +177,6 @@ def _acknowledge(attribution: MetricAttribution, data: DataLayer, *, s3_reports:
         "AwsSolutions-IAM5[Resource::*]",
         "cloudwatch:PutMetricData takes no resource type (Service Authorization Reference): Personalize "
         "publishes the metric attribution's metrics as this role",
-    )
-    acknowledge(
-        personalize_provider(attribution).role,
-        "AwsSolutions-IAM5[Resource::*]",
-        "ListMetricAttributions and ListMetricAttributionMetrics take no resource type (Service "
-        "Authorization Reference)",
     )
     if s3_reports:
         child = data.bucket.node.default_child

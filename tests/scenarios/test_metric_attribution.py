@@ -17,6 +17,8 @@ NAME = "immersion-day-news-attribution"
 ATTRIBUTION_ARN = arn("metric-attribution", NAME)
 CLICKS = {"name": "clicks", "event_type": "click", "expression": "SAMPLECOUNT()"}
 VIEWS = {"name": "views", "event_type": "view", "expression": "SAMPLECOUNT()"}
+FILTER = "FilterExcludeClicked"
+NEW_FILTER = 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("click", "view")'
 CREATE, UPDATE, DELETE = "CreateMetricAttribution", "UpdateMetricAttribution", "DeleteMetricAttribution"
 
 
@@ -214,4 +216,28 @@ def test_fails_when_on_event_is_killed_after_the_create_and_the_next_deploy_take
     assert held(deployed) == ["clicks", "views"]
     # AND the stack delete deletes it
     assert deployed.sim.delete().status == "DELETE_COMPLETE"
+    assert not deployed.fake.exists(ATTRIBUTION_ARN)
+
+
+@cache
+def with_metrics_and_new_filter() -> dict[str, Any]:
+    raw = _raw()
+    raw["metric_attribution"] = {"metrics": [CLICKS], "s3_reports": False}
+    raw["filters"] = [{"name": "exclude-clicked", "expression": NEW_FILTER}]
+    return _synth(raw)
+
+
+def test_fails_when_the_create_is_cancelled_and_the_rollback_deletes_it_by_name(deployed: World) -> None:
+    # GIVEN a deploy adding the metric attribution and replacing the filter, whose create fails
+    # while the metric attribution is still CREATE PENDING (its waiter polling)
+    deployed.fail_during(FILTER, after=10)
+    mark = deployed.mark()
+    # WHEN it is deployed
+    result = deployed.deploy(with_metrics_and_new_filter())
+    # THEN the stack rolls back; the cancelled Create's Delete (an id CloudFormation made up) finds
+    # the metric attribution under its declared name in the stack's own group and deletes it
+    assert result.status == "UPDATE_ROLLBACK_COMPLETE"
+    assert result.failure is not None and result.failure.logical_id == FILTER
+    assert writes(deployed, mark) == {CREATE: 1, DELETE: 1}
+    deployed.clock.advance(3600)
     assert not deployed.fake.exists(ATTRIBUTION_ARN)
