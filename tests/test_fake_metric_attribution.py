@@ -1,6 +1,7 @@
 """The fake's metric attributions, through an unmodified boto3 client (answers checked against
 botocore's model by the fake itself): statuses over virtual time, one per dataset group, edits."""
 
+# ruff: noqa: F811
 from __future__ import annotations
 
 import pytest
