@@ -17,6 +17,7 @@ DATA_COPY_TYPE: Final = "Custom::PersonalizeDataCopy"
 BATCH_JOB_TYPE: Final = "Custom::PersonalizeBatchJob"
 DATASET_IMPORT_TYPE: Final = "Custom::PersonalizeDatasetImport"
 TAGS_TYPE: Final = "Custom::PersonalizeTags"
+METRIC_ATTRIBUTION_TYPE: Final = "Custom::PersonalizeMetricAttribution"
 RESOURCE_TYPES: Final = (
     SOLUTION_TYPE,
     SOLUTION_VERSION_TYPE,
@@ -26,6 +27,7 @@ RESOURCE_TYPES: Final = (
     BATCH_JOB_TYPE,
     DATASET_IMPORT_TYPE,
     TAGS_TYPE,
+    METRIC_ATTRIBUTION_TYPE,
 )
 
 
@@ -141,6 +143,18 @@ class DatasetImportProps:
     LINK_INDEX: Final = "LinkIndex"  # 0 starts (or finds) the import; later links only wait
     IS_LAST: Final = "IsLast"
     MAX_WAIT_MINUTES: Final = "MaxWaitMinutes"
+    # "true": publishAttributionMetricsToS3 (absent = false; only metric_attribution.s3_reports sets it)
+    PUBLISH_ATTRIBUTION_METRICS: Final = "PublishAttributionMetricsToS3"
+
+
+class MetricAttributionProps:
+    """ResourceProperties of Custom::PersonalizeMetricAttribution (the dataset group's one)."""
+
+    NAME: Final = "Name"
+    DATASET_GROUP_ARN: Final = "DatasetGroupArn"
+    METRICS: Final = "Metrics"  # JSON list of {"eventType", "metricName", "expression"}, sorted by name
+    ROLE_ARN: Final = "RoleArn"  # metricsOutputConfig.roleArn
+    S3_PATH: Final = "S3Path"  # "" = CloudWatch only; else s3://bucket/prefix/ for bulk-import reports
 
 
 class TagsProps:
@@ -172,6 +186,7 @@ class Attr:
     OUTPUT_LOCATION: Final = "OutputLocation"  # s3://bucket/batch/{name}/{trigger}/{version id}/
     DATASET_IMPORT_JOB_ARN: Final = "DatasetImportJobArn"
     IMPORT_MODE: Final = "ImportMode"  # the mode the job was created with (FULL on a first import)
+    METRIC_ATTRIBUTION_ARN: Final = "MetricAttributionArn"
 
 
 SUMMARY_KEYS: Final = ("solutionVersionArn", "trainingMode", "trigger", "metrics", "trainedAt")

@@ -220,6 +220,7 @@ def _create(deps: Deps, event: Event, job: Import, mode: str) -> None:
             roleArn=contract.resolved(spec.role_arn),
             importMode="INCREMENTAL" if mode == "INCREMENTAL" else "FULL",
             tags=api_tags(spec.tags, event),
+            **({"publishAttributionMetricsToS3": True} if spec.publish_attribution_metrics else {}),
         )["datasetImportJobArn"]
 
     try:

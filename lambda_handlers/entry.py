@@ -14,6 +14,7 @@ from lambda_handlers import (
     data_copy,
     dataset_import,
     errors,
+    metric_attribution,
     resource_tags,
     solution,
     solution_version,
@@ -38,6 +39,7 @@ MODULES: Mapping[str, ResourceModule] = {
     constants.BATCH_JOB_TYPE: batch_job,
     constants.DATASET_IMPORT_TYPE: dataset_import,
     constants.TAGS_TYPE: resource_tags,
+    constants.METRIC_ATTRIBUTION_TYPE: metric_attribution,
 }
 
 

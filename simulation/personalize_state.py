@@ -21,6 +21,7 @@ from typing import Any, Final
 from botocore.validate import ParamValidator
 
 from simulation.clock import VirtualClock
+from simulation.metric_attribution_ops import MetricAttributionOps
 from simulation.personalize_batch import BATCH_KINDS, BatchJobs
 from simulation.personalize_model import (
     answer_problems,
@@ -230,7 +231,7 @@ MetricsSource = dict[str, float] | Callable[[str], dict[str, float]]
 MUTATING_PREFIXES: Final = ("Create", "Update", "Delete", "Stop", "Tag", "Untag")
 
 
-class FakePersonalize(BatchJobs):
+class FakePersonalize(BatchJobs, MetricAttributionOps):
     """Amazon Personalize in memory. `call(operation, params)` is the whole API."""
 
     def __init__(

@@ -13,6 +13,7 @@ from aws_cdk import aws_cloudwatch as cw
 from constructs import Construct
 
 from lambda_handlers import constants
+from stacks.attribution_widget import attribution_widget
 
 DEFAULT_QUALITY_METRICS = (
     "normalized_discounted_cumulative_gain_at_10",
@@ -27,6 +28,7 @@ class TrainingDashboard(Construct):
     - dashboard_name: the dashboard's name.
     - solutions: solution name → gated metric names (drawn besides the defaults).
     - campaigns: campaign name → (campaign ARN, min provisioned TPS).
+    - attribution_metrics: the metric attribution's metric names (default none): one graph.
     """
 
     def __init__(
@@ -37,6 +39,7 @@ class TrainingDashboard(Construct):
         dashboard_name: str,
         solutions: Mapping[str, Sequence[str]],
         campaigns: Mapping[str, tuple[str, int]],
+        attribution_metrics: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self.dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=dashboard_name)
@@ -44,6 +47,8 @@ class TrainingDashboard(Construct):
             self.dashboard.add_widgets(self._solution_widget(name, gated))
         for name, (arn, tps) in campaigns.items():
             self.dashboard.add_widgets(self._campaign_widget(name, arn, tps))
+        if attribution_metrics:
+            self.dashboard.add_widgets(attribution_widget(attribution_metrics))
 
     @staticmethod
     def _solution_widget(name: str, gated: Sequence[str]) -> cw.GraphWidget:

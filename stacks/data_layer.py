@@ -74,6 +74,7 @@ class DataLayer(Construct):
     - keep_imports: data files kept per dataset, the current one included (default 2: the
       current and the previous, which a rollback of the current deploy imports again).
     - import_max_wait_minutes: how long a deploy waits for one dataset's import (default 180).
+    - publish_attribution_metrics: imports write the metric attribution's S3 report (default False).
     """
 
     def __init__(
@@ -89,11 +90,13 @@ class DataLayer(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
         keep_imports: int = DEFAULT_KEEP_IMPORTS,
         import_max_wait_minutes: int = IMPORT_WAIT_MINUTES,
+        publish_attribution_metrics: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         self.datasets: list[personalize.CfnDataset] = []
         self.imports: list[DatasetImport] = []
         self.import_max_wait_minutes = import_max_wait_minutes
+        self.publish_attribution_metrics = publish_attribution_metrics
         if existing_dataset_group_arn:
             self.dataset_group_arn = existing_dataset_group_arn
             return
@@ -325,6 +328,7 @@ class DataLayer(Construct):
                     job_prefix=_job_prefix(project, kind),
                     role_arn=self.role.role_arn,
                     import_mode=spec.import_mode,
+                    publish_attribution_metrics=self.publish_attribution_metrics,
                 ),
                 max_wait_minutes=self.import_max_wait_minutes,
                 logical_prefix=f"{kind}Import",

@@ -63,3 +63,12 @@ class Exports(Construct):
             location,
             f"Output of batch job {name}: s3:// prefix of its latest run",
         )
+
+    def metric_attribution(self, arn: str) -> None:
+        self._export(
+            "MetricAttribution",
+            "arn",
+            f"/{self.project}/metric-attribution/arn",
+            arn,
+            "Metric attribution ARN (what recommendations earn, in CloudWatch)",
+        )

@@ -15,6 +15,7 @@ from stacks.data_layer import DataLayer, DatasetSpec
 from stacks.drift_role import DriftReaderRole, DriftReaderTrust
 from stacks.exports import Exports
 from stacks.limits import quota_warnings, tree_problems
+from stacks.metric_attribution import attach_metric_attribution
 from stacks.nag import (
     acknowledge_batch_jobs,
     acknowledge_data_layer,
@@ -76,8 +77,12 @@ class PersonalizeStack(Stack):
             removal_policy=removal,
             keep_imports=config.datasets.keep_imports,
             import_max_wait_minutes=config.datasets.import_max_wait_minutes,
+            publish_attribution_metrics=bool(
+                config.metric_attribution and config.metric_attribution.s3_reports
+            ),
         )
         self.exports = Exports(self, "Exports", project=config.project)
+        attribution = attach_metric_attribution(self, config, self.data, self.exports)
         self.solutions: dict[str, PersonalizeSolution] = {}
         self.trainings: dict[str, SolutionTraining] = {}
         for sol in config.solutions:
@@ -117,6 +122,7 @@ class PersonalizeStack(Stack):
             dashboard_name=f"{config.project}-personalize",
             solutions={s.name: list(s.training.gates) for s in config.solutions},
             campaigns={name: (c.campaign_arn, c.min_provisioned_tps) for name, c in self.campaigns.items()},
+            attribution_metrics=attribution,
         )
         self.resource_tags = tag_stack(
             self,

@@ -25,6 +25,7 @@ from tests.support.synth import DEFAULT_CONFIG, REPO, existing_group_config, syn
 
 EXPECTED_WARNINGS = {"W3005"}  # redundant DependsOn next to a GetAtt, added by CDK itself
 MIN_REASON = 30
+METRIC_ATTRIBUTION_CONFIG = DEFAULT_CONFIG.parent / "examples" / "metric-attribution.yaml"
 
 
 def configs() -> dict[str, Path]:
@@ -32,10 +33,13 @@ def configs() -> dict[str, Path]:
         "default": DEFAULT_CONFIG,
         "existing-dataset-group": existing_group_config(),
         "batch-example": REPO / "config" / "examples" / "batch.yaml",
+        "metric-attribution": METRIC_ATTRIBUTION_CONFIG,
     }
 
 
-@pytest.fixture(scope="module", params=["default", "existing-dataset-group", "batch-example"])
+@pytest.fixture(
+    scope="module", params=["default", "existing-dataset-group", "batch-example", "metric-attribution"]
+)
 def config(request) -> Path:
     return configs()[request.param]
 

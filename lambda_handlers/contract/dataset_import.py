@@ -69,6 +69,14 @@ class DatasetImport(Contract):
     is_last: bool = prop(
         DatasetImportProps.IS_LAST, BOOL, "The last link fails the deploy at its deadline.", False
     )
+    publish_attribution_metrics: bool = prop(
+        DatasetImportProps.PUBLISH_ATTRIBUTION_METRICS,
+        BOOL,
+        "CreateDatasetImportJob's publishAttributionMetricsToS3: the metric attribution's S3 report of "
+        "this import (metric_attribution.s3_reports).",
+        False,
+        omit_default=True,
+    )
     max_wait_minutes: int = prop(
         DatasetImportProps.MAX_WAIT_MINUTES,
         INT,

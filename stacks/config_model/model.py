@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_val
 
 from lambda_handlers import contract
 from lambda_handlers.constants import OWN_TAG_PREFIX
+from stacks.config_model.metric_attribution import MetricAttribution
 from stacks.config_model.recipes import METRIC_NAMES, RECIPES, recipe_named
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-_]*$")
@@ -288,6 +289,8 @@ class AppConfig(_Strict):
     solution versions are chained with DependsOn in `solutions` order, so solution i+K starts
     only after solution i's version is ACTIVE and passed its gates. Personalize's concurrent
     training quota is per account and region, shared with every other stack there."""
+    metric_attribution: MetricAttribution | None = None
+    """Report what recommendations earn (by event type) to CloudWatch; null = none."""
     quotas: Quotas = Field(default_factory=Quotas)
     """Your account's Personalize quotas, if raised (see Quotas)."""
 
