@@ -5,6 +5,7 @@ decode through `codec.py`, the only place values are turned into strings and bac
 default and docstring is stated once, on its field; the config model reads them from here.
 """
 
+from lambda_handlers.contract.auto_promotion import AutoPromotion
 from lambda_handlers.contract.base import Contract, default_of, doc_of
 from lambda_handlers.contract.campaign import Campaign, CampaignConfig, ItemExploration
 from lambda_handlers.contract.codec import ContractError, Gate, Intrinsic, resolved
@@ -15,6 +16,7 @@ from lambda_handlers.contract.training import TRAINING_MODES, SolutionVersion, T
 __all__ = [
     "API_DEFAULT_SCHEDULE",
     "TRAINING_MODES",
+    "AutoPromotion",
     "Campaign",
     "CampaignConfig",
     "Contract",
