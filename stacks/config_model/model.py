@@ -82,6 +82,13 @@ class Datasets(_Strict):
 class AutoTraining(_Strict):
     schedule: str = "rate(7 days)"
     """How often Personalize retrains by itself: `rate(N days)`, N from 1 to 30."""
+    promote: Literal["gated", "off"] = "off"
+    """gated: a daily checker moves the solution's campaigns to the newest automatic version that
+    passes `training.gates` (and `max_drop` against the version they serve); off (default): the
+    automatic versions serve nobody, only a deploy moves a campaign."""
+    hold_alarm_after: Annotated[int, Field(strict=True, ge=1, le=100)] = 3
+    """With promote gated: the alarm fires when this many automatic versions in a row were held
+    (default 3: three periods without a fresh model)."""
 
     @field_validator("schedule")
     @classmethod
