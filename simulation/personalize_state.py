@@ -675,8 +675,10 @@ class FakePersonalize:
         (https://docs.aws.amazon.com/personalize/latest/dg/solution-config-auto-training.html) and
         the API reference's AutoTrainingConfig. Not modelled: the guide's rule that a period without
         newly imported interactions trains nothing."""
-        expression = (solution.data.get("solutionConfig") or {}).get("autoTrainingConfig", {}).get(
-            "schedulingExpression"
+        expression = (
+            (solution.data.get("solutionConfig") or {})
+            .get("autoTrainingConfig", {})
+            .get("schedulingExpression")
         )
         if not solution.data.get("performAutoTraining") or not expression or solution.deleted_at is not None:
             self._auto_trained_until.pop(solution.arn, None)

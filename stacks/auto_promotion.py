@@ -67,7 +67,10 @@ class AutoPromotion(Construct):
             description="Gated promotion of auto-trained Personalize versions (scheduled checker)",
         )
         log_group = logs.LogGroup(
-            self, "CheckerLogs", retention=logs.RetentionDays.THREE_MONTHS, removal_policy=RemovalPolicy.DESTROY
+            self,
+            "CheckerLogs",
+            retention=logs.RetentionDays.THREE_MONTHS,
+            removal_policy=RemovalPolicy.DESTROY,
         )
         log_group.grant_write(self.role)
         self.function = lambda_.Function(
@@ -119,7 +122,9 @@ class AutoPromotion(Construct):
             )
         )
         self.role.add_to_principal_policy(
-            iam.PolicyStatement(sid="ListWithoutResourceType", actions=list(RESOURCELESS_ACTIONS), resources=["*"])
+            iam.PolicyStatement(
+                sid="ListWithoutResourceType", actions=list(RESOURCELESS_ACTIONS), resources=["*"]
+            )
         )
 
     def _schedule(self, target: PromotionTarget) -> None:
@@ -128,7 +133,8 @@ class AutoPromotion(Construct):
         self.schedules[key] = scheduler.CfnSchedule(
             self,
             f"Schedule{key}",
-            description=f"Gated promotion of {spec.solution_name}'s automatic versions to {spec.campaign_name}",
+            description=f"Gated promotion of {spec.solution_name}'s automatic versions to "
+            f"{spec.campaign_name}",
             schedule_expression=constants.CHECKER_SCHEDULE,
             flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF"),
             target=scheduler.CfnSchedule.TargetProperty(
