@@ -21,17 +21,24 @@ from cdk_nag import AwsSolutionsChecks
 from cfnlint.api import ManualArgs, lint_file
 from cfnlint.formatters import JsonFormatter
 
-from tests.support.synth import DEFAULT_CONFIG, existing_group_config, synth_dir, template_files
+from tests.support.synth import DEFAULT_CONFIG, REPO, existing_group_config, synth_dir, template_files
 
 EXPECTED_WARNINGS = {"W3005"}  # redundant DependsOn next to a GetAtt, added by CDK itself
 MIN_REASON = 30
 
 
+AUTO_TRAINING_EXAMPLE = REPO / "config" / "examples" / "auto-training.yaml"
+
+
 def configs() -> dict[str, Path]:
-    return {"default": DEFAULT_CONFIG, "existing-dataset-group": existing_group_config()}
+    return {
+        "default": DEFAULT_CONFIG,
+        "existing-dataset-group": existing_group_config(),
+        "auto-training": AUTO_TRAINING_EXAMPLE,
+    }
 
 
-@pytest.fixture(scope="module", params=["default", "existing-dataset-group"])
+@pytest.fixture(scope="module", params=["default", "existing-dataset-group", "auto-training"])
 def config(request) -> Path:
     return configs()[request.param]
 

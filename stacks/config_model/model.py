@@ -133,6 +133,13 @@ GateValue = Annotated[
 ]
 
 
+# `false` or the object: an error names only the form written (tags in parentheses are no field).
+AutoTrainingValue = Annotated[
+    Annotated[Literal[False], Tag("(off)")] | Annotated[AutoTraining, Tag("(object)")],
+    Discriminator(lambda value: "(object)" if isinstance(value, dict | AutoTraining) else "(off)"),
+]
+
+
 class Training(_Strict):
     """How the deploy trains a solution version and waits for it."""
 
@@ -175,8 +182,8 @@ class Solution(_Strict):
     """`solutionConfig.algorithmHyperParameters`."""
     solution_config: dict[str, Any] = Field(default_factory=dict)
     """Any other `solutionConfig` field, in the API's own shape (e.g. eventValueThreshold)."""
-    auto_training: Literal[False] | AutoTraining = False
-    """false (default: the deploy alone trains) or {schedule: "rate(7 days)"}."""
+    auto_training: AutoTrainingValue = False
+    """false (default: the deploy alone trains) or {schedule: "rate(7 days)", promote: gated | off}."""
     training: Training = Field(default_factory=Training)
 
     @field_validator("recipe")
