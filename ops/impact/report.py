@@ -34,6 +34,7 @@ def personalize_changes(
     """Every Personalize line of one stack, ordered by kind (retrain first, no change last)."""
     changes = custom.classify_solutions(base, head, project)
     changes += custom.classify_campaigns(base, head, project, custom.retrained_solutions(base, head), region)
+    changes += custom.classify_promotion(base, head)
     changes += native.classify(base, head, project)
     return sorted(changes, key=lambda c: ORDER.index(c.kind))
 
