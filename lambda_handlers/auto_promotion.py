@@ -29,6 +29,8 @@ from lambda_handlers.kernel import status
 from lambda_handlers.kernel.ownership import tags_of
 
 if TYPE_CHECKING:
+    from mypy_boto3_personalize.type_defs import TagTypeDef
+
     from lambda_handlers.deps import Deps
 
 Outcome = Literal["promoted", "held", "current", "none"]
@@ -109,7 +111,7 @@ def judge(
 def check(spec: contract.AutoPromotion, deps: Deps) -> Decision:
     """One run, as the schedule runs it: decide, move the campaign if promoted, record, report."""
     arn = contract.resolved(spec.campaign_arn)
-    campaign = dict(deps.personalize.describe_campaign(campaignArn=arn)["campaign"])
+    campaign: dict[str, Any] = dict(deps.personalize.describe_campaign(campaignArn=arn)["campaign"])
     tags = tags_of(deps, arn)
     decision = judge(spec, deps, campaign, tags)
     if decision.outcome == "promoted" and decision.candidate:
@@ -140,7 +142,9 @@ def _record(deps: Deps, arn: str, decision: Decision, tags: dict[str, str]) -> N
         wanted[constants.DECISION_TAG] = decision.recorded()
     if decision.outcome == "promoted" and decision.candidate:
         wanted[constants.PROMOTED_TAG] = decision.candidate
-    changed = [{"tagKey": k, "tagValue": v} for k, v in sorted(wanted.items()) if tags.get(k) != v]
+    changed: list[TagTypeDef] = [
+        {"tagKey": k, "tagValue": v} for k, v in sorted(wanted.items()) if tags.get(k) != v
+    ]
     if changed:
         deps.personalize.tag_resource(resourceArn=arn, tags=changed)
 
