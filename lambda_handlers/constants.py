@@ -14,12 +14,14 @@ SOLUTION_VERSION_TYPE: Final = "Custom::PersonalizeSolutionVersion"
 TRAINING_WAIT_TYPE: Final = "Custom::PersonalizeTrainingWait"
 CAMPAIGN_TYPE: Final = "Custom::PersonalizeCampaign"
 DATA_COPY_TYPE: Final = "Custom::PersonalizeDataCopy"
+DATASET_IMPORT_TYPE: Final = "Custom::PersonalizeDatasetImport"
 RESOURCE_TYPES: Final = (
     SOLUTION_TYPE,
     SOLUTION_VERSION_TYPE,
     TRAINING_WAIT_TYPE,
     CAMPAIGN_TYPE,
     DATA_COPY_TYPE,
+    DATASET_IMPORT_TYPE,
 )
 
 
@@ -104,6 +106,23 @@ class DataCopyProps:
     RETAIN_ON_DELETE: Final = "RetainOnDelete"  # "true": Delete leaves the copies (removal_policy retain)
 
 
+class DatasetImportProps:
+    """ResourceProperties of Custom::PersonalizeDatasetImport (link 0 imports, later links wait)."""
+
+    DATASET_ARN: Final = "DatasetArn"
+    DATA_LOCATION: Final = "DataLocation"  # s3://bucket/key Personalize reads
+    DATA_VERSION: Final = "DataVersion"  # short content hash of the file: part of every job name
+    JOB_PREFIX: Final = "JobPrefix"  # `{project}-{type}`: job names are `{JobPrefix}-{DataVersion}-{attempt}`
+    ROLE_ARN: Final = "RoleArn"  # the role Personalize assumes to read DataLocation (passed)
+    IMPORT_MODE: Final = "ImportMode"  # FULL | INCREMENTAL (the first import is FULL whatever)
+    TAGS: Final = "Tags"
+    DATASET_IMPORT_JOB_ARN: Final = "DatasetImportJobArn"  # links 1..n: the previous link's job
+    LINK_SECONDS: Final = "LinkSeconds"
+    LINK_INDEX: Final = "LinkIndex"  # 0 starts (or finds) the import; later links only wait
+    IS_LAST: Final = "IsLast"
+    MAX_WAIT_MINUTES: Final = "MaxWaitMinutes"
+
+
 class Attr:
     """Keys of the Data the handlers return (read with GetAtt)."""
 
@@ -120,6 +139,8 @@ class Attr:
     DATA_LOCATION: Final = "DataLocation"  # s3://bucket/key of the copied data file
     UPLOAD_ID: Final = "UploadId"  # multipart copy in progress ("" = copied by onEvent)
     SIZE: Final = "Size"  # bytes of the data file
+    DATASET_IMPORT_JOB_ARN: Final = "DatasetImportJobArn"
+    IMPORT_MODE: Final = "ImportMode"  # the mode the job was created with (FULL on a first import)
 
 
 SUMMARY_KEYS: Final = ("solutionVersionArn", "trainingMode", "trigger", "metrics", "trainedAt")
@@ -194,3 +215,6 @@ class Status:
     CREATING: Final = ("CREATE PENDING", "CREATE IN_PROGRESS")  # a version in these is training
     STOPPED: Final = ("CREATE STOPPING", "CREATE STOPPED")
     DELETING: Final = ("DELETE PENDING", "DELETE IN_PROGRESS")
+    # A dataset import job: CREATE PENDING > CREATE IN_PROGRESS > ACTIVE -or- CREATE FAILED (botocore's
+    # model, DatasetImportJob.status; tests/unit/test_dataset_import.py reads it from there).
+    IMPORT_JOB: Final = ("CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE", "CREATE FAILED")

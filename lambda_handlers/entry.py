@@ -7,7 +7,16 @@ take their `Deps` explicitly (tests and the deploy simulator pass their own).
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from lambda_handlers import campaign, constants, data_copy, errors, solution, solution_version, training_wait
+from lambda_handlers import (
+    campaign,
+    constants,
+    data_copy,
+    dataset_import,
+    errors,
+    solution,
+    solution_version,
+    training_wait,
+)
 from lambda_handlers.deps import Deps, default_deps
 from lambda_handlers.events import Event, IsCompleteResponse, OnEventResponse, not_complete
 
@@ -24,6 +33,7 @@ MODULES: Mapping[str, ResourceModule] = {
     constants.TRAINING_WAIT_TYPE: training_wait,
     constants.CAMPAIGN_TYPE: campaign,
     constants.DATA_COPY_TYPE: data_copy,
+    constants.DATASET_IMPORT_TYPE: dataset_import,
 }
 
 

@@ -57,6 +57,7 @@ class Event:
     old_props: dict[str, str] = field(default_factory=dict)
     data: dict[str, str] = field(default_factory=dict)  # onEvent's Data, in isComplete events
     stack_id: str = ""  # the stack's ARN (CloudFormation always sends it)
+    request_id: str = ""  # one per CloudFormation request; a repeated delivery carries the same
 
     @classmethod
     def from_raw(cls, raw: Mapping[str, Any]) -> "Event":
@@ -72,6 +73,7 @@ class Event:
             old_props=_str_map(raw.get("OldResourceProperties")),
             data=_str_map(raw.get("Data")),
             stack_id=_as_str(raw.get("StackId")),
+            request_id=_as_str(raw.get("RequestId")),
         )
 
     @property

@@ -16,12 +16,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 from lambda_handlers import arns, champion, constants, contract, metrics
 from lambda_handlers.constants import Attr
 from lambda_handlers.errors import DeployError, describe
-from lambda_handlers.events import Event, IsCompleteResponse, complete, not_complete
+from lambda_handlers.events import Event, IsCompleteResponse, complete
 from lambda_handlers.kernel.client_errors import not_found
 from lambda_handlers.kernel.gone import solution_required
 from lambda_handlers.kernel.ownership import tags_of
 from lambda_handlers.kernel.status import KNOWN, canonical
-from lambda_handlers.kernel.wait import Budget
+from lambda_handlers.kernel.wait import Budget, hand_over
 
 if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
@@ -102,11 +102,16 @@ def evaluate(link: Link, deps: Deps) -> IsCompleteResponse:
         )
     if status not in KNOWN:
         deps.log(f"solution version {link.version_arn}: unknown status {status!r}, waiting as if in progress")
-    if not link.budget.spent(deps.now()):
-        return not_complete()
-    if not link.is_last:
-        deps.log(f"hand-over: {link.version_arn} is {status}, the next link continues")
-        return complete({Attr.SOLUTION_VERSION_ARN: link.version_arn, Attr.STATUS: status, Attr.SUMMARY: ""})
+    handed = hand_over(
+        link.budget,
+        deps.now(),
+        is_last=link.is_last,
+        data={Attr.SOLUTION_VERSION_ARN: link.version_arn, Attr.STATUS: status, Attr.SUMMARY: ""},
+        log=deps.log,
+        what=f"{link.version_arn} is {status}",
+    )
+    if handed is not None:
+        return handed
     created = epoch(version.get("creationDateTime"), link.budget.started_at)
     elapsed = int(max(0.0, deps.now() - created) // 60)
     keep_training(link.version_arn, deps)

@@ -9,7 +9,8 @@ checks exactly that, every run, by comparing a fresh `cdk synth` through the CLI
 assembly this cache hands out for the default config.
 
 The key (`assembly_key`) is the SHA-256 of:
-- the app's code and settings: app.py, cdk.json, every file under stacks/, lambda_handlers/
+- the app's code and settings: app.py, cdk.json, package.json (the pipeline installs the
+  versions it pins), every file under stacks/, lambda_handlers/
   (the handler asset) and config/, and this module and `synth.py` (the in-process synth);
 - the config file's text and every file it names (schemas, data files, `extends` bases,
   stage configs), found by walking its YAML for strings naming an existing file, relative
@@ -42,7 +43,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 ROOT = REPO / ".cache" / "synth"
 FORMAT = "1"  # bump when what an entry holds changes
-APP_FILES = ("app.py", "cdk.json")
+APP_FILES = ("app.py", "cdk.json", "package.json")
 APP_TREES = ("stacks", "lambda_handlers", "config")
 OWN_FILES = (Path(__file__), Path(__file__).with_name("synth.py"))
 PACKAGES = ("aws-cdk-lib", "constructs", "cdk-nag", "jsii")

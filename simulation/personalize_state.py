@@ -261,6 +261,9 @@ class FakePersonalize:
         self._one_shot: list[tuple[str, PersonalizeError]] = []
         self._throttle: _Injector | None = None
         self._server_errors: _Injector | None = None
+        # The S3 the world holds, as an import job reads it: location → a failureReason when
+        # there is nothing to read, else None. None: jobs never look at their data.
+        self.data_reader: Callable[[str], str | None] | None = None
         self._auto_trained_until: dict[str, float] = {}  # solution ARN -> start of its current period
 
     # ---- injection ---------------------------------------------------------------------------
@@ -326,7 +329,7 @@ class FakePersonalize:
             self._server_errors = _Injector(rate, seed, operations) if rate > 0 else None
 
     # ---- snapshots: one deployed account forked into many tests -------------------------------
-    _WIRING: Final = frozenset({"clock", "endpoint_url", "_model", "_validator", "_lock"})
+    _WIRING: Final = frozenset({"clock", "endpoint_url", "_model", "_validator", "_lock", "data_reader"})
 
     def snapshot(self) -> dict[str, Any]:
         """A deep copy of the account (resources, call log, settings, pending injections).
@@ -755,6 +758,9 @@ class FakePersonalize:
                         return True
         return False
 
+    def _has_bulk_import(self, dataset_arn: str) -> bool:
+        return any(self._status(job) == ACTIVE for job in self._of("dataset-import-job", dataset_arn))
+
     # ---- dataset groups, schemas, datasets, import jobs --------------------------------------
     def _op_create_dataset_group(self, p: JSON) -> JSON:
         arn = self._arn("dataset-group", p["name"])
@@ -851,11 +857,26 @@ class FakePersonalize:
         return {}
 
     def _op_create_dataset_import_job(self, p: JSON) -> JSON:
+        """API reference, CreateDatasetImportJob
+        (https://docs.aws.amazon.com/personalize/latest/dg/API_CreateDatasetImportJob.html):
+        the job's ARN is `dataset-import-job/{jobName}`, so a name is used once
+        (ResourceAlreadyExistsException); `importMode` defaults to FULL, and "if you haven't
+        imported bulk records into the dataset previously, you can only specify FULL" (also in
+        botocore's model, the member's documentation). Statuses: CREATE PENDING > CREATE
+        IN_PROGRESS > ACTIVE -or- CREATE FAILED (botocore's model, DatasetImportJob.status), with
+        `failureReason` when failed. A job whose data cannot be read fails (`data_reader`)."""
         dataset = self._get(p["datasetArn"], "dataset")
         if dataset.deleted_at is not None:
             raise _in_use(f"The dataset {dataset.arn} is being deleted.")
         arn = self._arn("dataset-import-job", p["jobName"])
         self._ensure_new(arn)
+        mode = p.get("importMode", "FULL")
+        if mode != "FULL" and not self._has_bulk_import(dataset.arn):
+            raise _invalid(
+                f"Import mode {mode} is not allowed: no bulk records were imported into {dataset.arn} "
+                "before; the first import must be FULL."
+            )
+        unreadable = self.data_reader(p["dataSource"]["dataLocation"]) if self.data_reader else None
         now = self.clock.now()
         self._add(
             "dataset-import-job",
@@ -868,11 +889,11 @@ class FakePersonalize:
                 "datasetArn": dataset.arn,
                 "dataSource": p["dataSource"],
                 "roleArn": p.get("roleArn"),
-                "importMode": p.get("importMode", "FULL"),
+                "importMode": mode,
                 "publishAttributionMetricsToS3": p.get("publishAttributionMetricsToS3"),
             },
             parent=dataset.arn,
-            failure=self._pop(self._fail_import),
+            failure=unreadable or self._pop(self._fail_import),
             tags=p.get("tags"),
         )
         return {"datasetImportJobArn": arn}

@@ -24,6 +24,7 @@ from simulation.clock import VirtualClock
 from simulation.cloudformation import DeployResult, DeploySimulator
 from simulation.cloudformation.provider import Handler, LambdaTimedOut
 from simulation.cloudformation.scheduler import Task
+from simulation.import_data import s3_reader
 from simulation.personalize_server import FakePersonalizeServer
 from simulation.personalize_state import Call, Durations, FakePersonalize
 
@@ -70,6 +71,7 @@ class World:
             s3_client=self.s3,
             assemblies=self.assemblies,
         )
+        self.fake.data_reader = s3_reader(self.s3)
         for handler_client in (self.client, self.once):
             handler_client.meta.events.register("after-call.personalize.*", self._maybe_kill)
 

@@ -1,8 +1,9 @@
 """Data bucket, the role Personalize assumes, the dataset group, schemas and datasets.
 
 Everything CloudFormation cannot change in place is named by its content: a schema edit
-creates a new schema, a new CSV lands under a new key and starts a new import job (the
-`DatasetImportJob` property changes) without replacing the dataset or retraining by itself.
+creates a new schema, a new CSV lands under a new key and starts a new import
+(`Custom::PersonalizeDatasetImport`, `stacks/dataset_import.py`, a fresh job name per import)
+without replacing the dataset or retraining by itself.
 
 A local CSV travels as a CDK file asset: the CDK hashes and stages the file (streaming, in
 Node), `cdk deploy` uploads it to the bootstrap bucket, and a `Custom::PersonalizeDataCopy` on
@@ -16,16 +17,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_personalize as personalize
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
-from constructs import Construct
+from constructs import Construct, IDependable
 
 from lambda_handlers import contract
+from lambda_handlers.constants import Attr
 from stacks.custom_resource import custom_resource
+from stacks.dataset_import import IMPORT_WAIT_MINUTES, DatasetImport, grant_imports
 from stacks.naming import content_hash
 from stacks.provider import personalize_provider
 
@@ -40,6 +43,7 @@ class DatasetSpec:
     dataset_type: str
     schema_file: Path
     data: str  # local CSV path or s3:// URI
+    import_mode: contract.ImportMode = "FULL"
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,8 @@ class _Staged:
     """A local data file staged as an asset and copied into the data bucket."""
 
     key: str
-    version: str  # short content hash: the import job's name suffix
-    copy: Construct
+    version: str  # short content hash: part of the import job's name
+    copy: CustomResource
 
 
 class DataLayer(Construct):
@@ -64,6 +68,7 @@ class DataLayer(Construct):
     - removal_policy: for the data bucket, its data files and the dataset group (default DESTROY).
     - keep_imports: data files kept per dataset, the current one included (default 2: the
       current and the previous, which a rollback of the current deploy imports again).
+    - import_max_wait_minutes: how long a deploy waits for one dataset's import (default 180).
     """
 
     def __init__(
@@ -78,9 +83,12 @@ class DataLayer(Construct):
         datasets: tuple[DatasetSpec, ...] = (),
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
         keep_imports: int = DEFAULT_KEEP_IMPORTS,
+        import_max_wait_minutes: int = IMPORT_WAIT_MINUTES,
     ) -> None:
         super().__init__(scope, construct_id)
         self.datasets: list[personalize.CfnDataset] = []
+        self.imports: list[DatasetImport] = []
+        self.import_max_wait_minutes = import_max_wait_minutes
         if existing_dataset_group_arn:
             self.dataset_group_arn = existing_dataset_group_arn
             return
@@ -109,6 +117,19 @@ class DataLayer(Construct):
         for spec in datasets:
             staged = None if spec.data.startswith("s3://") else self._stage(spec)
             self.datasets.append(self._dataset(project, spec, staged))
+        self.job_prefixes = [_job_prefix(project, spec.dataset_type) for spec in datasets]
+        if datasets:
+            grant_imports(
+                self,
+                dataset_arns=[d.attr_dataset_arn for d in self.datasets],
+                job_prefixes=self.job_prefixes,
+                personalize_role=self.role,
+            )
+
+    @property
+    def ready(self) -> list[IDependable]:
+        """What training and filters wait for: every dataset's import, finished (the last wait link)."""
+        return [i.last_link for i in self.imports]
 
     def _bucket(self, removal_policy: RemovalPolicy, kms_key_arn: str | None) -> s3.Bucket:
         key = kms.Key.from_key_arn(self, "DataKey", kms_key_arn) if kms_key_arn else None
@@ -258,8 +279,6 @@ class DataLayer(Construct):
             schema=schema_body,
         )
         schema.override_logical_id(f"{kind}Schema")
-        location = spec.data if staged is None else f"s3://{self.bucket.bucket_name}/{staged.key}"
-        version = content_hash(spec.data) if staged is None else staged.version
         dataset = personalize.CfnDataset(
             self,
             f"{kind}Dataset",
@@ -267,14 +286,28 @@ class DataLayer(Construct):
             dataset_type=kind,
             dataset_group_arn=self.dataset_group_arn,
             schema_arn=schema.attr_schema_arn,
-            dataset_import_job=personalize.CfnDataset.DatasetImportJobProperty(
-                job_name=f"{project}-{kind.lower()}-{version}",
-                data_source={"DataLocation": location},
-                role_arn=self.role.role_arn,
-            ),
         )
         dataset.override_logical_id(f"{kind}Dataset")
-        dataset.node.add_dependency(self.role)
-        if staged is not None:
-            dataset.node.add_dependency(staged.copy)
+        located = staged.copy.get_att_string(Attr.DATA_LOCATION) if staged is not None else spec.data
+        self.imports.append(
+            DatasetImport(
+                self,
+                f"{kind}Import",
+                spec=contract.DatasetImport(
+                    dataset_arn=dataset.attr_dataset_arn,
+                    data_location=located,
+                    data_version=content_hash(spec.data) if staged is None else staged.version,
+                    job_prefix=_job_prefix(project, kind),
+                    role_arn=self.role.role_arn,
+                    import_mode=spec.import_mode,
+                ),
+                max_wait_minutes=self.import_max_wait_minutes,
+                logical_prefix=f"{kind}Import",
+                depends_on=[self.role],
+            )
+        )
         return dataset
+
+
+def _job_prefix(project: str, kind: str) -> str:
+    return f"{project}-{kind.lower()}"

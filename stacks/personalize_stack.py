@@ -12,7 +12,7 @@ from stacks.config_model.model import Campaign, Solution
 from stacks.config_model.recipes import recipe_named
 from stacks.dashboard import TrainingDashboard
 from stacks.data_layer import DataLayer, DatasetSpec
-from stacks.drift_role import DriftReaderRole
+from stacks.drift_role import DriftReaderRole, DriftReaderTrust
 from stacks.exports import Exports
 from stacks.limits import quota_warnings, tree_problems
 from stacks.nag import (
@@ -32,9 +32,9 @@ from stacks.training import PersonalizeSolution, SolutionTraining
 class PersonalizeStack(Stack):
     """Everything one config declares, in one stack named `config.resolved_stack_name`.
 
-    Props (keyword-only): config — the validated config; drift_reader_account — an account
-    (the pipeline's) whose principals may assume a read-only role for `ops.drift`; None (the
-    default, a deploy from a laptop) creates no role: drift then runs with your own credentials.
+    Props (keyword-only): config — the validated config; drift_reader — the role (the pipeline's
+    drift step) that may assume a read-only role for `ops.drift`; None (the default, a deploy
+    from a laptop) creates no role: drift then runs with your own credentials.
     """
 
     def __init__(
@@ -43,7 +43,7 @@ class PersonalizeStack(Stack):
         construct_id: str,
         *,
         config: AppConfig,
-        drift_reader_account: str | None = None,
+        drift_reader: DriftReaderTrust | None = None,
         **kwargs: Any,
     ) -> None:
         env = Environment(account=config.env.account, region=config.env.region) if config.env else None
@@ -69,11 +69,14 @@ class PersonalizeStack(Stack):
             existing_dataset_group_arn=group.arn,
             kms_key_arn=group.kms_key_arn,
             datasets=tuple(
-                DatasetSpec(dataset_type=kind, schema_file=ds.schema_, data=ds.data)
+                DatasetSpec(
+                    dataset_type=kind, schema_file=ds.schema_, data=ds.data, import_mode=ds.import_mode
+                )
                 for kind, ds in config.datasets.declared().items()
             ),
             removal_policy=removal,
             keep_imports=config.datasets.keep_imports,
+            import_max_wait_minutes=config.datasets.import_max_wait_minutes,
         )
         self.exports = Exports(self, "Exports", project=config.project)
         self.solutions: dict[str, PersonalizeSolution] = {}
@@ -91,7 +94,7 @@ class PersonalizeStack(Stack):
             dataset_group_arn=self.data.dataset_group_arn,
             filters={f.name: f.expression for f in config.filters},
             event_tracker=config.event_tracker,
-            depends_on=self.data.datasets,
+            depends_on=self.data.ready,
         )
         for name, arn in self.filters.filter_arns.items():
             self.exports.filter(name, arn)
@@ -122,7 +125,7 @@ class PersonalizeStack(Stack):
         if problems:
             raise ConfigError(f"stack {config.resolved_stack_name}", problems)
         acknowledge_data_layer(self.data)
-        reader_name = self._drift_reader(drift_reader_account)
+        reader_name = self._drift_reader(drift_reader)
         self.template_options.metadata = marker_metadata(
             TemplateMarker(project=config.project, drift_role_name=reader_name)
         )
@@ -154,7 +157,7 @@ class PersonalizeStack(Stack):
                 tags=self.config.tags,
                 retain_on_stack_delete=self.config.removal_policy == "retain",
             ),
-            depends_on=self.data.datasets,
+            depends_on=self.data.ready,
             logical_id=f"Solution{pascal(sol.name)}",
         )
         training = SolutionTraining(
@@ -232,15 +235,15 @@ class PersonalizeStack(Stack):
             self.auto_promotion = AutoPromotion(self, "AutoPromotion", targets=targets)
             acknowledge_auto_promotion(self.auto_promotion, [t.solution_physical_name for t in targets])
 
-    def _drift_reader(self, trusted_account: str | None) -> str | None:
-        if trusted_account is None:
+    def _drift_reader(self, trusted: DriftReaderTrust | None) -> str | None:
+        if trusted is None:
             return None
         name = drift_role_name(self.config.resolved_stack_name)
         solution_names = [s.physical_name for s in self.solutions.values()]
         self.drift_reader = DriftReaderRole(
             self,
             "DriftReader",
-            trusted_account=trusted_account,
+            trusted=trusted,
             role_name=name,
             solution_names=solution_names,
             campaign_names=[c.physical_name for c in self.campaigns.values()],

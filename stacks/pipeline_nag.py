@@ -13,6 +13,7 @@ from stacks.acknowledgment import acknowledge as _ack
 ARTIFACT_READ = ("s3:GetObject*", "s3:GetBucket*", "s3:List*")
 ARTIFACT_WRITE = (*ARTIFACT_READ, "s3:Abort*", "s3:DeleteObject*")
 ARTIFACT_KEY = ("kms:GenerateDataKey*", "kms:ReEncrypt*")
+ASSET_FENCE_ID = "FileRoleBuildFence"  # the Deny policy of stacks/pipeline_stack.fence_asset_builds
 
 
 def _logical(construct: IConstruct) -> str:
@@ -122,8 +123,12 @@ def acknowledge_pipeline(pipeline: pipelines.CodePipeline) -> None:
             "report-group/*]",
             "report groups of the asset publishing projects sharing this role",
         )
+    # Without the fence the finding stands unacknowledged.
+    fence = assets.node.try_find_child(ASSET_FENCE_ID) if assets else None
+    if isinstance(file_role, iam.Role) and isinstance(fence, iam.Policy):
         _ack(
             file_role,
             "AwsSolutions-IAM5[Resource::*]",
-            "codebuild:StartBuild/BatchGetBuilds of the asset projects (created after the role)",
+            "codebuild:StartBuild/StopBuild/BatchGetBuilds on '*' from CDK Pipelines, which the "
+            "FileRoleBuildFence Deny limits to the asset projects: no other project's builds",
         )

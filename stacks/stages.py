@@ -12,24 +12,23 @@ from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
 from stacks.config_model import AppConfig
+from stacks.drift_role import DriftReaderTrust
 from stacks.personalize_stack import PersonalizeStack
 
 
 def personalize_stack(
-    scope: Construct, config: AppConfig, *, drift_reader_account: str | None = None
+    scope: Construct, config: AppConfig, *, drift_reader: DriftReaderTrust | None = None
 ) -> PersonalizeStack:
     """The config's PersonalizeStack, its construct id = its stack name = `resolved_stack_name`."""
-    return PersonalizeStack(
-        scope, config.resolved_stack_name, config=config, drift_reader_account=drift_reader_account
-    )
+    return PersonalizeStack(scope, config.resolved_stack_name, config=config, drift_reader=drift_reader)
 
 
 class PersonalizeStage(cdk.Stage):
     """A pipeline stage: the config's stack in the config's account and region.
 
     Props (keyword-only): config — a validated stage config; its `env` is required;
-    drift_reader_account — the pipeline's account, trusted by the stack's read-only drift role
-    (None: no role).
+    drift_reader — the pipeline's drift step role, the only principal the stack's read-only
+    drift role trusts (None: no drift role).
     """
 
     def __init__(
@@ -38,7 +37,7 @@ class PersonalizeStage(cdk.Stage):
         construct_id: str,
         *,
         config: AppConfig,
-        drift_reader_account: str | None = None,
+        drift_reader: DriftReaderTrust | None = None,
     ) -> None:
         if config.env is None:
             raise ValueError(f"stage {construct_id}: the config has no env (account, region)")
@@ -47,7 +46,7 @@ class PersonalizeStage(cdk.Stage):
             construct_id,
             env=cdk.Environment(account=config.env.account, region=config.env.region),
         )
-        self.stack = personalize_stack(self, config, drift_reader_account=drift_reader_account)
+        self.stack = personalize_stack(self, config, drift_reader=drift_reader)
         # Validation plugins belong to one Stage: the app's do not reach a nested stage.
         cdk.Validations.of(self).add_plugins(AwsSolutionsChecks())
 

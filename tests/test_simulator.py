@@ -459,7 +459,7 @@ def server(clock: VirtualClock) -> Iterator[FakePersonalizeServer]:
         yield running
 
 
-def native_stack(job: str, filter_name: str, expression: str) -> dict[str, Any]:
+def native_stack(filter_name: str, expression: str, team: str = "a") -> dict[str, Any]:
     schema = json.dumps(
         {
             "type": "record",
@@ -480,17 +480,17 @@ def native_stack(job: str, filter_name: str, expression: str) -> dict[str, Any]:
                     "DatasetType": "Interactions",
                     "DatasetGroupArn": group,
                     "SchemaArn": {"Ref": "Schema"},
-                    "DatasetImportJob": {
-                        "JobName": job,
-                        "DataSource": {"DataLocation": f"s3://bucket/{job}.csv"},
-                        "RoleArn": "arn:aws:iam::111111111111:role/import",
-                    },
                 },
             },
             "Filter": {
                 "Type": "AWS::Personalize::Filter",
                 "DependsOn": "Data",
-                "Properties": {"Name": filter_name, "DatasetGroupArn": group, "FilterExpression": expression},
+                "Properties": {
+                    "Name": filter_name,
+                    "DatasetGroupArn": group,
+                    "FilterExpression": expression,
+                    "Tags": [{"Key": "team", "Value": team}],
+                },
             },
             "Tracker": {
                 "Type": "AWS::Personalize::EventTracker",
@@ -508,19 +508,18 @@ def test_native_resources_are_created_updated_and_replaced_in_the_fake(clock, se
     # GIVEN native Personalize resources deployed through boto3 at the fake
     client = server.client()
     sim = DeploySimulator(clock, client, handlers=(handlers.on_event, handlers.is_complete))
-    created = sim.deploy(native_stack("job-1", "f1", EXPR))
+    created = sim.deploy(native_stack("f1", EXPR))
     assert created.status == "CREATE_COMPLETE", created.failure
     assert created.outputs["TrackingId"]
     assert client.describe_dataset_group(datasetGroupArn=sim.resources["Group"].physical_id)
     assert created.stats.durations("Data")[0] > 0
-    # WHEN only the import job changes THEN a new import job runs on the same dataset
-    updated = sim.deploy(native_stack("job-2", "f1", EXPR))
-    assert updated.status == "UPDATE_COMPLETE", updated.failure
-    jobs = client.list_dataset_import_jobs(datasetArn=sim.resources["Data"].physical_id)
-    assert {j["jobName"] for j in jobs["datasetImportJobs"]} == {"job-1", "job-2"}
-    # WHEN the filter expression changes with a new name THEN the filter is replaced
+    # WHEN only the filter's tags change THEN it is updated in place (Tags is not create-only there)
     old_filter = sim.resources["Filter"].physical_id
-    replaced = sim.deploy(native_stack("job-2", "f2", EXPR.replace("click", "view")))
+    updated = sim.deploy(native_stack("f1", EXPR, team="b"))
+    assert updated.status == "UPDATE_COMPLETE", updated.failure
+    assert sim.resources["Filter"].physical_id == old_filter
+    # WHEN the filter expression changes with a new name THEN the filter is replaced
+    replaced = sim.deploy(native_stack("f2", EXPR.replace("click", "view"), team="b"))
     assert replaced.status == "UPDATE_COMPLETE", replaced.failure
     assert sim.resources["Filter"].physical_id != old_filter
     assert statuses(replaced, "Filter")[-1] == "DELETE_COMPLETE"
@@ -531,8 +530,8 @@ def test_native_resources_are_created_updated_and_replaced_in_the_fake(clock, se
 
 def test_fails_when_a_custom_named_native_resource_requires_replacement(clock, server, handlers) -> None:
     sim = DeploySimulator(clock, server.client(), handlers=(handlers.on_event, handlers.is_complete))
-    sim.deploy(native_stack("job-1", "f1", EXPR))
-    result = sim.deploy(native_stack("job-1", "f1", EXPR.replace("click", "view")))
+    sim.deploy(native_stack("f1", EXPR))
+    result = sim.deploy(native_stack("f1", EXPR.replace("click", "view")))
     assert result.status == "UPDATE_ROLLBACK_COMPLETE"
     assert result.failure is not None
     assert result.failure.logical_id == "Filter"

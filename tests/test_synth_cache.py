@@ -30,7 +30,14 @@ def config(tmp_path: Path) -> Path:
 def checkout(tmp_path: Path) -> Path:
     """The files of a checkout the app digest reads, one of each kind."""
     repo = tmp_path / "repo"
-    for name in ("app.py", "cdk.json", "stacks/stack.py", "lambda_handlers/entry.py", "config/default.yaml"):
+    for name in (
+        "app.py",
+        "cdk.json",
+        "package.json",
+        "stacks/stack.py",
+        "lambda_handlers/entry.py",
+        "config/default.yaml",
+    ):
         (repo / name).parent.mkdir(parents=True, exist_ok=True)
         (repo / name).write_text(f"# {name}\n")
     return repo
@@ -80,6 +87,14 @@ def test_the_app_digest_changes_with_handler_code_but_not_with_bytecode(checkout
     assert synth_cache.app_digest(checkout) == before
     # WHEN a handler changes / THEN the digest changes
     (checkout / "lambda_handlers" / "entry.py").write_text("# changed\n")
+    assert synth_cache.app_digest(checkout) != before
+
+
+def test_the_app_digest_changes_with_the_npm_pins(checkout: Path) -> None:
+    # GIVEN the digest of a checkout WHEN package.json pins another cdk-assets (the pipeline installs it)
+    before = synth_cache.app_digest(checkout)
+    (checkout / "package.json").write_text('{"devDependencies": {"cdk-assets": "9.9.9"}}\n')
+    # THEN the digest changes: a kept pipeline assembly is not handed out
     assert synth_cache.app_digest(checkout) != before
 
 

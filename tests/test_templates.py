@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from lambda_handlers import constants
+from lambda_handlers import constants, contract
+from stacks.dataset_import import IMPORT_LISTING
 from stacks.naming import content_hash
 from stacks.permissions import RESOURCELESS_ACTIONS
 from tests.support.cfn import as_list, as_text, iam_statements, resources_of_type
@@ -225,19 +226,23 @@ def test_schema_names_are_content_hashed(default, kind):
 
 
 @pytest.mark.parametrize("kind", DATASET_TYPES)
-def test_datasets_import_their_csv_under_a_content_hashed_job_and_key(default, kind):
-    # GIVEN the dataset resource and the copy of the CSV the config names
+def test_datasets_import_their_csv_copy_through_the_import_resource(default, kind):
+    # GIVEN the dataset, its import and the copy of the CSV the config names
     props = default["Resources"][f"{kind}Dataset"]["Properties"]
+    imported = default["Resources"][f"{kind}Import"]
     key = default["Resources"][f"{kind}DataCopy"]["Properties"]["Key"]
     digest = key.split("/")[2]
-    job = props["DatasetImportJob"]
-    # THEN the job name and the S3 key carry the same content hash (see tests/test_data_layer.py)
+    # THEN the dataset carries no import of its own (a fixed job name cannot be used twice)
+    assert "DatasetImportJob" not in props
     assert props["DatasetType"] == kind
     assert props["SchemaArn"] == {"Fn::GetAtt": [f"{kind}Schema", "SchemaArn"]}
     assert props["DatasetGroupArn"] == {"Fn::GetAtt": ["DatasetGroup", "DatasetGroupArn"]}
-    assert job["JobName"] == f"{PROJECT}-{kind.lower()}-{digest[:8]}"
-    location = as_text(job["DataSource"]["DataLocation"])
-    assert location == f"s3://${{DataDataBucketA7E8509A}}/datasets/{kind.lower()}/{digest}/{kind.lower()}.csv"
+    # AND the import reads the copy, carries its content hash, and FULL by default
+    assert imported["Type"] == constants.DATASET_IMPORT_TYPE
+    spec = contract.DatasetImport.from_properties(imported["Properties"])
+    assert spec.data_version == digest[:8] and spec.job_prefix == f"{PROJECT}-{kind.lower()}"
+    assert spec.import_mode == "FULL" and spec.link_index == 0
+    assert imported["Properties"]["DatasetArn"] == {"Fn::GetAtt": [f"{kind}Dataset", "DatasetArn"]}
 
 
 # ---- solutions and training ----------------------------------------------------------------
@@ -255,8 +260,8 @@ def test_the_solution_custom_resource_carries_the_config(default):
     assert props["SolutionConfig"] == "{}"
     assert json.loads(props["Tags"]) == [{"tagKey": "team", "tagValue": "recommendations"}]
     assert props["DatasetGroupArn"] == {"Fn::GetAtt": ["DatasetGroup", "DatasetGroupArn"]}
-    # AND it waits for the datasets (and their import jobs)
-    assert set(solution["DependsOn"]) >= {"InteractionsDataset", "ItemsDataset"}
+    # AND it waits for the datasets' imports (their last wait links)
+    assert set(solution["DependsOn"]) >= {"InteractionsImportWait3", "ItemsImportWait3"}
     assert logical_id.startswith("Solution")
 
 
@@ -322,7 +327,7 @@ def test_the_filter_is_named_by_its_expression_and_its_logical_id_is_stable(defa
 @pytest.mark.parametrize("logical_id", ["FilterExcludeClicked", "EventTracker"])
 def test_filter_and_event_tracker_wait_for_the_datasets(default, logical_id):
     resource = default["Resources"][logical_id]
-    assert set(resource["DependsOn"]) >= {"InteractionsDataset", "ItemsDataset"}
+    assert set(resource["DependsOn"]) >= {"InteractionsImportWait3", "ItemsImportWait3"}
     assert resource["Properties"]["DatasetGroupArn"] == {"Fn::GetAtt": ["DatasetGroup", "DatasetGroupArn"]}
 
 
@@ -441,9 +446,12 @@ def test_only_actions_without_a_resource_type_are_on_every_resource(default):
     assert personalize, "expected the handler's Personalize statements"
     for lid, statement in personalize:
         assert not any("*" in a for a in as_list(statement["Action"])), lid
-        # AND only the three the Service Authorization Reference gives no resource type are on `*`
+        # AND only the ones the Service Authorization Reference gives no resource type are on `*`
         if "*" in as_list(statement["Resource"]):
-            assert sorted(as_list(statement["Action"])) == sorted(RESOURCELESS_ACTIONS), lid
+            expected = (
+                IMPORT_LISTING if statement.get("Sid") == "ListDatasetImports" else RESOURCELESS_ACTIONS
+            )
+            assert sorted(as_list(statement["Action"])) == sorted(expected), lid
 
 
 def test_an_adopted_solutions_physical_name_is_in_the_handler_policy():

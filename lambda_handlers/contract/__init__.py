@@ -10,11 +10,13 @@ from lambda_handlers.contract.base import Contract, default_of, doc_of
 from lambda_handlers.contract.campaign import Campaign, CampaignConfig, ItemExploration
 from lambda_handlers.contract.codec import ContractError, Gate, Intrinsic, resolved
 from lambda_handlers.contract.data_copy import DataCopy
+from lambda_handlers.contract.dataset_import import IMPORT_MODES, DatasetImport, ImportMode
 from lambda_handlers.contract.solution import API_DEFAULT_SCHEDULE, Solution
 from lambda_handlers.contract.training import TRAINING_MODES, SolutionVersion, TrainingMode, TrainingWait
 
 __all__ = [
     "API_DEFAULT_SCHEDULE",
+    "IMPORT_MODES",
     "TRAINING_MODES",
     "AutoPromotion",
     "Campaign",
@@ -22,7 +24,9 @@ __all__ = [
     "Contract",
     "ContractError",
     "DataCopy",
+    "DatasetImport",
     "Gate",
+    "ImportMode",
     "Intrinsic",
     "ItemExploration",
     "Solution",

@@ -2,11 +2,16 @@
 
 isComplete cannot keep state between polls; onEvent records its start time in Data
 (`Attr.STARTED_AT`), which the framework hands to every isComplete of that operation.
+A chain of wait links (training, dataset imports) carries a wait past CloudFormation's hour:
+each link spends its own budget, then hands over (`hand_over`); the last one fails.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+
+from lambda_handlers.events import IsCompleteResponse, complete, not_complete
 
 
 @dataclass(frozen=True)
@@ -16,3 +21,23 @@ class Budget:
 
     def spent(self, now: float) -> bool:
         return now - self.started_at >= self.seconds
+
+
+def hand_over(
+    budget: Budget,
+    now: float,
+    *,
+    is_last: bool,
+    data: Mapping[str, str],
+    log: Callable[[str], None],
+    what: str,
+) -> IsCompleteResponse | None:
+    """What a wait link answers while its subject is still in progress: poll again within its
+    budget; once spent, hand over to the next link (complete with `data`), or, on the last
+    link, None: the caller fails, naming what it waited for and for how long."""
+    if not budget.spent(now):
+        return not_complete()
+    if is_last:
+        return None
+    log(f"hand-over: {what}, the next link continues")
+    return complete(data)

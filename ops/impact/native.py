@@ -1,5 +1,6 @@
 """CloudFormation's own AWS::Personalize::* resources: created, deleted, replaced (a create-only
-property changed, or it points at a replaced resource), updated in place, re-imported."""
+property changed, or it points at a replaced resource), updated in place. Imports are ours
+(`ops/impact/imports.py`)."""
 
 from typing import Any, Final
 
@@ -102,7 +103,5 @@ def classify(base: dict[str, Any], head: dict[str, Any], project: str | None) ->
 
 def _in_place(old: dict[str, Any], new: dict[str, Any], project: str | None) -> Change:
     name = subject(new, project)
-    if props(old).get("DatasetImportJob") != props(new).get("DatasetImportJob"):
-        return Change(UPDATE, f"{name} re-imports (new DatasetImportJob: new data or location)")
     keys = sorted(k for k in {*props(old), *props(new)} if props(old).get(k) != props(new).get(k))
     return Change(UPDATE, f"{name}: {', '.join(keys)} changed")

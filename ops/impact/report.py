@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ops.assembly import StackTemplate
-from ops.impact import custom, iam, native, other
+from ops.impact import custom, iam, imports, native, other
 from ops.impact.model import NO_CHANGE, NOTABLE, ORDER, Change
 from ops.impact.template import project_of
 
@@ -36,6 +36,7 @@ def personalize_changes(
     changes += custom.classify_campaigns(base, head, project, custom.retrained_solutions(base, head), region)
     changes += custom.classify_promotion(base, head)
     changes += native.classify(base, head, project)
+    changes += imports.classify(base, head)
     return sorted(changes, key=lambda c: ORDER.index(c.kind))
 
 

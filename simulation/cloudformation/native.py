@@ -5,10 +5,10 @@ Plays what CloudFormation's own resource handlers do: create, wait (describing e
 Each operation is a process for `scheduler.Scheduler`: a generator that yields the seconds it
 waits, so native resources keep their modelled durations while others run.
 Create-only properties (the CloudFormation registry schemas, read by `ops.cfn_registry`) force a
-replacement; the simulator decides that with `CREATE_ONLY` before calling `update`. In-place updates:
-`AWS::Personalize::Dataset` with a changed `DatasetImportJob` starts a new import job and waits
-for it (that is how new CSV content re-imports); other in-place changes (Tags of a filter or an
-event tracker) make no call.
+replacement; the simulator decides that with `CREATE_ONLY` before calling `update`. In-place updates
+(Tags of a filter or an event tracker) make no call. The stack imports data through its own
+`Custom::PersonalizeDatasetImport`, never a Dataset's `DatasetImportJob` property, so this
+model has no import.
 """
 
 from __future__ import annotations
@@ -81,10 +81,8 @@ class NativePersonalize:
         poll_interval: int = 30,
         max_wait_seconds: int = 36 * 3600,
         in_use_wait_seconds: int = 3600,
-        s3: Any = None,
     ) -> None:
         self._client = client
-        self._s3 = s3  # None: import jobs do not look at their data (no S3 in the world)
         self._clock = clock
         self._poll = poll_interval
         self._max_wait = max_wait_seconds
@@ -135,10 +133,7 @@ class NativePersonalize:
                 arn = c.create_dataset(**kwargs, **_tag_kw(props))["datasetArn"]
                 made.append(arn)
                 yield from self._wait_active(lambda: c.describe_dataset(datasetArn=arn)["dataset"], arn)
-                result = NativeResult(arn, {"DatasetArn": arn})
-                if props.get("DatasetImportJob"):
-                    yield from self._import(arn, props["DatasetImportJob"], result)
-                return result
+                return NativeResult(arn, {"DatasetArn": arn})
             if rtype == FILTER:
                 kwargs = _optional(
                     props, name="Name", datasetGroupArn="DatasetGroupArn", filterExpression="FilterExpression"
@@ -162,69 +157,9 @@ class NativePersonalize:
     def update(
         self, rtype: str, old: Mapping[str, Any], new: Mapping[str, Any], current: NativeResult
     ) -> Generator[float, None, NativeResult]:
-        result = NativeResult(current.physical_id, dict(current.attributes))
-        job = new.get("DatasetImportJob")
-        if rtype == DATASET and job and job != old.get("DatasetImportJob"):
-            try:
-                yield from self._import(current.physical_id, job, result)
-            except NativeError:
-                raise
-            except Exception as exc:
-                raise NativeError(_reason(exc)) from exc
-        return result
-
-    def _import(
-        self, dataset_arn: str, job: Mapping[str, Any], result: NativeResult
-    ) -> Generator[float, None, None]:
-        kwargs: dict[str, Any] = {
-            "jobName": job["JobName"],
-            "datasetArn": dataset_arn,
-            "dataSource": {"dataLocation": (job.get("DataSource") or {}).get("DataLocation", "")},
-        }
-        if job.get("RoleArn"):
-            kwargs["roleArn"] = job["RoleArn"]
-        self._check_data(kwargs["dataSource"]["dataLocation"], kwargs["jobName"])
-        c = self._client
-        job_arn = c.create_dataset_import_job(**kwargs)["datasetImportJobArn"]
-        yield from self._wait_active(
-            lambda: c.describe_dataset_import_job(datasetImportJobArn=job_arn)["datasetImportJob"], job_arn
-        )
-        result.attributes["DatasetImportJobArn"] = job_arn
-
-    def _check_data(self, location: str, job_name: str) -> None:
-        """An import job whose S3 object is missing fails, and CloudFormation reports it.
-
-        Belief: Personalize reads `dataLocation` (an object, or every object under a folder
-        prefix ending in "/") with the job's role; with nothing there the job ends CREATE FAILED
-        with a `failureReason` (API reference, CreateDatasetImportJob: "If the status shows as
-        CREATE FAILED, the response includes a failureReason key"). Amazon Forecast, whose import
-        API Personalize's mirrors, words it "No objects found in s3 path ..."; the exact
-        Personalize text is not verified here. The fake Personalize holds no S3 data, so this
-        model checks the object the job would read before the job is created.
-        """
-        if self._s3 is None or not location.startswith("s3://"):
-            return
-        bucket, _, key = location.removeprefix("s3://").partition("/")
-        try:
-            found = self._s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1).get("KeyCount", 0)
-        except Exception as exc:
-            if error_code(exc) != "NoSuchBucket":
-                raise
-            found = 0
-        if not found or (not key.endswith("/") and not self._exists(bucket, key)):
-            raise NativeError(
-                f'Resource handler returned message: "Dataset import job {job_name} failed: '
-                f'No objects found in s3 path {location}" (HandlerErrorCode: NotStabilized)'
-            )
-
-    def _exists(self, bucket: str, key: str) -> bool:
-        try:
-            self._s3.head_object(Bucket=bucket, Key=key)
-        except Exception as exc:
-            if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
-                return False
-            raise
-        return True
+        """Tags of a filter or an event tracker: CloudFormation's handlers change them without a wait."""
+        yield from ()
+        return NativeResult(current.physical_id, dict(current.attributes))
 
     # ---- delete -------------------------------------------------------------------------------
     def delete(self, rtype: str, physical_id: str) -> Generator[float, None, None]:

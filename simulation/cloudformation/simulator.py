@@ -329,9 +329,7 @@ class DeploySimulator:
             lambda_timeout=lambda_timeout,
             on_event_delay=self._on_event_delay,
         )
-        self.native = NativePersonalize(
-            personalize_client, clock, poll_interval=native_poll_interval, s3=s3_client
-        )
+        self.native = NativePersonalize(personalize_client, clock, poll_interval=native_poll_interval)
         # With an S3 client: buckets are real, and each deploy first publishes the template's assets.
         self.buckets = S3Buckets(s3_client, stack_name) if s3_client is not None else None
         self.assets = AssetPublisher(s3_client, assemblies) if s3_client and assemblies else None

@@ -61,6 +61,7 @@ class Dataset(_Strict):
 
     schema_: Annotated[Path, Field(alias="schema")]
     data: str
+    import_mode: Literal["FULL", "INCREMENTAL"] = _as_in(contract.DatasetImport, "import_mode")
 
     @property
     def data_is_s3(self) -> bool:
@@ -72,6 +73,9 @@ class Datasets(_Strict):
     items: Dataset | None = None
     users: Dataset | None = None
     keep_imports: Annotated[int, Field(strict=True, ge=2, le=100)] = _as_in(contract.DataCopy, "keep")
+    import_max_wait_minutes: Annotated[int, Field(strict=True, ge=1, le=720)] = _as_in(
+        contract.DatasetImport, "max_wait_minutes"
+    )
 
     def declared(self) -> dict[str, Dataset]:
         """Dataset type (Personalize's word) → dataset, in a fixed order."""

@@ -29,7 +29,7 @@ class Derived:
 
 
 def _link_count(max_wait_minutes: int) -> int:
-    """Wait links after the version resource (as `stacks.training.link_budgets`)."""
+    """Wait links after the version resource (as `stacks.wait_chain.link_budgets`)."""
     return max(2, math.ceil(max_wait_minutes * 60 / LINK_SECONDS)) - 1
 
 

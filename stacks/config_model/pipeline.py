@@ -2,15 +2,18 @@
 and the stages it promotes through, in order. Validated like the deployment config: one
 ConfigError naming every problem by file and field path.
 
-Stage `config` paths are relative to the pipeline file. Every stage config must name its
-`env` (a pipeline deploys into accounts, never environment-agnostic), and no two stages may
-deploy the same project into the same account and region (they would be the same stack).
+Stage `config` paths are relative to the pipeline file; they reach the pipeline's shell (the
+drift step runs `make drift CONFIG='...'`), so they are plain paths (SHELL_SAFE_PATH). Every
+stage config must name its `env` (a pipeline deploys into accounts, never environment-agnostic),
+and no two stages may deploy the same project into the same account and region (they would be
+the same stack).
 """
 
+import re
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from stacks.config_model import AppConfig, ConfigError, Problem, load_config
 from stacks.config_model.loader import field_path, read_yaml
@@ -18,6 +21,26 @@ from stacks.config_model.model import Account, Region
 
 CONNECTION_ARN = r"^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/.+$"
 STAGE_NAME = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z][A-Za-z0-9-]*$")]
+# A path a buildspec or the Makefile may put on a command line: no quote, space, `$`, `;`, glob or
+# other character a shell reads, and no leading `-` (an option). The Makefile checks the same.
+SHELL_SAFE_PATH = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./-]*$")
+
+
+def shell_safe_path_problem(path: str) -> str | None:
+    """Why `path` may not reach a shell, or None when it may."""
+    if SHELL_SAFE_PATH.fullmatch(path):
+        return None
+    return (
+        f"'{path}' would reach the pipeline's shell: use only letters, digits, '.', '_', '-' and '/' "
+        "(no space, quote or other shell character), not starting with '-'"
+    )
+
+
+def _shell_safe(path: Path) -> Path:
+    problem = shell_safe_path_problem(str(path))
+    if problem:
+        raise ValueError(problem)
+    return path
 
 
 class _Strict(BaseModel):
@@ -36,8 +59,8 @@ class Source(_Strict):
 class StageRef(_Strict):
     name: STAGE_NAME
     """Construct id of the stage (`dev`, `prod`): the pipeline's stage and action names."""
-    config: Path
-    """Stage config file, relative to the pipeline file."""
+    config: Annotated[Path, AfterValidator(_shell_safe)]
+    """Stage config file, relative to the pipeline file (SHELL_SAFE_PATH)."""
     approval: bool = False
     """A manual approval before this stage deploys (default false)."""
 

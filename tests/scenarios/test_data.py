@@ -17,7 +17,7 @@ from tests.support import synth
 DATA_DIR = Path(__file__).resolve().parents[2] / "config" / "data"
 INTERACTIONS = DATA_DIR / "interactions.csv"
 COPY = "InteractionsDataCopy"
-DATASET = "InteractionsDataset"
+IMPORT = "InteractionsImport"
 
 
 def changed_csv(extra_rows: int) -> Path:
@@ -95,10 +95,10 @@ def test_fails_when_the_copied_object_is_gone_before_the_import(world: World) ->
     world.hooks.append(remove_copy)
     # WHEN the stack deploys
     result = world.deploy(template)
-    # THEN the dataset's import fails as Personalize's does, naming the missing object
+    # THEN the import job fails as Personalize's does, its failureReason first, naming the missing object
     assert result.status == "ROLLBACK_COMPLETE"
-    assert result.failure is not None and result.failure.logical_id == DATASET
-    assert "No objects found in s3 path" in result.failure.reason and key in result.failure.reason
+    assert result.failure is not None and result.failure.logical_id == IMPORT
+    assert result.failure.message.startswith("No objects found in s3 path") and key in result.failure.message
 
 
 def data_bucket_of_event(event: dict[str, Any]) -> str:
@@ -160,7 +160,7 @@ def test_a_rollback_of_a_data_change_finds_its_old_file(deployed: World) -> None
     result = deployed.deploy(with_interactions(5))
     # THEN the stack rolls back, the copy goes back to the old file, which is still there
     assert result.status == "UPDATE_ROLLBACK_COMPLETE"
-    assert result.failure is not None and result.failure.logical_id == DATASET
+    assert result.failure is not None and result.failure.logical_id == IMPORT
     bucket = data_bucket(deployed)
     assert old_key in keys(deployed, bucket)
     assert deployed.sim.resources[COPY].attributes["DataLocation"] == f"s3://{bucket}/{old_key}"

@@ -28,6 +28,7 @@ from simulation.clients import env_client
 from simulation.stack_reader import SimulatedStack
 from simulation.world import HANDLER_MAX_ATTEMPTS
 from stacks.config_model import load_config
+from stacks.drift_role import DriftReaderTrust
 from stacks.stages import personalize_stack
 from tests.scenarios.iam_check import Recorder, handler_statements, record_botocore, role_statements
 from tests.scenarios.world import UP_VERSION, World, arn, templates
@@ -61,7 +62,11 @@ REQUIRED = {
 
 def _synthesize_with_drift_reader(outdir: Path) -> None:
     app = cdk.App(outdir=str(outdir), context=synth.cdk_json_context())
-    personalize_stack(app, load_config(str(synth.DEFAULT_CONFIG)), drift_reader_account=PIPELINE_ACCOUNT)
+    personalize_stack(
+        app,
+        load_config(str(synth.DEFAULT_CONFIG)),
+        drift_reader=DriftReaderTrust(account=PIPELINE_ACCOUNT, role_name="pipeline-dev-drift"),
+    )
     app.synth()
 
 
