@@ -86,7 +86,8 @@ def judge(
     if newest is None:
         return Decision("none", "no ACTIVE automatic version", None, served, holds)
     candidate = str(newest["solutionVersionArn"])
-    moving_to = status.latest_update(campaign, UPDATE_KEY).get("solutionVersionArn")
+    running = status.update_running(campaign, UPDATE_KEY)
+    moving_to = status.latest_update(campaign, UPDATE_KEY).get("solutionVersionArn") if running else None
     if candidate in (served, moving_to):
         return Decision("current", "the campaign serves it", candidate, served, holds)
     if not status.is_idle(campaign, UPDATE_KEY):
@@ -137,9 +138,9 @@ def check(spec: contract.AutoPromotion, deps: Deps) -> Decision:
 
 
 def _record(deps: Deps, arn: str, decision: Decision, tags: dict[str, str]) -> None:
-    wanted = {constants.HOLDS_TAG: str(decision.holds)}
-    if decision.outcome in ("promoted", "held"):
-        wanted[constants.DECISION_TAG] = decision.recorded()
+    if decision.outcome not in ("promoted", "held"):
+        return  # nothing decided: the tags stay as they are
+    wanted = {constants.HOLDS_TAG: str(decision.holds), constants.DECISION_TAG: decision.recorded()}
     if decision.outcome == "promoted" and decision.candidate:
         wanted[constants.PROMOTED_TAG] = decision.candidate
     changed: list[TagTypeDef] = [

@@ -45,13 +45,14 @@ def example() -> dict[str, Any]:
 
 
 @cache
-def example_with_tps(tps: int) -> dict[str, Any]:
-    """The example with the campaign's min TPS changed: a deploy that updates the campaign."""
+def example_with(*, tps: int = 1, trigger: str = "v1") -> dict[str, Any]:
+    """The example with the campaign's min TPS or the training trigger changed."""
     raw = copy.deepcopy(synth.default_raw_config())
     example_raw = yaml.safe_load(EXAMPLE.read_text())
     up = raw["solutions"][0]
     up["auto_training"] = example_raw["solutions"][0]["auto_training"]
     up["training"]["gates"] = example_raw["solutions"][0]["training"]["gates"]
+    up["training"]["trigger"] = trigger
     raw["campaigns"][0]["min_provisioned_tps"] = tps
     return synth.template(synth.write_config(raw))
 
@@ -224,7 +225,7 @@ def test_a_deploy_after_a_promotion_keeps_the_promoted_version(world: World) -> 
     automatic = promoted(world)
     mark = world.mark()
     # WHEN a deploy changes the campaign (min TPS 2) while declaring the stack's own older version
-    result = world.deploy(example_with_tps(2))
+    result = world.deploy(example_with(tps=2))
     # THEN the campaign takes the new TPS and stays on the promoted version: one UpdateCampaign
     assert result.ok, result.failure
     (update,) = world.calls(mark, "UpdateCampaign")
@@ -238,7 +239,7 @@ def test_a_rollback_after_a_promotion_keeps_the_promoted_version(world: World) -
     mark = world.mark()
     # WHEN a deploy that updates the campaign fails in it and rolls back
     world.fail_during(CAMPAIGN, after=60)
-    result = world.deploy(example_with_tps(2))
+    result = world.deploy(example_with(tps=2))
     # THEN the rollback moved it back to TPS 1, and no update ever named another version
     assert result.status == "UPDATE_ROLLBACK_COMPLETE"
     world.clock.advance(world.fake.durations.campaign_update + 60)
@@ -246,3 +247,18 @@ def test_a_rollback_after_a_promotion_keeps_the_promoted_version(world: World) -
     assert [u.params["solutionVersionArn"] for u in updates] == [automatic] * len(updates)
     assert [u.params["minProvisionedTPS"] for u in updates][-1] == 1
     assert served(world) == automatic
+
+
+def test_a_deploy_that_trains_a_newer_version_moves_past_the_promoted_one(world: World) -> None:
+    # GIVEN a promoted automatic version (0.21) serving
+    automatic = promoted(world)
+    mark = world.mark()
+    # WHEN a deploy retrains (trigger v2) and its version passes the gates against it (0.215)
+    score_next(world, 0.215)
+    result = world.deploy(example_with(trigger="v2"))
+    # THEN the campaign serves the stack's newer version: one UpdateCampaign, to it
+    assert result.ok, result.failure
+    retrained = world.version_named(SOLUTION_ARN, "v2")
+    (update,) = world.calls(mark, "UpdateCampaign")
+    assert update.params["solutionVersionArn"] == retrained != automatic
+    assert served(world) == retrained
