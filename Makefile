@@ -21,7 +21,7 @@ unexport PYTHONDONTWRITEBYTECODE
 # Values a person passes (make drift CONFIG=...) reach recipes through the environment and are
 # quoted there ("$$CONFIG"): the shell never reads them as code. Each is checked against a
 # pattern first, so a typo fails with its name instead of running something else.
-export PYTHON CONFIG BASE HEAD ROLE_ARN
+export PYTHON CONFIG BASE HEAD ROLE_ARN BASE_CONFIG FAIL TRAINING_MINUTES STATUS_AT
 PATH_PATTERN := ^[A-Za-z0-9_./][A-Za-z0-9_./-]*$$
 ROLE_ARN_PATTERN := ^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$$
 # $(call check,NAME,PATTERN): stop unless the variable NAME matches PATTERN (bash regex).
@@ -124,7 +124,8 @@ integ: $(VENV)/.dev-installed node_modules/.installed
 #                 [TRAINING_MINUTES=150] [STATUS_AT=30,60]
 .PHONY: rehearse
 rehearse: $(VENV)/.dev-installed
-	$(PY) -m ops.rehearse --config '$(CONFIG)' $(if $(BASE_CONFIG),--base-config '$(BASE_CONFIG)') $(if $(FAIL),--fail '$(FAIL)') $(if $(TRAINING_MINUTES),--training-minutes '$(TRAINING_MINUTES)') $(if $(STATUS_AT),--status-at '$(STATUS_AT)')
+	@$(call check,CONFIG,$(PATH_PATTERN))$(if $(BASE_CONFIG),; $(call check,BASE_CONFIG,$(PATH_PATTERN)))$(if $(FAIL),; $(call check,FAIL,^(training|gate|campaign)$$))$(if $(TRAINING_MINUTES),; $(call check,TRAINING_MINUTES,^[0-9]+$$))$(if $(STATUS_AT),; $(call check,STATUS_AT,^[0-9]+(,[0-9]+)*$$))
+	$(PY) -m ops.rehearse --config "$$CONFIG" $(if $(BASE_CONFIG),--base-config "$$BASE_CONFIG") $(if $(FAIL),--fail "$$FAIL") $(if $(TRAINING_MINUTES),--training-minutes "$$TRAINING_MINUTES") $(if $(STATUS_AT),--status-at "$$STATUS_AT")
 
 schema: $(VENV)/.installed
 	$(PY) -m stacks.config_model.json_schema > config/config.schema.json

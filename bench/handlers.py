@@ -178,7 +178,7 @@ def _child(endpoint: str, event_file: str, now: float) -> dict[str, Any]:
         aws_secret_access_key="x",
         config=Config(retries={"mode": "standard"}),
     )
-    deps = Deps(personalize=client, now=lambda: now, log=lines.append)
+    deps = Deps(personalize=client, now=lambda: now, log=lines.append, stack_id=event["StackId"])
     answer = entry.handle_is_complete(event, deps)
     cold_ms = (time.perf_counter() - started) * 1000
     rss_after = _rss_mb()

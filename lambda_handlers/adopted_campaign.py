@@ -11,6 +11,7 @@ to move back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lambda_handlers.constants import SERVED_WHEN_ADOPTED_TAG
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
 
 UPDATE_KEY = "latestCampaignUpdate"
+Confirm = Callable[["Deps"], None]
 
 
 def remember(deps: Deps, arn: str, served: str) -> None:
@@ -45,14 +47,16 @@ def _state(deps: Deps, arn: str) -> tuple[dict[str, Any], str] | None:
     return None
 
 
-def move_back(deps: Deps, arn: str) -> bool:
+def move_back(deps: Deps, arn: str, *, confirm: Confirm) -> bool:
     """One step of going back: True once it serves the recorded version (tag removed) or there is
-    nothing to do; else starts the UpdateCampaign when the campaign is idle and returns False."""
+    nothing to do; else starts the UpdateCampaign when the campaign is idle and returns False.
+    `confirm` runs before each write (it raises when the Delete is not CloudFormation's)."""
     found = _state(deps, arn)
     if found is None:
         return True
     campaign, original = found
     if campaign.get("solutionVersionArn") == original and status.is_idle(campaign, UPDATE_KEY):
+        confirm(deps)
         with ignoring(NOT_FOUND):
             deps.personalize.untag_resource(resourceArn=arn, tagKeys=[SERVED_WHEN_ADOPTED_TAG])
         deps.log(f"adopted campaign {arn} serves {original} again, as before the stack")
@@ -63,8 +67,9 @@ def move_back(deps: Deps, arn: str) -> bool:
             f"campaign {campaign.get('name') or arn}: moving it back to the version it served before the "
             f"stack ({original}) failed: {update.get('failureReason') or status.NO_REASON}; move it by hand"
         )
-    if status.is_idle(campaign, UPDATE_KEY) and status.write(
-        lambda: deps.personalize.update_campaign(campaignArn=arn, solutionVersionArn=original)
-    ):
+    if not status.is_idle(campaign, UPDATE_KEY):
+        return False
+    confirm(deps)
+    if status.write(lambda: deps.personalize.update_campaign(campaignArn=arn, solutionVersionArn=original)):
         deps.log(f"moving adopted campaign {arn} back to {original}")
     return False

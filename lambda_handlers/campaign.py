@@ -33,7 +33,7 @@ from lambda_handlers.events import (
     not_complete,
     respond,
 )
-from lambda_handlers.kernel import deletion, gone, ownership, status
+from lambda_handlers.kernel import deletion, gone, ownership, stack, status
 from lambda_handlers.kernel.client_errors import group_quota, ignoring, not_found, over_quota
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ def differences(desired: Desired, state: Mapping[str, Any]) -> list[str]:
 def on_event(event: Event, deps: Deps) -> OnEventResponse:
     if event.request_type == DELETE:
         if arns.is_adopted(event.physical_id):
-            adopted_campaign.move_back(deps, arns.strip_adopted(event.physical_id))
+            adopted_campaign.move_back(deps, arns.strip_adopted(event.physical_id), confirm=_confirm(event))
         return deletion.on_delete(event, deps, kind="campaign", start=_delete_campaign)
     spec = event.spec(contract.Campaign)
     desired = Desired.of(spec)
@@ -128,11 +128,9 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
     if event.request_type == DELETE and arns.is_adopted(event.physical_id):
-        return (
-            complete()
-            if adopted_campaign.move_back(deps, arns.strip_adopted(event.physical_id))
-            else not_complete()
-        )
+        released = arns.strip_adopted(event.physical_id)
+        back = adopted_campaign.move_back(deps, released, confirm=_confirm(event))
+        return complete() if back else not_complete()
     if event.request_type == DELETE:
         return deletion.delete_progress(
             event,
@@ -278,6 +276,11 @@ def _why_in_use(deps: Deps, arn: str, event: Event) -> str:
         f"after {DELETE_IN_USE_SECONDS // 60} min (status {campaign.get('status')}, latest update "
         f"{update.get('status') or 'none'}); retry once it is ACTIVE"
     )
+
+
+def _confirm(event: Event) -> adopted_campaign.Confirm:
+    """Before an adopted campaign's release writes: CloudFormation is deleting it (`kernel.stack`)."""
+    return lambda deps: stack.confirm_deleting(deps, event)
 
 
 def _campaign_status(deps: Deps, arn: str) -> str | None:

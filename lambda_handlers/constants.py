@@ -25,6 +25,10 @@ RESOURCE_TYPES: Final = (
 )
 
 
+# Environment variable of the handler functions: their own stack's id (`AWS::StackId`). They refuse
+# events of any other stack (`entry.py`) and read only that stack (`kernel.stack`).
+STACK_ID_ENV: Final = "STACK_ID"
+
 # Property of Custom::PersonalizeSolution and Custom::PersonalizeCampaign: "true" (removal_policy
 # retain) = the stack's own delete leaves the resource (`kernel.deletion.on_delete`).
 RETAIN_ON_STACK_DELETE: Final = "RetainOnStackDelete"

@@ -36,6 +36,7 @@ from lambda_handlers.events import (
     not_complete,
     respond,
 )
+from lambda_handlers.kernel import stack
 from lambda_handlers.kernel.client_errors import ignoring
 
 if TYPE_CHECKING:
@@ -250,6 +251,7 @@ def _on_delete(event: Event, deps: Deps) -> OnEventResponse:
     if spec.retain_on_delete or event.physical_id != f"s3://{bucket}/{spec.prefix}":
         deps.log(f"leaving the data files of {event.physical_id or event.logical_id} in place")
         return respond(event.physical_id)
+    stack.confirm_deleting(deps, event)  # no S3 call for a Delete CloudFormation did not send
     s3 = deps.s3
     with ignoring(NO_SUCH_BUCKET):
         _abort_uploads(s3, bucket, spec.prefix, keep_key=None)

@@ -28,6 +28,7 @@ the largest copy one call makes: S3 answers a copy only when it is done (`copy_l
 from __future__ import annotations
 
 import functools
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, cast
 import boto3
 from botocore.config import Config
 
-from lambda_handlers import copy_limits
+from lambda_handlers import constants, copy_limits
 
 if TYPE_CHECKING:
     from mypy_boto3_personalize import PersonalizeClient
@@ -78,14 +79,22 @@ def s3_copy_client() -> S3Client:
 
 
 class StackApi(Protocol):
-    """The one CloudFormation call the handlers make: DescribeStacks on their own stack
-    (`kernel.stack`). boto3's client has it; the deploy simulator answers it too."""
+    """The CloudFormation calls the handlers make, both on their own stack only (`kernel.stack`):
+    DescribeStacks and DescribeStackResource. boto3's client has them; the deploy simulator
+    answers them too."""
 
     def describe_stacks(self, *, StackName: str) -> Mapping[str, Any]: ...  # noqa: N803 - the API name
 
+    def describe_stack_resource(
+        self,
+        *,
+        StackName: str,  # noqa: N803 - the API's names
+        LogicalResourceId: str,  # noqa: N803
+    ) -> Mapping[str, Any]: ...
+
 
 def cloudformation_client() -> StackApi:
-    """Built on first use: only a rollback that finds something gone, or a retained delete, asks."""
+    """Built on first use: a rollback that finds something gone, a retained delete, a Delete asks."""
     return cast("StackApi", boto3.client("cloudformation", config=RETRIES))
 
 
@@ -101,6 +110,9 @@ class Deps:
     # The client Create* calls use: without botocore retries (None: `personalize`, e.g. a Stubber).
     personalize_once: PersonalizeClient | None = field(default=None, repr=False)
     sleep: Callable[[float], object] = field(default=time.sleep, repr=False)  # virtual in tests
+    # The function's own stack (`AWS::StackId`, from its environment): the handlers serve events of
+    # that stack only, and ask CloudFormation about it only. "" refuses every event.
+    stack_id: str = ""
 
     @functools.cached_property
     def s3(self) -> S3Client:
@@ -129,5 +141,10 @@ def default_deps() -> Deps:
     client = boto3.client("personalize", config=RETRIES)
     once = boto3.client("personalize", config=ONCE)
     return Deps(
-        personalize=client, now=time.time, log=print, personalize_once=once, make_s3_copy=s3_copy_client
+        personalize=client,
+        now=time.time,
+        log=print,
+        personalize_once=once,
+        make_s3_copy=s3_copy_client,
+        stack_id=os.environ.get(constants.STACK_ID_ENV, ""),
     )

@@ -47,6 +47,23 @@ def _module(event: Event) -> ResourceModule:
     return module
 
 
+def _own_stack(event: Event, deps: Deps) -> None:
+    """Refuse an event of another stack (or any event, when the function was given no stack id).
+
+    Not proof that CloudFormation sent it (a StackId is not secret): a destructive Delete is
+    confirmed with CloudFormation itself (`kernel.stack.confirm_deleting`)."""
+    if not deps.stack_id:
+        raise errors.DeployError(
+            f"refusing {event.request_type} of {event.logical_id}: this function has no "
+            f"{constants.STACK_ID_ENV} in its environment"
+        )
+    if event.stack_id != deps.stack_id:
+        raise errors.DeployError(
+            f"refusing {event.request_type} of {event.logical_id}: it names stack "
+            f"{event.stack_id or '(none)'}, this provider serves {deps.stack_id}"
+        )
+
+
 def _describe(event: Event) -> str:
     return f"{event.request_type} {event.resource_type} {event.logical_id} {event.physical_id or '-'}"
 
@@ -54,6 +71,7 @@ def _describe(event: Event) -> str:
 def handle_on_event(raw: Mapping[str, Any], deps: Deps) -> OnEventResponse:
     event = Event.from_raw(raw)
     deps.log(f"onEvent {_describe(event)}")
+    _own_stack(event, deps)
     try:
         response = _module(event).on_event(event, deps)
     except errors.DeployError as exc:
@@ -69,6 +87,7 @@ def handle_on_event(raw: Mapping[str, Any], deps: Deps) -> OnEventResponse:
 
 def handle_is_complete(raw: Mapping[str, Any], deps: Deps) -> IsCompleteResponse:
     event = Event.from_raw(raw)
+    _own_stack(event, deps)
     try:
         response = _module(event).is_complete(event, deps)
     except errors.DeployError as exc:

@@ -31,7 +31,7 @@ from lambda_handlers.events import (
     not_complete,
     respond,
 )
-from lambda_handlers.kernel import deletion, gone, ownership
+from lambda_handlers.kernel import deletion, gone, ownership, stack
 from lambda_handlers.kernel.client_errors import TRAINING_QUOTA, ignoring, over_quota, raising
 from lambda_handlers.kernel.lost_answers import create_once
 from lambda_handlers.kernel.ownership import tags_of
@@ -132,6 +132,8 @@ def stop_strays(event: Event, deps: Deps, solution_arn: str, *, target: str | No
                 continue
             version = deps.personalize.describe_solution_version(solutionVersionArn=arn)["solutionVersion"]
             if names.is_ours(version.get("name")):
+                if event.request_type == DELETE:
+                    stack.confirm_deleting(deps, event)
                 _stop(deps, arn, why=f"{event.logical_id} no longer wants it (target {target or 'none'})")
 
 
@@ -291,5 +293,6 @@ def _delete(event: Event, deps: Deps) -> OnEventResponse:
             elif adopted_name(deps, arn) is not None:
                 deps.log(f"released adopted version {arn}: it keeps training, as it did before the stack")
             else:
+                stack.confirm_deleting(deps, event)
                 _stop(deps, arn, why="deleted")
     return respond(arn)

@@ -88,6 +88,7 @@ class World:
             make_cloudformation=lambda: self.sim.stack_api,
             personalize_once=self.once,
             sleep=self.clock.advance,
+            stack_id=self.sim.stack_id,
         )
 
     def _on_event(self, event: dict[str, Any], deps: Any) -> Any:

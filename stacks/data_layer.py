@@ -36,6 +36,11 @@ DATA_PREFIX: Final = "datasets/"
 DEFAULT_KEEP_IMPORTS: Final = 2
 
 
+def personalize_source_arn(stack: Stack) -> str:
+    """Every Personalize resource of the stack's account and region: what may act through the role."""
+    return f"arn:{stack.partition}:personalize:{stack.region}:{stack.account}:*"
+
+
 @dataclass(frozen=True, kw_only=True)
 class DatasetSpec:
     """One dataset in Personalize's terms: type `Interactions` | `Items` | `Users`."""
@@ -154,7 +159,12 @@ class DataLayer(Construct):
             removal_policy=removal_policy,
             auto_delete_objects=removal_policy == RemovalPolicy.DESTROY,
         )
-        # Personalize reads the CSVs itself (import jobs), only for this account's jobs.
+        # Personalize reads the CSVs itself (import jobs), only for this account's jobs. No
+        # aws:SourceArn here: Personalize's confused-deputy page
+        # (https://docs.aws.amazon.com/personalize/latest/dg/cross-service-confused-deputy-prevention.html)
+        # prescribes it for the role's trust policy only, and its bucket policy example
+        # (https://docs.aws.amazon.com/personalize/latest/dg/granting-personalize-s3-access.html)
+        # carries no condition: nowhere does it say the service sends aws:SourceArn to S3.
         bucket.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="PersonalizeReadsTrainingData",
@@ -167,12 +177,18 @@ class DataLayer(Construct):
         return bucket
 
     def _personalize_role(self, kms_key_arn: str | None) -> iam.Role:
+        stack = Stack.of(self)
         role = iam.Role(
             self,
             "PersonalizeRole",
+            # Both keys, as Personalize's confused-deputy page shows for a role it assumes:
+            # https://docs.aws.amazon.com/personalize/latest/dg/cross-service-confused-deputy-prevention.html
             assumed_by=iam.ServicePrincipal(
                 "personalize.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {"aws:SourceArn": personalize_source_arn(stack)},
+                },
             ),
             description="Assumed by Amazon Personalize to read the training data",
         )

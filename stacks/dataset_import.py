@@ -9,7 +9,7 @@ resource names each import per request and picks the mode (`lambda_handlers/data
 import dataclasses
 from collections.abc import Sequence
 
-from aws_cdk import CustomResource, Stack
+from aws_cdk import CustomResource
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IDependable
 
@@ -17,7 +17,7 @@ from lambda_handlers import contract
 from lambda_handlers.constants import Attr
 from lambda_handlers.dataset_import import stem
 from stacks.custom_resource import custom_resource
-from stacks.permissions import STACK_ACTIONS, personalize_arn
+from stacks.permissions import personalize_arn
 from stacks.provider import personalize_provider
 from stacks.wait_chain import link_budgets, wait_links
 
@@ -104,11 +104,5 @@ def grant_imports(
             conditions={"StringEquals": {"iam:PassedToService": "personalize.amazonaws.com"}},
         )
     )
-    # A create deferred behind another running import checks the stack is still where it was.
-    role.add_to_principal_policy(
-        iam.PolicyStatement(
-            sid="ReadOwnStackStatusForImports",
-            actions=list(STACK_ACTIONS),
-            resources=[Stack.of(scope).stack_id],
-        )
-    )
+    # A create deferred behind another running import checks the stack is still where it was:
+    # DescribeStacks on the own stack, granted with the Provider (`permissions.grant_own_stack`).

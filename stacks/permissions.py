@@ -15,9 +15,11 @@ the policy as synthesized. Per action, the resource types the reference marks re
 - only optional types: TagResource, UntagResource, ListTagsForResource. IAM authorizes them
   against the resource the request names, so they take the same patterns: solutions and their
   versions, campaigns, and the dataset group;
-- cloudformation:DescribeStacks → `stack` (optional, named): the stack's own id (`AWS::StackId`,
-  exact). The handlers read their stack's status to tell a rollback or a stack delete from a
-  deploy (`lambda_handlers/kernel/stack.py`).
+- cloudformation:DescribeStacks → `stack` (optional, named) and DescribeStackResource → `stack`
+  (required): the stack's own id (`AWS::StackId`, exact). The handlers read their stack's status
+  to tell a rollback or a stack delete from a deploy, and ask whether CloudFormation is deleting
+  a resource before they delete it (`lambda_handlers/kernel/stack.py`); the data copy asks too,
+  so the grant comes with the Provider (`grant_own_stack`), solutions or not.
 DescribeCampaign and ListTagsForResource also on every campaign of the account and region (reads
 only): a solution whose delete Personalize refuses names the campaign serving its version and
 whose it is, and that campaign may be anyone's (ListCampaigns finds it; DescribeCampaign says
@@ -76,7 +78,7 @@ RESOURCELESS_ACTIONS = (
 # Reads of any campaign (see the docstring): which version it serves, and whose it is (owner tag).
 BLOCKER_ACTIONS = ("personalize:DescribeCampaign", "personalize:ListTagsForResource")
 BLOCKER_SID = "DescribeCampaignsHoldingSolutions"
-STACK_ACTIONS = ("cloudformation:DescribeStacks",)
+STACK_ACTIONS = ("cloudformation:DescribeStacks", "cloudformation:DescribeStackResource")
 STACK_SID = "ReadOwnStackStatus"
 TRAIN_SID = "TrainSolutions"
 DATASET_GROUP_SID = "CreateSolutionsInDatasetGroup"
@@ -98,6 +100,13 @@ def name_patterns(project: str, physical_names: Sequence[str]) -> list[str]:
     return [f"{prefix}*", *sorted({n for n in physical_names if not n.startswith(prefix)})]
 
 
+def grant_own_stack(role: iam.IRole, scope: Construct) -> None:
+    """The own stack's status and resources: every handler that deletes asks first (data copy too)."""
+    role.add_to_principal_policy(
+        iam.PolicyStatement(sid=STACK_SID, actions=list(STACK_ACTIONS), resources=[Stack.of(scope).stack_id])
+    )
+
+
 def grant_handlers(
     role: iam.IRole,
     scope: Construct,
@@ -108,10 +117,7 @@ def grant_handlers(
     campaign_names: Sequence[str],
 ) -> None:
     """Solutions and their versions, the dataset group they train on, campaigns, tags on those,
-    the two actions that take no resource ARN, and the status of the own stack."""
-    role.add_to_principal_policy(
-        iam.PolicyStatement(sid=STACK_SID, actions=list(STACK_ACTIONS), resources=[Stack.of(scope).stack_id])
-    )
+    and the two actions that take no resource ARN (the own stack: `grant_own_stack`)."""
     if not solution_names:
         return
     solutions: list[str] = []

@@ -7,7 +7,7 @@ from constructs import Construct
 
 from lambda_handlers import contract
 from stacks.auto_promotion import AutoPromotion, PromotionTarget
-from stacks.config_model import AppConfig, ConfigError
+from stacks.config_model import AppConfig, ConfigError, rules
 from stacks.config_model.model import Campaign, Solution
 from stacks.config_model.recipes import recipe_named
 from stacks.dashboard import TrainingDashboard
@@ -22,7 +22,7 @@ from stacks.nag import (
     acknowledge_provider,
 )
 from stacks.naming import pascal
-from stacks.permissions import grant_handlers
+from stacks.permissions import grant_handlers, grant_own_stack
 from stacks.provider import PROVIDER_ID, personalize_provider
 from stacks.serving import Filters, PersonalizeCampaign, latest_version_arn
 from stacks.template_marker import TemplateMarker, drift_role_name, marker_metadata
@@ -100,6 +100,8 @@ class PersonalizeStack(Stack):
             self.exports.filter(name, arn)
         if self.filters.tracking_id is not None:
             self.exports.event_tracker(self.filters.tracking_id)
+        if self.node.try_find_child(PROVIDER_ID) is not None:  # solutions or a data copy made it
+            grant_own_stack(personalize_provider(self).role, self)
         if self.solutions:
             grant_handlers(
                 personalize_provider(self).role,
@@ -121,6 +123,8 @@ class PersonalizeStack(Stack):
             retain_native_personalize(self)
         for warning in quota_warnings(config):
             Annotations.of(self).add_warning_v2(f"personalize-cdk:quota:{warning.path}", str(warning))
+        for warning in rules.warnings(config):
+            Annotations.of(self).add_warning_v2(f"personalize-cdk:config:{warning.path}", str(warning))
         problems = tree_problems(self, config)
         if problems:
             raise ConfigError(f"stack {config.resolved_stack_name}", problems)

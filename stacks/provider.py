@@ -88,6 +88,8 @@ class PersonalizeProvider(Construct):
             role=self.role,
             log_group=log_group,
             description=f"Personalize custom resources: {handler}",
+            # The handlers serve events of this stack only, and ask CloudFormation about it only.
+            environment={constants.STACK_ID_ENV: Stack.of(self).stack_id},
         )
 
     @property

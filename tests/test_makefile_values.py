@@ -11,13 +11,23 @@ from stacks.config_model.pipeline import SHELL_SAFE_PATH
 from tests.support.synth import REPO
 
 MAKEFILE = (REPO / "Makefile").read_text()
-VALUES = ("CONFIG", "BASE", "HEAD", "ROLE_ARN", "PYTHON")
+VALUES = (
+    "CONFIG",
+    "BASE",
+    "HEAD",
+    "ROLE_ARN",
+    "PYTHON",
+    "BASE_CONFIG",
+    "FAIL",
+    "TRAINING_MINUTES",
+    "STATUS_AT",
+)
 
 
 def make(*args: str) -> subprocess.CompletedProcess[str]:
     """`make` in the repository, its install targets taken as done (no install from a test)."""
     return subprocess.run(
-        ["make", "--no-print-directory", "-o", ".venv/.installed", *args],
+        ["make", "--no-print-directory", "-o", ".venv/.installed", "-o", ".venv/.dev-installed", *args],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -36,6 +46,9 @@ def make(*args: str) -> subprocess.CompletedProcess[str]:
         ("drift", "ROLE_ARN", "arn:aws:iam::111111111111:role/r;touch {marker}"),
         ("impact", "BASE", "base.out HEAD=x;touch {marker}"),
         ("impact", "HEAD", "$(touch {marker})"),
+        ("rehearse", "BASE_CONFIG", "a.yaml;touch {marker}"),
+        ("rehearse", "FAIL", "gate;touch {marker}"),
+        ("rehearse", "TRAINING_MINUTES", "1 ; touch {marker}"),
     ],
 )
 def test_fails_when_a_make_value_could_run_shell_code(tmp_path: Path, target: str, name: str, value: str):

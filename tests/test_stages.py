@@ -126,14 +126,15 @@ def test_fails_when_a_named_item_has_no_name():
 
 
 def test_paths_resolve_against_the_file_that_names_them(base_dir: Path):
-    # GIVEN a stage in another directory overriding only the interactions data with its own file
-    stage_dir = base_dir.parent / "stages"
+    # GIVEN a stage beside the base's folder overriding only the interactions data with its own
+    # file in its own folder (every file a config names lies inside that config's folder)
+    stage_dir = base_dir.parent
     (stage_dir / "data").mkdir(parents=True)
     shutil.copy(base_dir / "data" / "interactions.csv", stage_dir / "data" / "stage-interactions.csv")
     stage = _write(
         stage_dir / "stage.yaml",
         {
-            "extends": "../base/default.yaml",
+            "extends": "base/default.yaml",
             "datasets": {"interactions": {"data": "data/stage-interactions.csv"}},
         },
     )
@@ -146,11 +147,14 @@ def test_paths_resolve_against_the_file_that_names_them(base_dir: Path):
 
 
 def test_chains_of_extends_apply_in_order(base_dir: Path):
-    middle = _write(base_dir.parent / "middle.yaml", {"extends": "base/default.yaml", "tags": {"m": "1"}})
-    top = _write(base_dir.parent / "top" / "top.yaml", {"extends": "../middle.yaml", "tags": {"t": "2"}})
+    # GIVEN top.yaml extends middle/middle.yaml, which extends the base in middle/base/
+    middle_dir = base_dir.parent / "middle"
+    shutil.move(base_dir, middle_dir / "base")
+    _write(middle_dir / "middle.yaml", {"extends": "base/default.yaml", "tags": {"m": "1"}})
+    top = _write(base_dir.parent / "top.yaml", {"extends": "middle/middle.yaml", "tags": {"t": "2"}})
+    # WHEN the top is loaded / THEN each file's changes apply over its base, in order
     cfg = load_config(top)
     assert cfg.tags == {"team": "recommendations", "m": "1", "t": "2"}
-    assert middle.is_file()
 
 
 def test_fails_when_extends_form_a_cycle(tmp_path: Path):

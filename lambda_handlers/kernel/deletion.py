@@ -6,6 +6,9 @@ That wait is bounded (`constants.DELETE_IN_USE_SECONDS` from onEvent, a `wait.Bu
 the delete fails with the real cause (`Blocked`: e.g. a campaign this stack does not manage
 serves one of the solution's versions), instead of polling until CloudFormation's timeout.
 
+Every delete call of a Delete event waits for CloudFormation's word that it is deleting this
+resource (`confirmed`); a Delete it did not send makes no call (`kernel.stack`).
+
 `retain` (removal_policy retain): the stack's own delete (`kernel.stack.being_deleted`) leaves the
 resource; a removal or rename during a deploy's cleanup, and a failed first deploy's rollback,
 still delete it (CloudFormation's DeletionPolicy cannot tell those apart for us).
@@ -35,7 +38,15 @@ from typing import TYPE_CHECKING
 from lambda_handlers import arns, constants
 from lambda_handlers.constants import DELETE_IN_USE_SECONDS, RETAIN_ON_STACK_DELETE, Attr, Status
 from lambda_handlers.errors import IN_USE, NOT_FOUND, DeployError
-from lambda_handlers.events import Event, IsCompleteResponse, OnEventResponse, complete, not_complete, respond
+from lambda_handlers.events import (
+    UPDATE,
+    Event,
+    IsCompleteResponse,
+    OnEventResponse,
+    complete,
+    not_complete,
+    respond,
+)
 from lambda_handlers.kernel import ownership, stack
 from lambda_handlers.kernel.client_errors import ignoring
 from lambda_handlers.kernel.status import canonical
@@ -75,8 +86,21 @@ def on_delete(event: Event, deps: Deps, *, kind: str, start: StartDelete) -> OnE
         deps.log(f"retaining {kind} {event.physical_id}: removal_policy retain, the stack is being deleted")
         return respond(event.physical_id, {Attr.STATUS: RETAINED})
     elif arns.is_arn(event.physical_id):
-        start(deps, event.physical_id)
+        confirmed(event, start)(deps, event.physical_id)
     return respond(event.physical_id, started_data(deps))
+
+
+def confirmed(event: Event, start: StartDelete) -> StartDelete:
+    """`start`, run only once CloudFormation confirms it is deleting this resource
+    (`kernel.stack.confirm_deleting`: one DescribeStackResource), or, for an Update, rolling it
+    back (`confirm_rolling_back`); else nothing is called."""
+    confirm = stack.confirm_rolling_back if event.request_type == UPDATE else stack.confirm_deleting
+
+    def after_confirming(deps: Deps, arn: str) -> None:
+        confirm(deps, event)
+        start(deps, arn)
+
+    return after_confirming
 
 
 def delete_progress(
@@ -96,6 +120,7 @@ def delete_progress(
     name and the late-create budget is spent."""
     if arns.is_adopted(event.physical_id) or event.data.get(Attr.STATUS) == RETAINED:
         return complete()
+    start = confirmed(event, start)
     if not arns.is_arn(event.physical_id):
         arn = named(event)
         if arn is None:
@@ -156,5 +181,5 @@ def orphan_pending(event: Event, deps: Deps, *, kind: str, status_of: StatusOf, 
     arn = event.data.get(Attr.ORPHAN_ARN)
     if not arn:
         return False
-    gone = remove_orphan(deps, event, arn, kind=kind, status_of=status_of, start=start)
+    gone = remove_orphan(deps, event, arn, kind=kind, status_of=status_of, start=confirmed(event, start))
     return not (gone and late_create_budget(event).spent(deps.now()))

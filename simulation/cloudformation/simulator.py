@@ -75,7 +75,7 @@ from .intrinsics import ACCOUNT_ID, REGION, ResolveError, Resolver, stringify
 from .native import CREATE_ONLY, NATIVE_TYPES, PRIMARY_ATTR, NativeError, NativePersonalize, NativeResult
 from .provider import DEFAULT_LAMBDA_TIMEOUT, Clock, Handler, OperationStats, ProviderModel
 from .scheduler import Process, Scheduler, Task
-from .stack_api import StackApi
+from .stack_api import ResourceRecords, StackApi
 
 RESPONSE_URL: Final = (
     "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/"
@@ -303,7 +303,8 @@ class DeploySimulator:
         self.history: list[DeployResult | DeleteResult] = []
         self.status = "NOT_CREATED"
         self.live_status = "NOT_CREATED"  # what DescribeStacks answers right now, IN_PROGRESS states too
-        self.stack_api = StackApi(self.stack_id, stack_name, lambda: self.live_status)
+        self.records = ResourceRecords()  # what DescribeStackResource answers, per logical id
+        self.stack_api = StackApi(self.stack_id, stack_name, lambda: self.live_status, lambda: self.records)
         self.template: dict[str, Any] | None = None
         self.resources: dict[str, Resource] = {}
         self.scheduler = Scheduler(clock)
@@ -342,6 +343,7 @@ class DeploySimulator:
             now=self.clock.now,
             log=self.logs.append,
             make_cloudformation=lambda: self.stack_api,
+            stack_id=self.stack_id,
         )
 
     # ---- fault injection ----------------------------------------------------------------------
@@ -548,7 +550,7 @@ class DeploySimulator:
     # ---- create -------------------------------------------------------------------------------
     def _create_stack(self, template: dict[str, Any], run: _Run) -> str:
         self._stack_event(run, "CREATE_IN_PROGRESS", "User Initiated")
-        self._live = {}
+        self._live, self.records = {}, ResourceRecords()
         resolver = self._resolver(template)
         order = [lid for lid in topological_order(template) if resolver.included(template["Resources"][lid])]
         prereqs = {lid: dependencies(template, lid) & set(order) for lid in order}
@@ -636,10 +638,10 @@ class DeploySimulator:
                 if res.body.get("DeletionPolicy") not in ("Retain", "RetainExceptOnCreate"):
                     targets[lid] = [res]
                 else:
-                    self._event(run, lid, "DELETE", "DELETE_SKIPPED", "")
+                    self._event(run, lid, "DELETE", "DELETE_SKIPPED", "", physical_id=res.physical_id)
             elif op is not None and op.result is not None and op.result.physical_id != res.physical_id:
                 if res.body.get("UpdateReplacePolicy") == "Retain":
-                    self._event(run, lid, "DELETE", "DELETE_SKIPPED", "")
+                    self._event(run, lid, "DELETE", "DELETE_SKIPPED", "", physical_id=res.physical_id)
                 else:
                     targets[lid] = [res]
         self._delete_all(run, old_template, targets, created_now=set(targets))
@@ -756,7 +758,7 @@ class DeploySimulator:
         def start(lid: str) -> _Op | None:
             policy = targets[lid][0].body.get("DeletionPolicy")
             if policy == "Retain" or (policy == "RetainExceptOnCreate" and lid not in created_now):
-                self._event(run, lid, "DELETE", "DELETE_SKIPPED", "")
+                self._event(run, lid, "DELETE", "DELETE_SKIPPED", "", physical_id=targets[lid][0].physical_id)
                 self.resources.pop(lid, None)
                 return None
             op = _Op(lid, "delete", old=targets[lid][0])
@@ -771,7 +773,7 @@ class DeploySimulator:
     # ---- one resource (processes) -------------------------------------------------------------
     def _create(self, op: _Op, body: Mapping[str, Any], resolver: Resolver, run: _Run) -> Process:
         lid, rtype = op.logical_id, str(body["Type"])
-        self._event(run, lid, "CREATE", "CREATE_IN_PROGRESS", "")
+        self._event(run, lid, "CREATE", "CREATE_IN_PROGRESS", "", rtype=rtype)
         started = self.clock.now()
         try:
             props = self._resolve_props(lid, body, resolver)
@@ -784,7 +786,7 @@ class DeploySimulator:
             raise
         if op.status == "running":
             self._live[lid] = res
-        self._end_event(op, run, "CREATE", "CREATE_COMPLETE", "")
+        self._end_event(op, run, "CREATE", "CREATE_COMPLETE", "", physical_id=res.physical_id)
         return res
 
     def _create_body(self, op: _Op, shell: Resource, run: _Run) -> Generator[float, None, Resource]:
@@ -823,7 +825,7 @@ class DeploySimulator:
             raise
         if op.status == "running":
             self._live[lid] = res
-        self._end_event(op, run, "UPDATE", "UPDATE_COMPLETE", "")
+        self._end_event(op, run, "UPDATE", "UPDATE_COMPLETE", "", physical_id=res.physical_id)
         return res
 
     def _update_body(self, op: _Op, shell: Resource, run: _Run) -> Generator[float, None, Resource]:
@@ -875,12 +877,12 @@ class DeploySimulator:
             self._event(run, lid, "UPDATE", "UPDATE_FAILED", exc.reason)
             raise
         self._live[lid] = back
-        self._event(run, lid, "UPDATE", "UPDATE_COMPLETE", "")
+        self._event(run, lid, "UPDATE", "UPDATE_COMPLETE", "", physical_id=back.physical_id)
         return back
 
     def _delete(self, op: _Op, res: Resource, run: _Run) -> Generator[float, None, None]:
-        lid = res.logical_id
-        self._event(run, lid, "DELETE", "DELETE_IN_PROGRESS", "")
+        lid, pid = res.logical_id, res.physical_id
+        self._event(run, lid, "DELETE", "DELETE_IN_PROGRESS", "", physical_id=pid)
         started = self.clock.now()
         try:
             if res.kind == "provider":
@@ -895,14 +897,16 @@ class DeploySimulator:
                 yield from self._injected(op, self._native(self._delete_other(res)))
                 self._record(run, lid, "DELETE", started)
         except _OpFailedError as exc:
-            self._event(run, lid, "DELETE", "DELETE_FAILED", exc.reason)
+            self._event(run, lid, "DELETE", "DELETE_FAILED", exc.reason, physical_id=pid)
             raise
-        self._event(run, lid, "DELETE", "DELETE_COMPLETE", "")
+        self._event(run, lid, "DELETE", "DELETE_COMPLETE", "", physical_id=pid)
 
-    def _end_event(self, op: _Op, run: _Run, action: str, status: str, reason: str) -> None:
+    def _end_event(
+        self, op: _Op, run: _Run, action: str, status: str, reason: str, *, physical_id: str = ""
+    ) -> None:
         """The operation's last event, unless CloudFormation already cancelled it."""
         if op.status == "running":
-            self._event(run, op.logical_id, action, status, reason)
+            self._event(run, op.logical_id, action, status, reason, physical_id=physical_id)
 
     # ---- the Provider -------------------------------------------------------------------------
     def _request(
@@ -1076,10 +1080,23 @@ class DeploySimulator:
         if stats.cancelled_at is None:
             run.stats.max_operation_seconds = max(run.stats.max_operation_seconds, stats.duration)
 
-    def _event(self, run: _Run, lid: str, action: str, status: str, reason: str) -> None:
+    def _event(
+        self,
+        run: _Run,
+        lid: str,
+        action: str,
+        status: str,
+        reason: str,
+        *,
+        physical_id: str = "",
+        rtype: str = "",
+    ) -> None:
+        """A stack event; a resource's also updates what DescribeStackResource answers (`records`)."""
         event = StackEvent(self.clock.now(), lid, action, status, reason)
         run.events.append(event)
         self.events.append(event)
+        if action != "STACK":
+            self.records.observe(lid, status, self.clock.now(), physical_id=physical_id, rtype=rtype)
 
     def _stack_event(self, run: _Run, status: str, reason: str) -> None:
         self.live_status = status
@@ -1088,6 +1105,8 @@ class DeploySimulator:
     def _finish(self, run: _Run, status: str) -> DeployResult:
         if status != "NO_CHANGES":
             self._stack_event(run, status, "")
+        if status.startswith("UPDATE_"):  # what the update removed is no longer the stack's
+            self.records.keep_only(set(self.resources))
         run.stats.wall_seconds = self.clock.now() - run.start
         self.scheduler.drain()  # cancelled waiters poll on until they end on their own
         outputs = self.outputs if status in ("CREATE_COMPLETE", "UPDATE_COMPLETE", "NO_CHANGES") else {}

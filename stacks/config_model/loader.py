@@ -3,6 +3,10 @@
 A config may name a base config with `extends: ../default.yaml` (relative to the file); the
 base is read first (its own paths resolved against itself, its own `extends` followed), then
 this file is deep-merged over it (rules in `merge.py`), then the result is validated once.
+
+Every file a config names (a dataset's schema and data, the `extends` base) must lie inside the
+repository or the naming config's folder once symlinks are followed (`paths.py`); a parse error
+names file, line and column only, never the text it read.
 """
 
 import os
@@ -12,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from stacks.config_model import rules
+from stacks.config_model import paths, rules
 from stacks.config_model.errors import ConfigError, Problem
 from stacks.config_model.merge import MergeError, deep_merge
 from stacks.config_model.model import AppConfig
@@ -28,17 +32,21 @@ def field_path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-def _resolve_paths(raw: dict[str, Any], base: Path) -> dict[str, Any]:
-    """Dataset schema and data paths are relative to the YAML file that names them."""
+def _resolve_paths(raw: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Dataset schema and data paths are relative to the YAML file that names them, and must stay
+    inside the repository or that file's folder (`paths.confined`)."""
+    problems: list[Problem] = []
     datasets = raw.get("datasets")
     if isinstance(datasets, dict):
-        for ds in datasets.values():
+        for kind, ds in datasets.items():
             if not isinstance(ds, dict):
                 continue
             for key in ("schema", "data"):
                 value = ds.get(key)
                 if isinstance(value, str) and not value.startswith("s3://"):
-                    ds[key] = str((base / value).resolve())
+                    ds[key] = str(paths.confined(f"datasets.{kind}.{key}", value, path, problems))
+    if problems:
+        raise ConfigError(_shown(path), problems)
     return raw
 
 
@@ -48,10 +56,12 @@ def read_yaml(path: Path) -> dict[str, Any]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise ConfigError(str(path), [Problem("", f"not valid YAML: {exc}")]) from exc
+        raise paths.yaml_error(path, exc) from None
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), [Problem("", "not UTF-8 text; a config is a YAML file")]) from None
     if not isinstance(raw, dict):
         raise ConfigError(str(path), [Problem("", "the top level must be a mapping")])
-    return _resolve_paths(raw, path.parent)
+    return _resolve_paths(raw, path)
 
 
 EXTENDS_KEY = "extends"
@@ -75,6 +85,10 @@ def read_merged(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict[str, An
     if not isinstance(base_name, str) or not base_name:
         raise ConfigError(_shown(path), [Problem(EXTENDS_KEY, "must be the path of a base config file")])
     base_path = path.parent / base_name
+    problems: list[Problem] = []
+    paths.confined(EXTENDS_KEY, base_name, path, problems)
+    if problems:
+        raise ConfigError(_shown(path), problems)
     if base_path.resolve() in chain:
         cycle = " -> ".join([*(_shown(p) for p in chain), _shown(base_path)])
         raise ConfigError(_shown(path), [Problem(EXTENDS_KEY, f"extends itself in a cycle: {cycle}")])

@@ -2,11 +2,11 @@
 and the stages it promotes through, in order. Validated like the deployment config: one
 ConfigError naming every problem by file and field path.
 
-Stage `config` paths are relative to the pipeline file; they reach the pipeline's shell (the
-drift step runs `make drift CONFIG='...'`), so they are plain paths (SHELL_SAFE_PATH). Every
-stage config must name its `env` (a pipeline deploys into accounts, never environment-agnostic),
-and no two stages may deploy the same project into the same account and region (they would be
-the same stack).
+Stage `config` paths are relative to the pipeline file, inside the repository or the pipeline
+file's folder (`paths.py`); they reach the pipeline's shell (the drift step runs
+`make drift CONFIG='...'`), so they are plain paths (SHELL_SAFE_PATH). Every stage config must
+name its `env` (a pipeline deploys into accounts, never environment-agnostic), and no two stages
+may deploy the same project into the same account and region (they would be the same stack).
 """
 
 import re
@@ -15,7 +15,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from stacks.config_model import AppConfig, ConfigError, Problem, load_config
+from stacks.config_model import AppConfig, ConfigError, Problem, load_config, paths
 from stacks.config_model.loader import field_path, read_yaml
 from stacks.config_model.model import Account, Region
 
@@ -142,6 +142,9 @@ def load_pipeline(path: str | Path) -> PipelineConfig:
     missing: list[Problem] = []
     for i, ref in enumerate(file.stages):
         config_path = path.parent / ref.config
+        if paths.outside(config_path.resolve(), path) is not None:
+            paths.confined(f"stages[{i}].config", str(ref.config), path, missing)
+            continue
         if not config_path.is_file():
             missing.append(Problem(f"stages[{i}].config", f"stage config not found: {config_path}"))
             continue

@@ -17,11 +17,43 @@ def _dataset_group(cfg: AppConfig) -> Iterator[Problem]:
         yield Problem("dataset_group", "set exactly one of 'name' (create a group) or 'arn' (use one)")
     if group.arn and group.kms_key_arn:
         yield Problem("dataset_group.kms_key_arn", "only for a group this stack creates; remove it")
+    key_place = _kms_place(group.kms_key_arn)
+    if cfg.env is not None and key_place is not None and key_place != (cfg.env.account, cfg.env.region):
+        yield Problem(
+            "dataset_group.kms_key_arn",
+            f"the key is in account {key_place[0]}, region {key_place[1]}, but env deploys to account "
+            f"{cfg.env.account}, region {cfg.env.region}; use a key of that account and region (the "
+            "owner of another account's key can disable it, and the data and the dataset group with it)",
+        )
     if group.name and cfg.datasets.interactions is None:
         yield Problem(
             "datasets.interactions",
             "a new dataset group needs an interactions dataset (schema and data) to train on",
         )
+
+
+def _kms_place(key_arn: str | None) -> tuple[str, str] | None:
+    """(account, region) of a KMS key ARN `arn:{partition}:kms:{region}:{account}:key/{id}`."""
+    if not key_arn:
+        return None
+    parts = key_arn.split(":")
+    return (parts[4], parts[3]) if len(parts) >= 6 else None
+
+
+def warnings(cfg: AppConfig) -> list[Problem]:
+    """What synth shows as a warning: allowed, but worth a second look."""
+    found: list[Problem] = []
+    place = _kms_place(cfg.dataset_group.kms_key_arn)
+    if place is not None and cfg.env is None:
+        found.append(
+            Problem(
+                "dataset_group.kms_key_arn",
+                f"the key is in account {place[0]}, region {place[1]}, and no env says where the stack "
+                "deploys, so synth cannot check they match; set env (a key in another account can be "
+                "disabled by its owner, and the data and the dataset group with it)",
+            )
+        )
+    return found
 
 
 def _dataset_files(cfg: AppConfig) -> Iterator[Problem]:

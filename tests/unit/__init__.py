@@ -8,6 +8,7 @@ model validates every request and response) for states the fake cannot reach.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from botocore.stub import Stubber
 from lambda_handlers import entry
 from lambda_handlers.deps import Deps
 from simulation.clock import VirtualClock
+from simulation.cloudformation.stack_api import ResourceRecord, ResourceRecords, StackApi
 from simulation.personalize_server import FakePersonalizeServer
 from simulation.personalize_state import FakePersonalize
 
@@ -36,6 +38,27 @@ POLL_SECONDS: Final = 30  # the Provider's query interval
 MAX_POLLS: Final = 500
 
 
+class OwnStack:
+    """The handlers' own stack as CloudFormation records it (the deploy simulator's StackApi):
+    every Delete a test sends through `World`/`Stubbed` is one CloudFormation sent, so its
+    resource is DELETE_IN_PROGRESS with that id; `records` may say otherwise."""
+
+    def __init__(self, stack_id: str = STACK_ID) -> None:
+        self.status = "UPDATE_COMPLETE"
+        self.records = ResourceRecords()
+        name = stack_id.split("/")[1]
+        self.api = StackApi(stack_id, name, lambda: self.status, lambda: self.records)
+
+    def sends(self, raw: dict[str, Any]) -> None:
+        if raw.get("RequestType") == "Delete":
+            self.deleting(str(raw["LogicalResourceId"]), str(raw.get("PhysicalResourceId") or ""))
+
+    def deleting(self, logical_id: str, physical_id: str) -> None:
+        self.records.records[logical_id] = ResourceRecord(
+            "Custom::Resource", physical_id, "DELETE_IN_PROGRESS", 0.0
+        )
+
+
 class World:
     """One account: a virtual clock, the fake Personalize over HTTP, the handlers' Deps."""
 
@@ -43,14 +66,33 @@ class World:
         self.fake: FakePersonalize = server.fake
         self.clock = clock
         self.logs: list[str] = []
-        self.deps = Deps(personalize=server.client(), now=clock.now, log=self.logs.append)
+        self.stack = OwnStack()
+        self.deps = Deps(
+            personalize=server.client(),
+            now=clock.now,
+            log=self.logs.append,
+            make_cloudformation=lambda: self.stack.api,
+            stack_id=STACK_ID,
+        )
         self.dataset_group = self.fake.seed_dataset_group("shop")
 
     def on_event(self, raw: dict[str, Any]) -> Any:
+        self.stack.sends(raw)
         return entry.handle_on_event(raw, self.deps)
 
     def is_complete(self, raw: dict[str, Any]) -> Any:
+        self.stack.sends(raw)
         return entry.handle_is_complete(raw, self.deps)
+
+    @contextmanager
+    def serving(self, stack_id: str) -> Iterator[None]:
+        """The handlers as another stack's Provider runs them: that stack's id in their environment."""
+        own = self.deps
+        self.deps = dataclasses.replace(own, stack_id=stack_id)
+        try:
+            yield
+        finally:
+            self.deps = own
 
     def run(self, raw: dict[str, Any]) -> dict[str, Any]:
         """onEvent, then isComplete every 30 virtual seconds until complete, as the Provider does:
@@ -100,7 +142,14 @@ class Stubbed:
         self.stubber = Stubber(client)
         self.clock = VirtualClock()
         self.logs: list[str] = []
-        self.deps = Deps(personalize=client, now=self.clock.now, log=self.logs.append)
+        self.stack = OwnStack()
+        self.deps = Deps(
+            personalize=client,
+            now=self.clock.now,
+            log=self.logs.append,
+            make_cloudformation=lambda: self.stack.api,
+            stack_id=STACK_ID,
+        )
 
     def answer(self, operation: str, response: dict[str, Any], params: dict[str, Any] | None = None) -> None:
         self.stubber.add_response(operation, response, params)
@@ -111,9 +160,11 @@ class Stubbed:
         )
 
     def on_event(self, raw: dict[str, Any]) -> Any:
+        self.stack.sends(raw)
         return entry.handle_on_event(raw, self.deps)
 
     def is_complete(self, raw: dict[str, Any]) -> Any:
+        self.stack.sends(raw)
         return entry.handle_is_complete(raw, self.deps)
 
 

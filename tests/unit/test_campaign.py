@@ -103,7 +103,8 @@ def test_a_retried_create_moves_its_own_campaign_to_the_desired_version(w):
 def test_fails_when_the_campaign_is_owned_by_another_resource(w, stack_id, logical_id, expected):
     # GIVEN a same-named campaign made by another stack, or by another resource of this stack
     _, new = trained(w)
-    w.run(campaign_event("Create", props(new), stack_id=stack_id, logical_id=logical_id))
+    with w.serving(stack_id):
+        w.run(campaign_event("Create", props(new), stack_id=stack_id, logical_id=logical_id))
     mark = len(w.fake.calls)
     # WHEN created THEN refused at once, naming the owner; that campaign is never updated
     with pytest.raises(DeployError, match=re.escape(expected)):

@@ -14,6 +14,7 @@ from lambda_handlers.constants import Attr, DataCopyProps
 from lambda_handlers.deps import Deps
 from lambda_handlers.errors import DeployError
 from lambda_handlers.events import Event
+from tests.unit import OwnStack
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -36,7 +37,17 @@ def s3() -> Iterator[S3Client]:
 
 
 def deps_of(s3: S3Client, log: list[str]) -> Deps:
-    return Deps(personalize=None, now=lambda: 0.0, log=log.append, make_s3=lambda: s3)  # type: ignore[arg-type]
+    """The copy's deps; its own stack records its prefix as being deleted (a Delete CloudFormation sent)."""
+    stack = OwnStack(STACK_ID)
+    stack.deleting("InteractionsDataCopy", f"s3://{DATA}/{PREFIX}")
+    return Deps(
+        personalize=None,  # type: ignore[arg-type]
+        now=lambda: 0.0,
+        log=log.append,
+        make_s3=lambda: s3,
+        make_cloudformation=lambda: stack.api,
+        stack_id=STACK_ID,
+    )
 
 
 def publish(s3: S3Client, name: str, body: bytes) -> str:

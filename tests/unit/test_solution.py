@@ -125,7 +125,8 @@ def test_a_duplicated_create_continues_with_its_own_solution_and_the_delete_dele
 )
 def test_fails_when_the_solution_is_owned_by_another_resource(w, stack_id, logical_id, expected):
     # GIVEN a same-named solution made by another stack, or by another resource of this stack
-    w.on_event(solution_event("Create", stack_id=stack_id, logical_id=logical_id))
+    with w.serving(stack_id):
+        w.on_event(solution_event("Create", stack_id=stack_id, logical_id=logical_id))
     # WHEN created THEN refused at once, naming the owner, and that solution is left as it is
     with pytest.raises(DeployError, match=re.escape(expected)):
         w.run(solution_event("Create"))
