@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import copy
+import json
 import shutil
 import tempfile
 from collections import Counter
@@ -31,7 +32,7 @@ from moto import mock_aws
 
 from bench.report import Row, spread
 from bench.scale import base_config, synth
-from lambda_handlers.constants import DATASET_IMPORT_TYPE, DatasetImportProps
+from lambda_handlers.constants import DATASET_IMPORT_TYPE, TAGS_TYPE, DatasetImportProps
 from ops.chain import training_chains
 
 SECTION = "3. Deploy work"
@@ -81,14 +82,21 @@ def templates() -> Templates:
 
 def creation_floor(template: dict[str, Any]) -> int:
     """One Create per Personalize object the template declares (import jobs count: one per
-    dataset import chain, made by its link 0; the wait links make nothing)."""
+    dataset import chain, made by its link 0; the wait links make nothing), and one TagResource
+    per resource whose CloudFormation Tags is create-only (stacks/tagging.py)."""
     resources = list(template["Resources"].values())
     imports = [
         r
         for r in resources
         if r["Type"] == DATASET_IMPORT_TYPE and r["Properties"].get(DatasetImportProps.LINK_INDEX) == "0"
     ]
-    return sum(NATIVE_CREATES.get(r["Type"], 0) for r in resources) + len(imports)
+    creates = sum(NATIVE_CREATES.get(r["Type"], 0) for r in resources) + len(imports)
+    return creates + sum(_tag_targets(r) for r in resources if r["Type"] == TAGS_TYPE)
+
+
+def _tag_targets(resource: dict[str, Any]) -> int:
+    """The ARNs a Custom::PersonalizeTags tags (`Fn::GetAtt`s joined into ResourceArns)."""
+    return json.dumps(resource["Properties"]["ResourceArns"]).count("Fn::GetAtt")
 
 
 @contextmanager
@@ -122,7 +130,12 @@ def change_scenarios(tpl: Templates) -> list[Row]:
     rows: list[Row] = []
     with simulated() as (sim, fake, _client):
         steps = (
-            ("first deploy", tpl.default, creation_floor(tpl.default), "one Create per Personalize object"),
+            (
+                "first deploy",
+                tpl.default,
+                creation_floor(tpl.default),
+                "one Create per Personalize object, one TagResource per create-only-tagged one",
+            ),
             ("identical redeploy", tpl.default, 0, ""),
             ("TPS change (campaign minProvisionedTPS 1→2)", tpl.tps, 1, "UpdateCampaign"),
             (

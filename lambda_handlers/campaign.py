@@ -16,10 +16,10 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from lambda_handlers import adopted_campaign, arns, auto_promotion, contract
+from lambda_handlers.campaign_state import UPDATE_KEY, Desired, differences
 from lambda_handlers.constants import DELETE_IN_USE_SECONDS, Attr
 from lambda_handlers.errors import NOT_FOUND, DeployError
 from lambda_handlers.events import (
@@ -33,80 +33,16 @@ from lambda_handlers.events import (
     not_complete,
     respond,
 )
-from lambda_handlers.kernel import deletion, gone, ownership, stack, status
+from lambda_handlers.kernel import deletion, gone, ownership, stack, status, tagging
 from lambda_handlers.kernel.client_errors import group_quota, ignoring, not_found, over_quota
 
 if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
 
-UPDATE_KEY: Final = "latestCampaignUpdate"
-LATEST: Final = "/$LATEST"  # SolutionVersionArn suffix with syncWithLatestSolutionVersion
-# What the API means when it leaves a key out of campaignConfig (API reference, CampaignConfig).
-API_DEFAULTS: Final[Mapping[str, Any]] = {
-    "enableMetadataWithRecommendations": False,
-    "syncWithLatestSolutionVersion": False,
-}
-
-
-@dataclass(frozen=True)
-class Desired:
-    version_arn: str
-    min_tps: int
-    config: dict[str, Any]  # campaignConfig in botocore's types
-
-    @classmethod
-    def of(cls, spec: contract.Campaign) -> Desired:
-        return cls(
-            contract.resolved(spec.solution_version_arn),
-            spec.min_provisioned_tps,
-            spec.campaign_config.to_api(),
-        )
-
-
-def normalise(value: Any) -> Any:
-    """Compare API values and declared ones alike: "0.30" == 0.3, True == "true"."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return {str(k): normalise(v) for k, v in value.items()}
-    text = str(value).strip()
-    try:
-        return repr(float(text))
-    except ValueError:
-        return text.lower()
-
-
-def same_version(actual: object, desired: str) -> bool:
-    """Equal ARNs; a desired `{solution ARN}/$LATEST` (syncWithLatestSolutionVersion) matches any
-    version of that solution: the campaign reports the concrete version it serves."""
-    if desired.endswith(LATEST):
-        return str(actual or "").startswith(desired.removesuffix(LATEST) + "/")
-    return actual == desired
-
-
-def differences(desired: Desired, state: Mapping[str, Any]) -> list[str]:
-    """Fields of `state` (a campaign or a campaign update) that differ; config: declared keys only."""
-    found = []
-    if not same_version(state.get("solutionVersionArn"), desired.version_arn):
-        found.append("solutionVersionArn")
-    if int(state.get("minProvisionedTPS") or 0) != desired.min_tps:
-        found.append("minProvisionedTPS")
-    actual = state.get("campaignConfig") or {}
-    for key, wanted in desired.config.items():
-        have = actual.get(key, API_DEFAULTS.get(key))
-        if isinstance(wanted, dict):
-            have_map = normalise(have) if isinstance(have, dict) else {}
-            if any(have_map.get(k) != v for k, v in normalise(wanted).items()):
-                found.append(f"campaignConfig.{key}")
-        elif normalise(wanted) != normalise(have):
-            found.append(f"campaignConfig.{key}")
-    return found
-
 
 def on_event(event: Event, deps: Deps) -> OnEventResponse:
     if event.request_type == DELETE:
-        if arns.is_adopted(event.physical_id):
-            adopted_campaign.move_back(deps, arns.strip_adopted(event.physical_id), confirm=_confirm(event))
+        _give_back(event, deps)
         return deletion.on_delete(event, deps, kind="campaign", start=_delete_campaign)
     spec = event.spec(contract.Campaign)
     desired = Desired.of(spec)
@@ -123,14 +59,30 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
     desired = _keeping_promoted(deps, arn, desired, campaign)
     if status.is_idle(campaign, UPDATE_KEY) and differences(desired, campaign):
         _update(deps, arn, desired)
+    if not arns.is_adopted(event.physical_id):  # an adopted campaign carries none of the config's tags
+        tagging.change(deps, arn, old=event.old_spec(contract.Campaign).tags, new=spec.tags)
     return respond(event.physical_id, {Attr.CAMPAIGN_ARN: arn, **status.started(deps.now())})
 
 
+def _give_back(event: Event, deps: Deps) -> bool:
+    """One step of releasing a campaign this resource adopted (`adopted_campaign.move_back`): its
+    `adopted:` id, or for a Delete whose id was never returned (a cancelled Create) the campaign
+    its properties name. True when done or nothing to give back."""
+    if arns.is_adopted(event.physical_id):
+        return adopted_campaign.move_back(
+            deps, arns.strip_adopted(event.physical_id), event, confirm=_confirm(event)
+        )
+    if arns.is_arn(event.physical_id):
+        return True
+    named = _named(event)
+    return named is None or adopted_campaign.move_back(deps, named, event, confirm=_confirm(event))
+
+
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
+    if event.request_type == DELETE and not _give_back(event, deps):
+        return not_complete()
     if event.request_type == DELETE and arns.is_adopted(event.physical_id):
-        released = arns.strip_adopted(event.physical_id)
-        back = adopted_campaign.move_back(deps, released, confirm=_confirm(event))
-        return complete() if back else not_complete()
+        return complete()
     if event.request_type == DELETE:
         return deletion.delete_progress(
             event,
@@ -170,6 +122,10 @@ def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
                 f"{what}: update failed: {update.get('failureReason') or status.NO_REASON}; "
                 f"it still serves {campaign.get('solutionVersionArn')}"
             )
+        adopting = event.request_type == CREATE and arns.is_adopted(event.physical_id)
+        if adopting and not stack.deploying(deps, event):
+            deps.log(f"{what}: the deploy that adopted it is over; its release moves it back")
+            return complete({Attr.CAMPAIGN_ARN: arn})
         _update(deps, arn, desired)
         return not_complete()
     return complete({Attr.CAMPAIGN_ARN: arn})
@@ -211,8 +167,8 @@ def _create(event: Event, deps: Deps, spec: contract.Campaign, desired: Desired)
         )
     if not taken.created:
         if arns.is_adopted(taken.physical_id):
-            served = _describe(deps, taken.arn, f"campaign {spec.name}").get("solutionVersionArn")
-            adopted_campaign.remember(deps, taken.arn, str(served or ""))
+            found = _describe(deps, taken.arn, f"campaign {spec.name}")
+            adopted_campaign.remember(deps, taken.arn, found, event)
         reconcile_once(deps, taken.arn, desired)
     data = {
         Attr.CAMPAIGN_ARN: taken.arn,

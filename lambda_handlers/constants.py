@@ -15,6 +15,7 @@ TRAINING_WAIT_TYPE: Final = "Custom::PersonalizeTrainingWait"
 CAMPAIGN_TYPE: Final = "Custom::PersonalizeCampaign"
 DATA_COPY_TYPE: Final = "Custom::PersonalizeDataCopy"
 DATASET_IMPORT_TYPE: Final = "Custom::PersonalizeDatasetImport"
+TAGS_TYPE: Final = "Custom::PersonalizeTags"
 RESOURCE_TYPES: Final = (
     SOLUTION_TYPE,
     SOLUTION_VERSION_TYPE,
@@ -22,6 +23,7 @@ RESOURCE_TYPES: Final = (
     CAMPAIGN_TYPE,
     DATA_COPY_TYPE,
     DATASET_IMPORT_TYPE,
+    TAGS_TYPE,
 )
 
 
@@ -127,6 +129,15 @@ class DatasetImportProps:
     MAX_WAIT_MINUTES: Final = "MaxWaitMinutes"
 
 
+class TagsProps:
+    """ResourceProperties of Custom::PersonalizeTags (the config's tags on native resources whose
+    CloudFormation `Tags` is create-only)."""
+
+    RESOURCE_ARNS: Final = "ResourceArns"  # space-separated ARNs
+    TAGS: Final = "Tags"
+    RETAIN_ON_STACK_DELETE: Final = RETAIN_ON_STACK_DELETE
+
+
 class Attr:
     """Keys of the Data the handlers return (read with GetAtt)."""
 
@@ -163,9 +174,18 @@ ADOPTED_VERSION_TAG: Final = "personalize-cdk:version-name"
 # carrying this stack's and this resource's value made it itself (a duplicated Create event, or a
 # retried deploy): it keeps the plain ARN and deletes it later instead of adopting and releasing.
 OWNER_TAG: Final = "personalize-cdk:owner"
-# An adopted campaign carries the version ARN it served when adopted: its release moves it back
-# there first (CloudFormation hands no Data to later events, so it is kept on the campaign).
+# A campaign adopted before `STATE_WHEN_ADOPTED_TAG` existed carries the version ARN it served
+# when adopted: its release moves it back there first (read, no longer written).
 SERVED_WHEN_ADOPTED_TAG: Final = "personalize-cdk:served-when-adopted"
+# Every tag key this app writes for itself starts with this: the config's tags never touch them.
+OWN_TAG_PREFIX: Final = "personalize-cdk:"
+# An adopted solution or campaign carries what the stack will change, recorded before the first
+# change (written once): `ADOPTED_BY_TAG` = the owner value (`ownership.Owner.value`) of the resource
+# that adopted it, and `STATE_WHEN_ADOPTED_TAG` (+ `-2`, `-3`... when longer than one tag value) =
+# base64 of the JSON of that state. Its release (stack delete, rollback of the adopting deploy, a
+# rename's cleanup) restores that state, then removes every tag the stack added (`kernel.adoption`).
+ADOPTED_BY_TAG: Final = "personalize-cdk:adopted-by"
+STATE_WHEN_ADOPTED_TAG: Final = "personalize-cdk:state-when-adopted"
 # The last wait link tags a version it gave up waiting for (max_wait_minutes spent): the
 # rollback's Delete of that version then leaves it training instead of stopping it, so the next
 # deploy with the same trigger picks it up as its failure message promises.

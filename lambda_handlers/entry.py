@@ -13,6 +13,7 @@ from lambda_handlers import (
     data_copy,
     dataset_import,
     errors,
+    resource_tags,
     solution,
     solution_version,
     training_wait,
@@ -34,6 +35,7 @@ MODULES: Mapping[str, ResourceModule] = {
     constants.CAMPAIGN_TYPE: campaign,
     constants.DATA_COPY_TYPE: data_copy,
     constants.DATASET_IMPORT_TYPE: dataset_import,
+    constants.TAGS_TYPE: resource_tags,
 }
 
 

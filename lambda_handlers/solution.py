@@ -1,8 +1,13 @@
 """Custom::PersonalizeSolution: create or adopt a solution, keep its auto-training as declared.
 
 Physical id = solution ARN, or `adopted:` + ARN for a solution that existed before (released,
-never deleted); see `kernel.ownership`. Everything but auto-training is immutable: a change must
-come with a new name.
+never deleted); see `kernel.ownership`. Everything but auto-training and tags is immutable: a
+change must come with a new name. A tag change is applied in place (`kernel.tagging`).
+
+An adopted solution records its auto-training before the stack changes it (`kernel.adoption`); its
+release (stack delete, rollback of the adopting deploy, the Delete of a cancelled Create that had
+adopted it) puts that auto-training back with one UpdateSolution, waits for it, then removes the
+record.
 """
 
 from __future__ import annotations
@@ -11,8 +16,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lambda_handlers import arns, contract
-from lambda_handlers.constants import DELETE_IN_USE_SECONDS, OWNER_TAG, Attr, Status
-from lambda_handlers.errors import DeployError
+from lambda_handlers.constants import (
+    ADOPTED_VERSION_TAG,
+    DELETE_IN_USE_SECONDS,
+    KEEP_TRAINING_TAG,
+    OWNER_TAG,
+    Attr,
+    Status,
+)
+from lambda_handlers.errors import NOT_FOUND, DeployError
 from lambda_handlers.events import (
     CREATE,
     DELETE,
@@ -24,8 +36,8 @@ from lambda_handlers.events import (
     not_complete,
     respond,
 )
-from lambda_handlers.kernel import deletion, gone, ownership, status
-from lambda_handlers.kernel.client_errors import group_quota, not_found, over_quota
+from lambda_handlers.kernel import adoption, deletion, gone, ownership, stack, status, tagging
+from lambda_handlers.kernel.client_errors import group_quota, ignoring, not_found, over_quota
 from lambda_handlers.training_status import is_training
 
 if TYPE_CHECKING:
@@ -54,6 +66,15 @@ class AutoTraining:
         schedule = ((config or {}).get("autoTrainingConfig") or {}).get("schedulingExpression")
         return cls(True, str(schedule or contract.API_DEFAULT_SCHEDULE).strip())
 
+    def record(self) -> dict[str, Any]:
+        """As recorded on an adopted solution (`kernel.adoption`)."""
+        return {"performAutoTraining": self.enabled, "schedulingExpression": self.schedule}
+
+    @classmethod
+    def recorded(cls, state: dict[str, Any]) -> AutoTraining:
+        enabled = bool(state.get("performAutoTraining"))
+        return cls(enabled, str(state.get("schedulingExpression") or "") if enabled else "")
+
 
 def current_auto_training(solution: dict[str, Any]) -> AutoTraining:
     """The auto-training in force: the latest ACTIVE update's, else the solution's own."""
@@ -65,6 +86,7 @@ def current_auto_training(solution: dict[str, Any]) -> AutoTraining:
 
 def on_event(event: Event, deps: Deps) -> OnEventResponse:
     if event.request_type == DELETE:
+        give_back(deps, event)
         return deletion.on_delete(event, deps, kind="solution", start=_deleter(event))
     spec = event.spec(contract.Solution)
     if event.request_type == CREATE or event.old_spec(contract.Solution).name != spec.name:
@@ -85,11 +107,15 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
     desired = AutoTraining.declared(spec)
     if AutoTraining.declared(old) != desired:
         _update_auto_training(deps, arn, desired)
+    if not arns.is_adopted(event.physical_id):  # an adopted solution carries none of the config's tags
+        tagging.change(deps, arn, old=old.tags, new=spec.tags)
     return respond(event.physical_id, {**_data(event.physical_id), **status.started(deps.now())})
 
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
     if event.request_type == DELETE:
+        if not give_back(deps, event):
+            return not_complete()
         return deletion.delete_progress(
             event,
             deps,
@@ -126,6 +152,10 @@ def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
         update = status.latest_update(solution, UPDATE_KEY)
         if status.update_failed(update) and _update_target(update) == desired:
             raise DeployError(f"{what}: auto-training update failed: {update.get('failureReason')}")
+        adopting = event.request_type == CREATE and arns.is_adopted(event.physical_id)
+        if adopting and not stack.deploying(deps, event):
+            deps.log(f"{what}: the deploy that adopted it is over; its release gives back the auto-training")
+            return complete(_data(event.physical_id))
         _update_auto_training(deps, arn, desired)
         return not_complete()
     return complete(_data(event.physical_id))
@@ -161,7 +191,9 @@ def create_or_adopt(event: Event, deps: Deps, spec: contract.Solution) -> OnEven
             )["solutionArn"],
         )
     if not taken.created:
-        _check_existing(deps, taken.arn, spec, group=group)
+        existing = _check_existing(deps, taken.arn, spec, group=group)
+        if arns.is_adopted(taken.physical_id):
+            adoption.record(deps, taken.arn, event, current_auto_training(existing).record())
     data = {
         **_data(taken.physical_id),
         **status.started(deps.now()),
@@ -186,9 +218,9 @@ def _cancelled_rename(event: Event, spec: contract.Solution) -> str | None:
     return deletion.cancelled_rename(event, left_arn=left, target_arn=target)
 
 
-def _check_existing(deps: Deps, arn: str, spec: contract.Solution, *, group: str) -> None:
-    """Continue with an existing solution of this name only in the same group, with the same recipe.
-    Its auto-training is brought to the declared one by isComplete."""
+def _check_existing(deps: Deps, arn: str, spec: contract.Solution, *, group: str) -> dict[str, Any]:
+    """Continue with an existing solution of this name only in the same group, with the same recipe
+    (returned, as described). Its auto-training is brought to the declared one by isComplete."""
     solution: dict[str, Any] = dict(deps.personalize.describe_solution(solutionArn=arn)["solution"])
     if solution.get("recipeArn") != spec.recipe_arn or solution.get("datasetGroupArn") != group:
         raise DeployError(
@@ -196,6 +228,64 @@ def _check_existing(deps: Deps, arn: str, spec: contract.Solution, *, group: str
             f"{solution.get('datasetGroupArn')}; give this solution another name (physical_name) "
             "or delete the existing one"
         )
+    return solution
+
+
+def give_back(deps: Deps, event: Event) -> bool:
+    """One step of a release: True once the solution this resource adopted has the auto-training
+    it had before (record removed), or there is nothing to give back; else starts the
+    UpdateSolution when the solution is idle and answers False. A Delete whose id was never
+    returned (a cancelled Create) looks at the solution its properties name."""
+    if arns.is_adopted(event.physical_id):
+        arn: str | None = arns.strip_adopted(event.physical_id)
+    elif arns.is_arn(event.physical_id):
+        return True  # ours: deleted, nothing to give back
+    else:
+        arn = _named(event)
+    if arn is None:
+        return True
+    tags = ownership.tags_of(deps, arn)
+    state = adoption.recorded(tags, event)
+    if state is None:
+        return True
+    original = AutoTraining.recorded(state)
+    solution: dict[str, Any] | None = None
+    with ignoring(NOT_FOUND):
+        solution = dict(deps.personalize.describe_solution(solutionArn=arn)["solution"])
+    if solution is None:
+        return True  # deleted by hand: nothing to give back
+    if not status.is_idle(solution, UPDATE_KEY):
+        return False
+    stack.confirm_deleting(deps, event)  # a release writes: only for a Delete CloudFormation sent
+    if current_auto_training(solution) == original:
+        _untag_adopted_versions(deps, arn)
+        adoption.forget(deps, arn, tags)
+        return True
+    update = status.latest_update(solution, UPDATE_KEY)
+    if status.update_failed(update) and _update_target(update) == original:
+        raise DeployError(
+            f"solution {arns.solution_name(arn)}: giving back the auto-training it had before the stack "
+            f"({original}) failed: {update.get('failureReason') or status.NO_REASON}; set it by hand"
+        )
+    _update_auto_training(deps, arn, original)
+    return False
+
+
+def _untag_adopted_versions(deps: Deps, arn: str) -> None:
+    """Remove the tags the stack put on the notebook's versions of an adopted solution (the adoption
+    tag, and the tag of a deploy that gave up waiting for one). Versions this stack trained keep
+    theirs: no API deletes a version, and their owner tag says whose they are."""
+    with ignoring(NOT_FOUND):
+        for page in deps.personalize.get_paginator("list_solution_versions").paginate(solutionArn=arn):
+            for summary in page.get("solutionVersions", []):
+                if summary.get("trainingType") == "AUTOMATIC":
+                    continue
+                version_arn = summary["solutionVersionArn"]
+                tags = ownership.tags_of(deps, version_arn)
+                if ADOPTED_VERSION_TAG in tags:
+                    keys = sorted({ADOPTED_VERSION_TAG, KEEP_TRAINING_TAG} & set(tags))
+                    deps.personalize.untag_resource(resourceArn=version_arn, tagKeys=keys)
+                    deps.log(f"removed {', '.join(keys)} from {version_arn}: released as found")
 
 
 def _update_auto_training(deps: Deps, arn: str, desired: AutoTraining) -> None:

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from aws_cdk import Annotations, CfnDeletionPolicy, CfnResource, Environment, RemovalPolicy, Stack, Tags
+from aws_cdk import Annotations, CfnDeletionPolicy, CfnResource, Environment, RemovalPolicy, Stack
 from constructs import Construct
 
 from lambda_handlers import contract
@@ -25,6 +25,7 @@ from stacks.naming import pascal
 from stacks.permissions import grant_handlers, grant_own_stack
 from stacks.provider import PROVIDER_ID, personalize_provider
 from stacks.serving import Filters, PersonalizeCampaign, latest_version_arn
+from stacks.tagging import tag_stack
 from stacks.template_marker import TemplateMarker, drift_role_name, marker_metadata
 from stacks.training import PersonalizeSolution, SolutionTraining
 
@@ -57,8 +58,6 @@ class PersonalizeStack(Stack):
             **kwargs,
         )
         self.config = config
-        for key, value in sorted(config.tags.items()):
-            Tags.of(self).add(key, value)
         removal = RemovalPolicy.RETAIN if config.removal_policy == "retain" else RemovalPolicy.DESTROY
         group = config.dataset_group
         self.data = DataLayer(
@@ -118,6 +117,12 @@ class PersonalizeStack(Stack):
             dashboard_name=f"{config.project}-personalize",
             solutions={s.name: list(s.training.gates) for s in config.solutions},
             campaigns={name: (c.campaign_arn, c.min_provisioned_tps) for name, c in self.campaigns.items()},
+        )
+        self.resource_tags = tag_stack(
+            self,
+            config.tags,
+            retain=config.removal_policy == "retain",
+            tags_at_creation=config.dataset_group_tags_at_creation,
         )
         if config.removal_policy == "retain":
             retain_native_personalize(self)

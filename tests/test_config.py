@@ -372,6 +372,23 @@ def test_fails_when_a_tag_value_has_a_character_personalize_refuses():
     )
 
 
+def test_fails_when_a_tag_key_is_one_of_the_handlers_own():
+    # GIVEN a tag key in the handlers' own namespace (the owner tag, adoption records)
+    raw = variant(tags={"personalize-cdk:owner": "me"})
+    # WHEN the config is validated THEN it is refused, naming the field
+    assert (
+        "tags: tag key 'personalize-cdk:owner': keys starting 'personalize-cdk:' are the handlers' own"
+        in (refused(raw))
+    )
+
+
+def test_fails_when_a_tag_kept_from_the_stacks_creation_has_a_character_personalize_refuses():
+    # GIVEN dataset_group_tags_at_creation with a key Personalize refuses
+    raw = variant(dataset_group_tags_at_creation={"aws:team": "recs"})
+    # WHEN the config is validated THEN it is refused, naming the field
+    assert "dataset_group_tags_at_creation: tag key 'aws:team'" in refused(raw)
+
+
 # ---- names after their transformation, gates per recipe, quotas -------------------------
 
 

@@ -11,6 +11,7 @@ from lambda_handlers.contract.campaign import Campaign, CampaignConfig, ItemExpl
 from lambda_handlers.contract.codec import ContractError, Gate, Intrinsic, resolved
 from lambda_handlers.contract.data_copy import DataCopy
 from lambda_handlers.contract.dataset_import import IMPORT_MODES, DatasetImport, ImportMode
+from lambda_handlers.contract.resource_tags import ResourceTags
 from lambda_handlers.contract.solution import API_DEFAULT_SCHEDULE, Solution
 from lambda_handlers.contract.training import TRAINING_MODES, SolutionVersion, TrainingMode, TrainingWait
 
@@ -29,6 +30,7 @@ __all__ = [
     "ImportMode",
     "Intrinsic",
     "ItemExploration",
+    "ResourceTags",
     "Solution",
     "SolutionVersion",
     "TrainingMode",

@@ -18,7 +18,8 @@ never deleted.
 
 The separator is `/`, not `|`: Personalize tag values allow only letters, digits, spaces and
 `_ . : / = + - @`. Neither a stack name nor a logical id contains `/`, so the value names one
-pair. Tags are written at create time only: an adopted resource is never tagged.
+pair. An adopted resource never gets the owner tag nor the config's tags, only the record of
+what the stack changes on it (`kernel.adoption`), removed when it is released.
 """
 
 from __future__ import annotations

@@ -84,6 +84,17 @@ def being_deleted(deps: Deps, event: Event) -> bool:
     return status(deps, event) in DELETING
 
 
+DEPLOYING: Final = frozenset({"CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS"})
+
+
+def deploying(deps: Deps, event: Event) -> bool:
+    """Whether the stack still runs the deploy this event belongs to. A waiter CloudFormation
+    cancelled keeps polling through the rollback and after it (the Provider's state machine is
+    never stopped): asked before a write it would otherwise make on an adopted resource, which
+    the rollback has already given back."""
+    return status(deps, event) in DEPLOYING
+
+
 def confirm_deleting(deps: Deps, event: Event) -> None:
     """Return when CloudFormation is deleting `event.physical_id` of `event.logical_id` on this
     function's own stack now (or did: a late duplicate); else raise before any other call."""

@@ -23,7 +23,11 @@ REASONS: Final = {
     "KmsKeyArn": "KMS key changed",
     "RoleArn": "role changed",
     "Domain": "domain changed",
-    "Tags": "tags changed (create-only here)",
+    # A stack made when these types carried the config's tags: keep them, never replace.
+    "Tags": (
+        "Tags changed (create-only here; CloudFormation refuses to replace a custom-named resource): "
+        "set dataset_group_tags_at_creation to the tags the stack was created with (docs/lifecycle.md, Tags)"
+    ),
     "RecipeArn": "recipe changed",
     "SolutionConfig": "solution config changed",
     "Name": "name changed",

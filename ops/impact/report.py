@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ops.assembly import StackTemplate
-from ops.impact import custom, iam, imports, native, other
+from ops.impact import custom, iam, imports, native, other, tags
 from ops.impact.model import NO_CHANGE, NOTABLE, ORDER, Change
 from ops.impact.template import project_of
 
@@ -37,6 +37,7 @@ def personalize_changes(
     changes += custom.classify_promotion(base, head)
     changes += native.classify(base, head, project)
     changes += imports.classify(base, head)
+    changes += tags.classify(base, head)
     return sorted(changes, key=lambda c: ORDER.index(c.kind))
 
 

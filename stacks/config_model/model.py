@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from lambda_handlers import contract
+from lambda_handlers.constants import OWN_TAG_PREFIX
 from stacks.config_model.recipes import METRIC_NAMES, RECIPES, recipe_named
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-_]*$")
@@ -255,6 +256,12 @@ class AppConfig(_Strict):
     env: Env | None = None
     tags: dict[str, str] = Field(default_factory=dict)
     """Tags of every resource (Personalize's too): letters, digits, spaces and _ . : / = + - @."""
+    dataset_group_tags_at_creation: dict[str, str] | None = None
+    """Stacks deployed before `Custom::PersonalizeTags` only: the tags the dataset group, its
+    schemas and datasets were created with (the `tags` of that first deploy), written unchanged
+    as their CloudFormation `Tags`. That property is create-only: removing it would replace them,
+    which CloudFormation refuses. Omit it for a new stack (they get no `Tags` property); `tags`
+    applies either way."""
     removal_policy: Literal["destroy", "retain"] = "destroy"
     """What a stack delete does: retain keeps the data bucket and every Personalize resource."""
     termination_protection: bool = False
@@ -272,14 +279,16 @@ class AppConfig(_Strict):
     quotas: Quotas = Field(default_factory=Quotas)
     """Your account's Personalize quotas, if raised (see Quotas)."""
 
-    @field_validator("tags")
+    @field_validator("tags", "dataset_group_tags_at_creation")
     @classmethod
-    def _tags(cls, tags: dict[str, str]) -> dict[str, str]:
-        for key, value in tags.items():
+    def _tags(cls, tags: dict[str, str] | None) -> dict[str, str] | None:
+        for key, value in (tags or {}).items():
             if not (1 <= len(key) <= 128 and TAG_PATTERN.match(key)) or key.lower().startswith("aws:"):
                 raise ValueError(
                     f"tag key {key!r}: 1-128 letters, digits, spaces or _ . : / = + - @, not starting 'aws:'"
                 )
+            if key.startswith(OWN_TAG_PREFIX):
+                raise ValueError(f"tag key {key!r}: keys starting {OWN_TAG_PREFIX!r} are the handlers' own")
             if not (len(value) <= 256 and TAG_PATTERN.match(value)):
                 raise ValueError(
                     f"tag {key!r}: value {value!r} must be ≤ 256 letters, digits, spaces or _ . : / = + - @"

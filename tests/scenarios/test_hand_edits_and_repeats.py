@@ -240,10 +240,10 @@ def test_a_retained_stack_delete_delivered_twice_keeps_everything(world: World) 
     deletes = [r for r in world.sim.requests if r["RequestType"] == "Delete"]
     late = {r["LogicalResourceId"]: world.deliver_again(r) for r in deletes}
     world.sim.scheduler.drain()
-    # THEN the stack delete and all 2 × 23 duplicates (8 are imports and their links) succeed,
-    # each answering the id it was given
+    # THEN the stack delete and all 2 × 24 duplicates (8 are imports and their links, 1 the tags)
+    # succeed, each answering the id it was given
     assert result.status == "DELETE_COMPLETE", result.failure
-    assert set(during) == set(late) and len(late) == 23
+    assert set(during) == set(late) and len(late) == 24
     for lid, task in [*during.items(), *late.items()]:
         (request,) = world.requests(lid, "Delete")
         assert answered(task).success, (lid, answered(task).message)

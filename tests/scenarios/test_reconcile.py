@@ -133,6 +133,7 @@ def notebook_adoption(trigger: str) -> dict[str, Any]:
 def test_an_adopted_campaign_moved_to_our_version_goes_back_before_release(world: World) -> None:
     # GIVEN the notebook's campaign serving its version, adopted, then moved to a version we trained
     _, notebook_version = seed_notebook(world, campaign=True)
+    before = world.campaign(NOTEBOOK_CAMPAIGN_ARN)
     assert world.deploy(notebook_adoption("v1")).status == "CREATE_COMPLETE"
     retrained = world.deploy(notebook_adoption("v2"))
     assert retrained.status == "UPDATE_COMPLETE", retrained.failure
@@ -146,11 +147,17 @@ def test_an_adopted_campaign_moved_to_our_version_goes_back_before_release(world
     campaign = world.campaign(NOTEBOOK_CAMPAIGN_ARN)
     assert (campaign["status"], campaign["solutionVersionArn"]) == ("ACTIVE", notebook_version)
     moves = [c.params for c in world.calls(mark, "UpdateCampaign")]
-    assert moves == [{"campaignArn": NOTEBOOK_CAMPAIGN_ARN, "solutionVersionArn": notebook_version}]
+    assert moves == [
+        {
+            "campaignArn": NOTEBOOK_CAMPAIGN_ARN,
+            "solutionVersionArn": notebook_version,
+            "minProvisionedTPS": before["minProvisionedTPS"],
+            "campaignConfig": before["campaignConfig"],
+        }
+    ]
     assert world.calls(mark, "DeleteCampaign") == []
     assert owner(world, NOTEBOOK_CAMPAIGN_ARN) is None
-    tags = world.admin.list_tags_for_resource(resourceArn=NOTEBOOK_CAMPAIGN_ARN)["tags"]
-    assert all(t["tagKey"] != constants.SERVED_WHEN_ADOPTED_TAG for t in tags)
+    assert world.admin.list_tags_for_resource(resourceArn=NOTEBOOK_CAMPAIGN_ARN)["tags"] == []
 
 
 OTHER_STACK: Final = "team-b-personalize"

@@ -67,6 +67,7 @@ class World:
         self.clock = clock
         self.logs: list[str] = []
         self.stack = OwnStack()
+        self.stack.status = "CREATE_IN_PROGRESS"
         self.deps = Deps(
             personalize=server.client(),
             now=clock.now,
@@ -75,6 +76,15 @@ class World:
             stack_id=STACK_ID,
         )
         self.dataset_group = self.fake.seed_dataset_group("shop")
+
+    @property
+    def stack_status(self) -> str:
+        """What DescribeStacks of the events' stack answers."""
+        return self.stack.status
+
+    @stack_status.setter
+    def stack_status(self, value: str) -> None:
+        self.stack.status = value
 
     def on_event(self, raw: dict[str, Any]) -> Any:
         self.stack.sends(raw)
@@ -143,6 +153,7 @@ class Stubbed:
         self.clock = VirtualClock()
         self.logs: list[str] = []
         self.stack = OwnStack()
+        self.stack.status = "CREATE_IN_PROGRESS"
         self.deps = Deps(
             personalize=client,
             now=self.clock.now,

@@ -6,7 +6,7 @@ from unittest.mock import ANY
 
 import pytest
 
-from lambda_handlers import campaign, constants
+from lambda_handlers import campaign_state, constants
 from lambda_handlers.errors import DeployError
 from tests.unit import CAMPAIGN_ARN, OWNER, PREFIX, SOLUTION_ARN, STACK_ID, World, event
 
@@ -229,7 +229,7 @@ def test_delete_of_a_missing_campaign_succeeds(w):
 def test_differences_normalise_values_and_use_api_defaults():
     # GIVEN declared values in other spellings than the API's WHEN compared THEN equal
     version = f"{SOLUTION_ARN}/v1"
-    desired = campaign.Desired(
+    desired = campaign_state.Desired(
         version,
         2,
         {
@@ -246,10 +246,10 @@ def test_differences_normalise_values_and_use_api_defaults():
             "rankingInfluence": {"FRESHNESS": 1, "POPULARITY": 0.0},
         },
     }
-    assert campaign.differences(desired, state) == []
+    assert campaign_state.differences(desired, state) == []
     # WHEN the TPS and a declared key differ THEN both are named
     changed = {**state, "minProvisionedTPS": 1, "campaignConfig": {"syncWithLatestSolutionVersion": True}}
-    assert campaign.differences(desired, changed) == [
+    assert campaign_state.differences(desired, changed) == [
         "minProvisionedTPS",
         "campaignConfig.syncWithLatestSolutionVersion",
         "campaignConfig.itemExplorationConfig",
@@ -259,11 +259,13 @@ def test_differences_normalise_values_and_use_api_defaults():
 
 def test_sync_with_latest_matches_any_version_of_the_same_solution_only():
     # GIVEN syncWithLatestSolutionVersion: the desired SolutionVersionArn is {solution}/$LATEST
-    desired = campaign.Desired(f"{SOLUTION_ARN}/$LATEST", 1, {})
+    desired = campaign_state.Desired(f"{SOLUTION_ARN}/$LATEST", 1, {})
     # THEN any version of that solution matches, a version of another solution does not
     assert (
-        campaign.differences(desired, {"solutionVersionArn": f"{SOLUTION_ARN}/v9", "minProvisionedTPS": 1})
+        campaign_state.differences(
+            desired, {"solutionVersionArn": f"{SOLUTION_ARN}/v9", "minProvisionedTPS": 1}
+        )
         == []
     )
     other = {"solutionVersionArn": f"{SOLUTION_ARN}-2/v1", "minProvisionedTPS": 1}
-    assert campaign.differences(desired, other) == ["solutionVersionArn"]
+    assert campaign_state.differences(desired, other) == ["solutionVersionArn"]

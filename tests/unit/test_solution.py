@@ -75,16 +75,16 @@ def test_create_adopts_the_notebooks_solution_and_turns_its_auto_training_off(w)
     w.fake.seed_solution(GROUP_ARN, "shop-up", perform_auto_training=True)
     # WHEN created and polled to completion
     result = w.run(solution_event("Create"))
-    # THEN adopted (released on delete), auto-training off, nothing created
+    # THEN adopted (released on delete), its auto-training recorded, then off; nothing created
     assert result == {"PhysicalResourceId": ADOPTED_ID, "Data": {**ADOPTED_DATA, "StartedAt": ANY}}
     assert described(w)["performAutoTraining"] is False
-    assert w.counts() == {"UpdateSolution": 1}
+    assert w.counts() == {"TagResource": 1, "UpdateSolution": 1}
 
 
 def test_create_adopts_without_update_when_auto_training_already_matches(w):
     w.fake.seed_solution(GROUP_ARN, "shop-up")
     assert w.run(solution_event("Create"))["PhysicalResourceId"] == ADOPTED_ID
-    assert w.counts() == {}
+    assert w.counts() == {"TagResource": 1}  # the record of what it had
 
 
 def test_fails_when_the_name_is_taken_by_a_solution_with_another_recipe(w):
@@ -224,11 +224,11 @@ def test_delete_of_a_missing_solution_succeeds(w):
     assert w.counts() == {}
 
 
-def test_delete_of_an_adopted_solution_releases_it_without_a_call(w):
+def test_delete_of_an_adopted_solution_with_nothing_recorded_releases_it_without_a_write(w):
     w.fake.seed_solution(GROUP_ARN, "shop-up")
     w.run(solution_event("Delete", physical_id=ADOPTED_ID))
     assert w.fake.exists(SOLUTION_ARN)
-    assert w.fake.calls == []
+    assert w.counts() == {}
     assert any("releasing adopted solution" in line for line in w.logs)
 
 
@@ -257,3 +257,32 @@ def test_fails_when_the_auto_training_update_failed(stub):
     with pytest.raises(DeployError) as failure:
         stub.is_complete(raw)
     assert failure.value.message == "solution shop-up: auto-training update failed: quota"
+
+
+def test_update_of_tags_on_our_solution_tags_and_untags_only_the_config_keys(w):
+    # GIVEN our solution, made with tags a=1 and b=2 (and the owner tag)
+    old = {**PROPS, "Tags": '[{"tagKey": "a", "tagValue": "1"}, {"tagKey": "b", "tagValue": "2"}]'}
+    w.run(solution_event("Create", old))
+    # WHEN the config changes a, drops b and adds c
+    new = {**PROPS, "Tags": '[{"tagKey": "a", "tagValue": "9"}, {"tagKey": "c", "tagValue": "3"}]'}
+    result = w.run(solution_event("Update", new, physical_id=SOLUTION_ARN, old_props=old))
+    # THEN one TagResource (a, c), one UntagResource (b); the owner tag stays; nothing else written
+    assert result == {"PhysicalResourceId": SOLUTION_ARN, "Data": STARTED}
+    assert w.counts() == {"CreateSolution": 1, "TagResource": 1, "UntagResource": 1}
+    tags = w.describe("ListTagsForResource", resourceArn=SOLUTION_ARN)["tags"]
+    assert {t["tagKey"]: t["tagValue"] for t in tags} == {"a": "9", "c": "3", "personalize-cdk:owner": OWNER}
+
+
+def test_delete_of_an_adopted_solution_gives_its_auto_training_back_once_even_delivered_twice(w):
+    # GIVEN the notebook's solution (auto-training on) adopted, auto-training turned off
+    w.fake.seed_solution(GROUP_ARN, "shop-up", perform_auto_training=True)
+    w.run(solution_event("Create"))
+    assert described(w)["performAutoTraining"] is False
+    # WHEN its Delete is delivered twice
+    for _ in range(2):
+        assert w.run(solution_event("Delete", physical_id=ADOPTED_ID))["PhysicalResourceId"] == ADOPTED_ID
+    # THEN auto-training is on again with its schedule, the record removed, the solution kept
+    assert described(w)["performAutoTraining"] is True
+    assert described(w)["solutionConfig"]["autoTrainingConfig"] == {"schedulingExpression": "rate(7 days)"}
+    assert w.describe("ListTagsForResource", resourceArn=SOLUTION_ARN)["tags"] == []
+    assert w.counts() == {"TagResource": 1, "UpdateSolution": 2, "UntagResource": 1}
