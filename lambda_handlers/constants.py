@@ -14,6 +14,7 @@ SOLUTION_VERSION_TYPE: Final = "Custom::PersonalizeSolutionVersion"
 TRAINING_WAIT_TYPE: Final = "Custom::PersonalizeTrainingWait"
 CAMPAIGN_TYPE: Final = "Custom::PersonalizeCampaign"
 DATA_COPY_TYPE: Final = "Custom::PersonalizeDataCopy"
+BATCH_JOB_TYPE: Final = "Custom::PersonalizeBatchJob"
 DATASET_IMPORT_TYPE: Final = "Custom::PersonalizeDatasetImport"
 TAGS_TYPE: Final = "Custom::PersonalizeTags"
 RESOURCE_TYPES: Final = (
@@ -22,6 +23,7 @@ RESOURCE_TYPES: Final = (
     TRAINING_WAIT_TYPE,
     CAMPAIGN_TYPE,
     DATA_COPY_TYPE,
+    BATCH_JOB_TYPE,
     DATASET_IMPORT_TYPE,
     TAGS_TYPE,
 )
@@ -112,6 +114,28 @@ class DataCopyProps:
     RETAIN_ON_DELETE: Final = "RetainOnDelete"  # "true": Delete leaves the copies (removal_policy retain)
 
 
+class BatchJobProps:
+    """ResourceProperties of Custom::PersonalizeBatchJob (link 0 runs the job, links 1.. wait for it)."""
+
+    KIND: Final = "Kind"  # recommendations (CreateBatchInferenceJob) | segments (CreateBatchSegmentJob)
+    JOB_PREFIX: Final = "JobPrefix"  # `{project}-{name}`: job names start with it
+    SOLUTION_VERSION_ARN: Final = "SolutionVersionArn"  # the last training link's: gated
+    INPUT: Final = "Input"  # s3://bucket/key of the input file
+    INPUT_VERSION: Final = "InputVersion"  # content hash of a staged file, or of the s3:// URI
+    BUCKET: Final = "Bucket"  # the stack's data bucket: output under OUTPUT_ROOT
+    OUTPUT_ROOT: Final = "OutputRoot"  # `batch/{name}/`: output goes to `{root}{trigger}/{version id}/`
+    TRIGGER: Final = "Trigger"
+    NUM_RESULTS: Final = "NumResults"  # "" = the API's default
+    FILTER_ARN: Final = "FilterArn"  # "" = none
+    ROLE_ARN: Final = "RoleArn"  # the role Personalize assumes to read the input and write the output
+    TAGS: Final = "Tags"
+    LINK_SECONDS: Final = "LinkSeconds"
+    LINK_INDEX: Final = "LinkIndex"  # 0 runs the job; 1.. wait for the job named by JOB_ARN
+    IS_LAST: Final = "IsLast"
+    MAX_WAIT_MINUTES: Final = "MaxWaitMinutes"
+    JOB_ARN: Final = "JobArn"  # links 1..: the previous link's JobArn
+
+
 class DatasetImportProps:
     """ResourceProperties of Custom::PersonalizeDatasetImport (link 0 imports, later links wait)."""
 
@@ -154,6 +178,8 @@ class Attr:
     DATA_LOCATION: Final = "DataLocation"  # s3://bucket/key of the copied data file
     UPLOAD_ID: Final = "UploadId"  # multipart copy in progress ("" = copied by onEvent)
     SIZE: Final = "Size"  # bytes of the data file
+    JOB_ARN: Final = "JobArn"  # a batch inference or batch segment job
+    OUTPUT_LOCATION: Final = "OutputLocation"  # s3://bucket/batch/{name}/{trigger}/{version id}/
     DATASET_IMPORT_JOB_ARN: Final = "DatasetImportJobArn"
     IMPORT_MODE: Final = "ImportMode"  # the mode the job was created with (FULL on a first import)
 
@@ -239,6 +265,9 @@ class Status:
     CREATING: Final = ("CREATE PENDING", "CREATE IN_PROGRESS")  # a version in these is training
     STOPPED: Final = ("CREATE STOPPING", "CREATE STOPPED")
     DELETING: Final = ("DELETE PENDING", "DELETE IN_PROGRESS")
+    # Batch inference and batch segment jobs (botocore's BatchInferenceJob / BatchSegmentJob
+    # `status` documentation): PENDING, IN PROGRESS, ACTIVE, CREATE FAILED.
+    BATCH_RUNNING: Final = ("PENDING", "IN PROGRESS")
     # A dataset import job: CREATE PENDING > CREATE IN_PROGRESS > ACTIVE -or- CREATE FAILED (botocore's
     # model, DatasetImportJob.status; tests/unit/test_dataset_import.py reads it from there).
     IMPORT_JOB: Final = ("CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE", "CREATE FAILED")

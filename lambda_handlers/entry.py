@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from lambda_handlers import (
+    batch_job,
     campaign,
     constants,
     data_copy,
@@ -34,6 +35,7 @@ MODULES: Mapping[str, ResourceModule] = {
     constants.TRAINING_WAIT_TYPE: training_wait,
     constants.CAMPAIGN_TYPE: campaign,
     constants.DATA_COPY_TYPE: data_copy,
+    constants.BATCH_JOB_TYPE: batch_job,
     constants.DATASET_IMPORT_TYPE: dataset_import,
     constants.TAGS_TYPE: resource_tags,
 }

@@ -94,6 +94,21 @@ class PersonalizeReads:
             out += [dict(v) for v in page.get("solutionVersions", [])]
         return sorted(out, key=lambda v: _epoch(v.get("creationDateTime")), reverse=True)
 
+    def batch_job(self, arn: str) -> dict[str, Any] | None:
+        """DescribeBatchInferenceJob or DescribeBatchSegmentJob, by the ARN's resource type."""
+        try:
+            if ":batch-segment-job/" in arn:
+                return dict(
+                    self.personalize.describe_batch_segment_job(batchSegmentJobArn=arn)["batchSegmentJob"]
+                )
+            return dict(
+                self.personalize.describe_batch_inference_job(batchInferenceJobArn=arn)["batchInferenceJob"]
+            )
+        except self.personalize.exceptions.ClientError as exc:
+            if self._not_found(exc):
+                return None
+            raise
+
     def metrics(self, version_arn: str) -> dict[str, float]:
         try:
             found = self.personalize.get_solution_metrics(solutionVersionArn=version_arn).get("metrics", {})

@@ -21,6 +21,7 @@ from typing import Any, Final
 from botocore.validate import ParamValidator
 
 from simulation.clock import VirtualClock
+from simulation.personalize_batch import BATCH_KINDS, BatchJobs
 from simulation.personalize_model import (
     answer_problems,
     constraint_errors,
@@ -153,6 +154,7 @@ class Durations:
     resource_create: float = 30.0  # dataset group, dataset, filter, event tracker
     delete: float = 60.0
     stop: float = 30.0  # CREATE STOPPING -> CREATE STOPPED
+    batch_job: float = 20 * 60  # a batch inference or segment job, PENDING to ACTIVE
 
 
 @dataclass
@@ -228,7 +230,7 @@ MetricsSource = dict[str, float] | Callable[[str], dict[str, float]]
 MUTATING_PREFIXES: Final = ("Create", "Update", "Delete", "Stop", "Tag", "Untag")
 
 
-class FakePersonalize:
+class FakePersonalize(BatchJobs):
     """Amazon Personalize in memory. `call(operation, params)` is the whole API."""
 
     def __init__(
@@ -258,6 +260,7 @@ class FakePersonalize:
         self._fail_campaign_update: list[str] = []
         self._fail_campaign_create: list[str] = []
         self._fail_import: list[str] = []
+        self._fail_batch: list[str] = []
         self._one_shot: list[tuple[str, PersonalizeError]] = []
         self._throttle: _Injector | None = None
         self._server_errors: _Injector | None = None
@@ -329,7 +332,9 @@ class FakePersonalize:
             self._server_errors = _Injector(rate, seed, operations) if rate > 0 else None
 
     # ---- snapshots: one deployed account forked into many tests -------------------------------
-    _WIRING: Final = frozenset({"clock", "endpoint_url", "_model", "_validator", "_lock", "data_reader"})
+    _WIRING: Final = frozenset(
+        {"clock", "endpoint_url", "_model", "_validator", "_lock", "data_reader", "object_store"}
+    )
 
     def snapshot(self) -> dict[str, Any]:
         """A deep copy of the account (resources, call log, settings, pending injections).
@@ -621,6 +626,8 @@ class FakePersonalize:
         if res.stop_at is not None:
             assert res.stopped_at is not None
             return STOPPING if now < res.stopped_at else STOPPED
+        if res.kind in BATCH_KINDS:
+            return self._batch_status(res, now)
         if res.kind == "solution-version":
             if now < res.created + min(self.durations.training_pending, (res.ready_at - res.created) / 2):
                 return PENDING
@@ -668,6 +675,7 @@ class FakePersonalize:
                 res.change.applied = True
                 if res.change.failure is None:
                     res.data.update(copy.deepcopy(res.change.fields))
+        self._deliver_batch_outputs()
         for solution in [r for r in self._res.values() if r.kind == "solution"]:
             self._auto_train_due(solution, now)
 

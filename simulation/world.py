@@ -25,6 +25,7 @@ from simulation.cloudformation import DeployResult, DeploySimulator
 from simulation.cloudformation.provider import Handler, LambdaTimedOut
 from simulation.cloudformation.scheduler import Task
 from simulation.import_data import s3_reader
+from simulation.personalize_batch import ObjectStore
 from simulation.personalize_server import FakePersonalizeServer
 from simulation.personalize_state import Call, Durations, FakePersonalize
 
@@ -74,10 +75,25 @@ class World:
         self.fake.data_reader = s3_reader(self.s3)
         for handler_client in (self.client, self.once):
             handler_client.meta.events.register("after-call.personalize.*", self._maybe_kill)
+        # Personalize's own S3 access (its role, not the handlers'): a client of its own.
+        self._personalize_s3 = session().client("s3")
+        self.fake.object_store = ObjectStore(read=self._read_object, write=self._write_object)
 
     @property
     def fake(self) -> FakePersonalize:
         return self.server.fake
+
+    def _read_object(self, uri: str) -> bytes | None:
+        """What a Personalize job reads from S3 (moto): None when the object is not there."""
+        bucket, _, key = uri.removeprefix("s3://").partition("/")
+        try:
+            return self._personalize_s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except self._personalize_s3.exceptions.ClientError:
+            return None
+
+    def _write_object(self, uri: str, body: bytes) -> None:
+        bucket, _, key = uri.removeprefix("s3://").partition("/")
+        self._personalize_s3.put_object(Bucket=bucket, Key=key, Body=body)
 
     def deps(self) -> Deps:
         return Deps(

@@ -52,7 +52,7 @@ class DatasetSpec:
 
 
 @dataclass(frozen=True)
-class _Staged:
+class Staged:
     """A local data file staged as an asset and copied into the data bucket."""
 
     key: str
@@ -101,11 +101,12 @@ class DataLayer(Construct):
         self.kms_key_arn = kms_key_arn
         self.removal_policy = removal_policy
         self.keep_imports = keep_imports
+        self._copy_statement: iam.PolicyStatement | None = None
         self.bucket = self._bucket(removal_policy, kms_key_arn)
         self.role = self._personalize_role(kms_key_arn)
         for spec in datasets:
             if spec.data.startswith("s3://"):
-                self._grant_external_read(spec.data)
+                self.grant_external_read(spec.data)
         group = personalize.CfnDatasetGroup(
             self,
             "DatasetGroup",
@@ -118,7 +119,7 @@ class DataLayer(Construct):
         self.dataset_group_arn = group.attr_dataset_group_arn
         local = [spec for spec in datasets if not spec.data.startswith("s3://")]
         if local:
-            self._grant_copy()
+            self.grant_copy(DATA_PREFIX)
         for spec in datasets:
             staged = None if spec.data.startswith("s3://") else self._stage(spec)
             self.datasets.append(self._dataset(project, spec, staged))
@@ -209,7 +210,7 @@ class DataLayer(Construct):
             )
         return role
 
-    def _grant_external_read(self, uri: str) -> None:
+    def grant_external_read(self, uri: str) -> None:
         """Data already in S3: Personalize may read exactly that object (its bucket policy must agree)."""
         bucket, _, key = uri.removeprefix("s3://").partition("/")
         partition = Stack.of(self).partition
@@ -220,23 +221,27 @@ class DataLayer(Construct):
             iam.PolicyStatement(actions=["s3:GetObject"], resources=[f"arn:{partition}:s3:::{bucket}/{key}"])
         )
 
-    def _grant_copy(self) -> None:
-        """The copy handler writes, lists and prunes under datasets/ of this bucket only."""
-        role = personalize_provider(self).role
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="CopyDataFiles",
-                actions=[
-                    "s3:GetObject",
-                    "s3:PutObject",
-                    "s3:DeleteObject",
-                    "s3:DeleteObjectVersion",
-                    "s3:AbortMultipartUpload",
-                    "s3:ListMultipartUploadParts",
-                ],
-                resources=[self.bucket.arn_for_objects(f"{DATA_PREFIX}*")],
-            )
+    def grant_copy(self, prefix: str) -> None:
+        """The copy handler writes, lists and prunes under `prefix` of this bucket only (every
+        prefix given: `datasets/`, and `batch/{name}/input/` of a batch job's staged input)."""
+        objects = self.bucket.arn_for_objects(f"{prefix}*")
+        if self._copy_statement is not None:
+            self._copy_statement.add_resources(objects)
+            return
+        self._copy_statement = iam.PolicyStatement(
+            sid="CopyDataFiles",
+            actions=[
+                "s3:GetObject",
+                "s3:PutObject",
+                "s3:DeleteObject",
+                "s3:DeleteObjectVersion",
+                "s3:AbortMultipartUpload",
+                "s3:ListMultipartUploadParts",
+            ],
+            resources=[objects],
         )
+        role = personalize_provider(self).role
+        role.add_to_principal_policy(self._copy_statement)
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="ListDataFiles",
@@ -254,25 +259,29 @@ class DataLayer(Construct):
                 )
             )
 
-    def _stage(self, spec: DatasetSpec) -> _Staged:
-        """Stage the file as an asset (hashed by the CDK) and copy it into the data bucket."""
+    def _stage(self, spec: DatasetSpec) -> Staged:
         kind = spec.dataset_type
-        asset = s3_assets.Asset(self, f"{kind}DataFile", path=spec.data)
+        return self.stage_file(kind, f"{DATA_PREFIX}{kind.lower()}/", spec.data)
+
+    def stage_file(self, label: str, prefix: str, path: str) -> Staged:
+        """Stage a local file as an asset (hashed by the CDK) and copy it into the data bucket
+        under `{prefix}{asset hash}/{file name}`; `label` starts the construct and logical ids.
+        The copy handler's grant to write under `prefix` is the caller's (datasets: `grant_copy`)."""
+        asset = s3_assets.Asset(self, f"{label}DataFile", path=path)
         digest = asset.asset_hash
-        prefix = f"{DATA_PREFIX}{kind.lower()}/"
-        key = f"{prefix}{digest[:16]}/{Path(spec.data).name}"
+        key = f"{prefix}{digest[:16]}/{Path(path).name}"
         role = personalize_provider(self).role
         role.add_to_principal_policy(
             iam.PolicyStatement(
-                sid=f"Read{kind}DataFile",
+                sid=f"Read{label}DataFile",
                 actions=["s3:GetObject"],
                 resources=[asset.bucket.arn_for_objects(asset.s3_object_key)],
             )
         )
         copy = custom_resource(
             self,
-            f"{kind}DataCopy",
-            logical_id=f"{kind}DataCopy",
+            f"{label}DataCopy",
+            logical_id=f"{label}DataCopy",
             spec=contract.DataCopy(
                 source_bucket=asset.s3_bucket_name,
                 source_key=asset.s3_object_key,
@@ -283,9 +292,9 @@ class DataLayer(Construct):
                 retain_on_delete=self.removal_policy == RemovalPolicy.RETAIN,
             ),
         )
-        return _Staged(key=key, version=digest[:8], copy=copy)
+        return Staged(key=key, version=digest[:8], copy=copy)
 
-    def _dataset(self, project: str, spec: DatasetSpec, staged: _Staged | None) -> personalize.CfnDataset:
+    def _dataset(self, project: str, spec: DatasetSpec, staged: Staged | None) -> personalize.CfnDataset:
         kind = spec.dataset_type
         schema_body = json.dumps(json.loads(spec.schema_file.read_text(encoding="utf-8")), sort_keys=True)
         schema = personalize.CfnSchema(

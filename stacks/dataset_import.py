@@ -17,7 +17,7 @@ from lambda_handlers import contract
 from lambda_handlers.constants import Attr
 from lambda_handlers.dataset_import import stem
 from stacks.custom_resource import custom_resource
-from stacks.permissions import personalize_arn
+from stacks.permissions import grant_pass_data_role, personalize_arn
 from stacks.provider import personalize_provider
 from stacks.wait_chain import link_budgets, wait_links
 
@@ -96,13 +96,6 @@ def grant_imports(
     role.add_to_principal_policy(
         iam.PolicyStatement(sid="ListDatasetImports", actions=list(IMPORT_LISTING), resources=["*"])
     )
-    role.add_to_principal_policy(
-        iam.PolicyStatement(
-            sid="PassDataRoleToPersonalize",
-            actions=["iam:PassRole"],
-            resources=[personalize_role.role_arn],
-            conditions={"StringEquals": {"iam:PassedToService": "personalize.amazonaws.com"}},
-        )
-    )
+    grant_pass_data_role(role, personalize_role.role_arn)
     # A create deferred behind another running import checks the stack is still where it was:
     # DescribeStacks on the own stack, granted with the Provider (`permissions.grant_own_stack`).

@@ -54,3 +54,12 @@ class Exports(Construct):
             tracking_id,
             "Event tracker tracking id (PutEvents trackingId)",
         )
+
+    def batch_job(self, name: str, location: str) -> None:
+        self._export(
+            "BatchJob",
+            name,
+            f"/{self.project}/batch/{name}/output",
+            location,
+            f"Output of batch job {name}: s3:// prefix of its latest run",
+        )

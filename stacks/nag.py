@@ -10,6 +10,7 @@ from aws_cdk import aws_lambda as lambda_
 from lambda_handlers.dataset_import import stem
 from stacks.acknowledgment import acknowledge as _ack
 from stacks.auto_promotion import AutoPromotion
+from stacks.batch import BatchJobs
 from stacks.data_layer import DataLayer
 from stacks.drift_role import DriftReaderRole
 from stacks.provider import PROVIDER_ID, PersonalizeProvider
@@ -184,4 +185,35 @@ def acknowledge_auto_promotion(promotion: AutoPromotion, solution_names: list[st
             promotion.role,
             f"AwsSolutions-IAM5[Resource::{arn}:solution/{name}/*]",
             f"the checker reads the versions of {name} (ids Personalize generates under the solution's ARN)",
+        )
+
+
+def acknowledge_batch_jobs(batch: BatchJobs, *, project: str) -> None:
+    """The wildcards batch jobs need: job names end in a hash, outputs in a version id."""
+    data = batch.data
+    bucket_child = data.bucket.node.default_child
+    assert isinstance(bucket_child, CfnResource)
+    bucket = f"<{Stack.of(data).get_logical_id(bucket_child)}.Arn>"
+    provider = Stack.of(batch).node.try_find_child(PROVIDER_ID)
+    assert isinstance(provider, PersonalizeProvider)
+    for name in batch.links:
+        _ack(
+            data.role,
+            f"AwsSolutions-IAM5[Resource::{bucket}/batch/{name}/*]",
+            f"Personalize reads batch job {name}'s input and writes its output under batch/{name}/ only; "
+            "output keys end in the trigger and the solution version id",
+        )
+    for name in batch.staged:
+        _ack(
+            provider.role,
+            f"AwsSolutions-IAM5[Resource::{bucket}/batch/{name}/input/*]",
+            f"the data copy writes and prunes batch job {name}'s content-hashed input under its input/",
+        )
+    env = _pseudo(Stack.of(batch))
+    arn = f"arn:{env['Partition']}:personalize:{env['Region']}:{env['AccountId']}"
+    for kind in ("batch-inference-job", "batch-segment-job"):
+        _ack(
+            provider.role,
+            f"AwsSolutions-IAM5[Resource::{arn}:{kind}/{project}-*]",
+            f"the batch jobs this config names ({project}-<name>-<hash of trigger, input and version>)",
         )

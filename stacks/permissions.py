@@ -64,6 +64,14 @@ CAMPAIGN_ACTIONS = (
     "personalize:UpdateCampaign",
     "personalize:DeleteCampaign",
 )
+# Batch jobs (`stacks/batch.py`). Required resource type `batchInferenceJob` / `batchSegmentJob`;
+# CreateBatchInferenceJob requires `solution` too (the version it runs), CreateBatchSegmentJob not.
+BATCH_INFERENCE_ACTIONS = ("personalize:CreateBatchInferenceJob", "personalize:DescribeBatchInferenceJob")
+BATCH_SEGMENT_ACTIONS = ("personalize:CreateBatchSegmentJob", "personalize:DescribeBatchSegmentJob")
+BATCH_SOLUTION_ACTIONS = ("personalize:CreateBatchInferenceJob",)
+BATCH_SID = "RunBatchJobs"
+BATCH_SOLUTION_SID = "BatchInferenceOnSolutions"
+PASS_ROLE_SID = "PassDataRoleToPersonalize"
 # Only optional resource types: authorized against the resource named, so scoped like the rest.
 TAG_ACTIONS = (
     "personalize:TagResource",  # the notebook version's adoption tag
@@ -120,10 +128,7 @@ def grant_handlers(
     and the two actions that take no resource ARN (the own stack: `grant_own_stack`)."""
     if not solution_names:
         return
-    solutions: list[str] = []
-    for name in name_patterns(project, solution_names):
-        arn = personalize_arn(scope, "solution", name)
-        solutions += [arn] if name.endswith("*") else [arn, f"{arn}/*"]
+    solutions = solution_resources(scope, project, solution_names)
     campaigns = [personalize_arn(scope, "campaign", name) for name in name_patterns(project, campaign_names)]
     role.add_to_principal_policy(
         iam.PolicyStatement(sid=TRAIN_SID, actions=list(SOLUTION_ACTIONS), resources=solutions)
@@ -154,3 +159,60 @@ def grant_handlers(
         role.add_to_principal_policy(
             iam.PolicyStatement(sid=SERVE_SID, actions=list(CAMPAIGN_ACTIONS), resources=campaigns)
         )
+
+
+def solution_resources(scope: Construct, project: str, solution_names: Sequence[str]) -> list[str]:
+    """Solutions and their versions: `solution/{project}-*`, and each name outside it with `/*`."""
+    solutions: list[str] = []
+    for name in name_patterns(project, solution_names):
+        arn = personalize_arn(scope, "solution", name)
+        solutions += [arn] if name.endswith("*") else [arn, f"{arn}/*"]
+    return solutions
+
+
+def grant_batch_jobs(
+    role: iam.IRole,
+    scope: Construct,
+    *,
+    project: str,
+    solution_names: Sequence[str],
+    data_role_arn: str,
+) -> None:
+    """Run and describe the stack's batch jobs (named `{project}-{name}-{hash}`), on the stack's
+    solutions' versions, passing the data role to Personalize only."""
+    jobs = [
+        personalize_arn(scope, "batch-inference-job", f"{project}-*"),
+        personalize_arn(scope, "batch-segment-job", f"{project}-*"),
+    ]
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid=BATCH_SID,
+            actions=sorted({*BATCH_INFERENCE_ACTIONS, *BATCH_SEGMENT_ACTIONS, "personalize:TagResource"}),
+            resources=jobs,
+        )
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid=BATCH_SOLUTION_SID,
+            actions=list(BATCH_SOLUTION_ACTIONS),
+            resources=solution_resources(scope, project, solution_names),
+        )
+    )
+    grant_pass_data_role(role, data_role_arn)
+
+
+def grant_pass_data_role(role: iam.IRole, data_role_arn: str) -> None:
+    """iam:PassRole on the role Personalize assumes, to Personalize only; once per handler role
+    (dataset imports and batch jobs both pass it, and a policy's statement ids must be unique)."""
+    assert isinstance(role, Construct)
+    if role.node.try_find_child(PASS_ROLE_SID) is not None:
+        return
+    Construct(role, PASS_ROLE_SID)  # an empty child marks the grant as made (no template output)
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid=PASS_ROLE_SID,
+            actions=["iam:PassRole"],
+            resources=[data_role_arn],
+            conditions={"StringEquals": {"iam:PassedToService": "personalize.amazonaws.com"}},
+        )
+    )

@@ -7,6 +7,7 @@ from constructs import Construct
 
 from lambda_handlers import contract
 from stacks.auto_promotion import AutoPromotion, PromotionTarget
+from stacks.batch import BatchJobs, BatchJobSpec
 from stacks.config_model import AppConfig, ConfigError, rules
 from stacks.config_model.model import Campaign, Solution
 from stacks.config_model.recipes import recipe_named
@@ -17,12 +18,13 @@ from stacks.exports import Exports
 from stacks.limits import quota_warnings, tree_problems
 from stacks.nag import (
     acknowledge_auto_promotion,
+    acknowledge_batch_jobs,
     acknowledge_data_layer,
     acknowledge_drift_reader,
     acknowledge_provider,
 )
 from stacks.naming import pascal
-from stacks.permissions import grant_handlers, grant_own_stack
+from stacks.permissions import grant_batch_jobs, grant_handlers, grant_own_stack
 from stacks.provider import PROVIDER_ID, personalize_provider
 from stacks.serving import Filters, PersonalizeCampaign, latest_version_arn
 from stacks.tagging import tag_stack
@@ -99,6 +101,7 @@ class PersonalizeStack(Stack):
             self.exports.filter(name, arn)
         if self.filters.tracking_id is not None:
             self.exports.event_tracker(self.filters.tracking_id)
+        self.batch = self._batch_jobs() if config.batch_jobs else None
         if self.node.try_find_child(PROVIDER_ID) is not None:  # solutions or a data copy made it
             grant_own_stack(personalize_provider(self).role, self)
         if self.solutions:
@@ -134,6 +137,8 @@ class PersonalizeStack(Stack):
         if problems:
             raise ConfigError(f"stack {config.resolved_stack_name}", problems)
         acknowledge_data_layer(self.data)
+        if self.batch is not None:
+            acknowledge_batch_jobs(self.batch, project=config.project)
         reader_name = self._drift_reader(drift_reader)
         self.template_options.metadata = marker_metadata(
             TemplateMarker(project=config.project, drift_role_name=reader_name)
@@ -243,6 +248,36 @@ class PersonalizeStack(Stack):
         if targets:
             self.auto_promotion = AutoPromotion(self, "AutoPromotion", targets=targets)
             acknowledge_auto_promotion(self.auto_promotion, [t.solution_physical_name for t in targets])
+
+    def _batch_jobs(self) -> BatchJobs:
+        config = self.config
+        jobs = [
+            (
+                BatchJobSpec(
+                    name=job.name,
+                    job_prefix=config.physical_name(job.name),
+                    kind=job.kind,
+                    input=job.input,
+                    trigger=job.trigger,
+                    num_results=job.num_results,
+                    filter_arn=self.filters.filter_arns[job.filter] if job.filter else None,
+                    max_wait_minutes=job.max_wait_minutes,
+                ),
+                self.trainings[job.solution],
+            )
+            for job in config.batch_jobs
+        ]
+        batch = BatchJobs(self, "Batch", data=self.data, jobs=jobs, tags=config.tags)
+        grant_batch_jobs(
+            personalize_provider(self).role,
+            self,
+            project=config.project,
+            solution_names=[s.physical_name for s in self.solutions.values()],
+            data_role_arn=self.data.role.role_arn,
+        )
+        for name, location in batch.output_locations.items():
+            self.exports.batch_job(name, location)
+        return batch
 
     def _drift_reader(self, trusted: DriftReaderTrust | None) -> str | None:
         if trusted is None:

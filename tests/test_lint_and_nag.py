@@ -35,10 +35,13 @@ def configs() -> dict[str, Path]:
         "default": DEFAULT_CONFIG,
         "existing-dataset-group": existing_group_config(),
         "auto-training": AUTO_TRAINING_EXAMPLE,
+        "batch-example": REPO / "config" / "examples" / "batch.yaml",
     }
 
 
-@pytest.fixture(scope="module", params=["default", "existing-dataset-group", "auto-training"])
+@pytest.fixture(
+    scope="module", params=["default", "existing-dataset-group", "batch-example", "auto-training"]
+)
 def config(request) -> Path:
     return configs()[request.param]
 

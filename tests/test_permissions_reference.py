@@ -13,6 +13,9 @@ HANDLER_TABLES = {
     "CAMPAIGN_ACTIONS": (permissions.CAMPAIGN_ACTIONS, "campaign"),
     "BLOCKER_ACTIONS": (permissions.BLOCKER_ACTIONS, "campaign"),
     "RESOURCELESS_ACTIONS": (permissions.RESOURCELESS_ACTIONS, None),
+    "BATCH_INFERENCE_ACTIONS": (permissions.BATCH_INFERENCE_ACTIONS, "batchInferenceJob"),
+    "BATCH_SEGMENT_ACTIONS": (permissions.BATCH_SEGMENT_ACTIONS, "batchSegmentJob"),
+    "BATCH_SOLUTION_ACTIONS": (permissions.BATCH_SOLUTION_ACTIONS, "solution"),
 }
 DRIFT_TABLES = {
     "SOLUTION_READ_ACTIONS": (drift_role.SOLUTION_READ_ACTIONS, "solution"),

@@ -7,6 +7,7 @@ default and docstring is stated once, on its field; the config model reads them 
 
 from lambda_handlers.contract.auto_promotion import AutoPromotion
 from lambda_handlers.contract.base import Contract, default_of, doc_of
+from lambda_handlers.contract.batch_job import BATCH_KINDS, BatchJob, BatchKind
 from lambda_handlers.contract.campaign import Campaign, CampaignConfig, ItemExploration
 from lambda_handlers.contract.codec import ContractError, Gate, Intrinsic, resolved
 from lambda_handlers.contract.data_copy import DataCopy
@@ -17,9 +18,12 @@ from lambda_handlers.contract.training import TRAINING_MODES, SolutionVersion, T
 
 __all__ = [
     "API_DEFAULT_SCHEDULE",
+    "BATCH_KINDS",
     "IMPORT_MODES",
     "TRAINING_MODES",
     "AutoPromotion",
+    "BatchJob",
+    "BatchKind",
     "Campaign",
     "CampaignConfig",
     "Contract",

@@ -91,3 +91,12 @@ def auto_training_line(schedule: str) -> str:
         f"Personalize retrains by itself every {days} day{'s' if days > 1 else ''}: one training per period "
         f"(about {365 // days} a year), billed per training compute hour"
     )
+
+
+# Batch jobs: the stored copy of the pricing page (above) shows no batch rule or figure, so the
+# line names the cost driver the API exposes (one job over the whole input file, output to S3)
+# and no price; no campaign and no TPS floor bill between runs.
+BATCH_LINE: Final = (
+    "one job over every line of its input file (billed by the job's volume; the stored pricing page "
+    f"gives no batch rule or price, see {PRICING_PAGE}); no campaign, nothing billed between runs"
+)

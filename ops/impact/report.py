@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ops.assembly import StackTemplate
-from ops.impact import custom, iam, imports, native, other, tags
+from ops.impact import batch, custom, iam, imports, native, other, tags
 from ops.impact.model import NO_CHANGE, NOTABLE, ORDER, Change
 from ops.impact.template import project_of
 
@@ -32,8 +32,10 @@ def personalize_changes(
     base: dict[str, Any], head: dict[str, Any], project: str | None, region: str | None = None
 ) -> list[Change]:
     """Every Personalize line of one stack, ordered by kind (retrain first, no change last)."""
+    retrained = custom.retrained_solutions(base, head)
     changes = custom.classify_solutions(base, head, project)
-    changes += custom.classify_campaigns(base, head, project, custom.retrained_solutions(base, head), region)
+    changes += custom.classify_campaigns(base, head, project, retrained, region)
+    changes += batch.classify(base, head, project, retrained)
     changes += custom.classify_promotion(base, head)
     changes += native.classify(base, head, project)
     changes += imports.classify(base, head)

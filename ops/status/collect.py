@@ -91,6 +91,43 @@ class CampaignStatus:
 
 
 @dataclass
+class BatchJobStatus:
+    """A batch job as its last deploy left it: the job of its current trigger, input and version."""
+
+    logical_id: str
+    arn: str
+    status: str  # PENDING | IN PROGRESS | ACTIVE | CREATE FAILED, or "not found"
+    output: str  # s3:// prefix the job writes to
+    elapsed_seconds: float  # from creation to its last status change (or to now, while running)
+    failure_reason: str = ""
+
+
+def _batch_jobs(
+    stack: DeployedStack, resources: dict[str, Any], live: dict[str, StackResource]
+) -> list[BatchJobStatus]:
+    found: list[BatchJobStatus] = []
+    for lid, resource in resources.items():
+        if resource.get("Type") != constants.BATCH_JOB_TYPE or lid not in live or not live[lid].physical_id:
+            continue
+        if contract.BatchJob.from_properties(props(resource)).link_index != 0:
+            continue
+        job = stack.personalize.batch_job(live[lid].physical_id) or {}
+        status = str(job.get("status", "not found"))
+        end = stack.now() if status in Status.BATCH_RUNNING else epoch(job.get("lastUpdatedDateTime"))
+        found.append(
+            BatchJobStatus(
+                logical_id=lid,
+                arn=live[lid].physical_id,
+                status=status,
+                output=str(job.get("jobOutput", {}).get("s3DataDestination", {}).get("path", "")),
+                elapsed_seconds=max(0.0, end - epoch(job.get("creationDateTime"))) if job else 0.0,
+                failure_reason=str(job.get("failureReason", "")),
+            )
+        )
+    return found
+
+
+@dataclass
 class Report:
     stack: str
     stack_status: str
@@ -102,6 +139,7 @@ class Report:
     filters: dict[str, str]  # name → status
     event_tracker: str | None
     parameters: dict[str, str]
+    batch_jobs: list[BatchJobStatus] = field(default_factory=list)
 
     @property
     def in_progress(self) -> bool:
@@ -110,6 +148,7 @@ class Report:
             self.stack_status.endswith("_IN_PROGRESS")
             or any(s.training is not None and s.training.in_progress for s in self.solutions)
             or any(c.pending_update is not None or c.status in Status.CREATING for c in self.campaigns)
+            or any(j.status in Status.BATCH_RUNNING for j in self.batch_jobs)
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -255,6 +294,7 @@ def collect(stack: DeployedStack) -> Report:
         filters=filters,
         event_tracker=tracker,
         parameters=stack.parameters([n for n in names if n and n != "None"]),
+        batch_jobs=_batch_jobs(stack, resources, live),
     )
 
 

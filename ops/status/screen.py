@@ -124,6 +124,12 @@ def render(report: Report) -> RenderableType:
         ]
         if decisions:
             parts.append(Text("\n".join(decisions)))
+    if report.batch_jobs:
+        table = Table("batch job", "status", "for", "output", title="\nBatch jobs")
+        for job in report.batch_jobs:
+            status = f"{job.status}: {job.failure_reason}" if job.failure_reason else job.status
+            table.add_row(short(job.arn), status, duration(job.elapsed_seconds), job.output or "-")
+        parts.append(table)
     if report.filters or report.event_tracker:
         lines = [f"filter {name}: {status}" for name, status in report.filters.items()]
         if report.event_tracker:

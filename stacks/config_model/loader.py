@@ -33,8 +33,8 @@ def field_path(loc: tuple[int | str, ...]) -> str:
 
 
 def _resolve_paths(raw: dict[str, Any], path: Path) -> dict[str, Any]:
-    """Dataset schema and data paths are relative to the YAML file that names them, and must stay
-    inside the repository or that file's folder (`paths.confined`)."""
+    """Dataset schema and data paths, and batch job inputs, are relative to the YAML file that
+    names them, and must stay inside the repository or that file's folder (`paths.confined`)."""
     problems: list[Problem] = []
     datasets = raw.get("datasets")
     if isinstance(datasets, dict):
@@ -45,6 +45,10 @@ def _resolve_paths(raw: dict[str, Any], path: Path) -> dict[str, Any]:
                 value = ds.get(key)
                 if isinstance(value, str) and not value.startswith("s3://"):
                     ds[key] = str(paths.confined(f"datasets.{kind}.{key}", value, path, problems))
+    for i, job in enumerate(raw.get("batch_jobs") or []):
+        value = job.get("input") if isinstance(job, dict) else None
+        if isinstance(value, str) and not value.startswith("s3://"):
+            job["input"] = str(paths.confined(f"batch_jobs[{i}].input", value, path, problems))
     if problems:
         raise ConfigError(_shown(path), problems)
     return raw

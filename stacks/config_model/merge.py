@@ -4,7 +4,7 @@ Rules (also in the README, 'Stage configs'):
 - Maps merge key by key, recursively: a stage file names only what differs.
 - A scalar, a null or a list in the stage file replaces the base value (lists REPLACE as a
   whole, e.g. `training.gates` is a map and merges, but a list of tags would be replaced).
-- Except the lists of named items, `solutions`, `campaigns` and `filters` at the top level:
+- Except the lists of named items, `solutions`, `campaigns`, `filters` and `batch_jobs` at the top level:
   they merge item by item on `name`. An item whose name is in the base merges into that
   item (the same rules, recursively); a new name is appended in the stage file's order;
   an item with `remove: true` deletes the base item of that name (and must name one).
@@ -19,7 +19,7 @@ from typing import Any
 
 from stacks.config_model.errors import Problem
 
-NAMED_LISTS = ("solutions", "campaigns", "filters")
+NAMED_LISTS = ("solutions", "campaigns", "filters", "batch_jobs")
 REMOVE_KEY = "remove"
 
 

@@ -233,6 +233,30 @@ class Filter(_Strict):
     expression: Annotated[str, Field(min_length=1, max_length=2500)]
 
 
+# The trigger is part of the output path (`batch/{name}/{trigger}/{version id}/`): S3-safe only.
+BATCH_TRIGGER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+
+
+class BatchJob(_Strict):
+    """A job the deploy runs once per trigger, input and trained version; its output goes under
+    `s3://{data bucket}/batch/{name}/{trigger}/{solution version id}/`."""
+
+    name: Name
+    solution: str
+    """`name` of the solution whose gated version the job uses."""
+    kind: contract.BatchKind = _as_in(contract.BatchJob, "kind")
+    input: Annotated[str, Field(min_length=1)]
+    """A local JSON-lines file (uploaded with the deploy) or s3://bucket/key: one `{"userId": ...}`
+    (or `{"itemId": ...}`) per line; for segments `{"itemId": ...}` or `{"itemAttributes": ...}`."""
+    num_results: Annotated[int, Field(strict=True, ge=1)] | None = _as_in(contract.BatchJob, "num_results")
+    filter: str | None = None
+    """`name` of a filter in `filters` applied to the results; default none."""
+    trigger: Annotated[str, Field(min_length=1, max_length=64, pattern=BATCH_TRIGGER_PATTERN)] = _as_in(
+        contract.BatchJob, "trigger"
+    )
+    max_wait_minutes: Annotated[int, Field(ge=30, le=720)] = _as_in(contract.BatchJob, "max_wait_minutes")
+
+
 class Quotas(_Strict):
     """Personalize's adjustable quotas of the target account (defaults: AWS's defaults, per
     dataset group). Synth warns when the config declares more; set the value your account was
@@ -271,6 +295,8 @@ class AppConfig(_Strict):
     campaigns: list[Campaign] = Field(default_factory=list)
     filters: list[Filter] = Field(default_factory=list)
     event_tracker: bool = False
+    batch_jobs: list[BatchJob] = Field(default_factory=list)
+    """Batch recommendations and user segments, written to the data bucket (see BatchJob)."""
     max_concurrent_trainings: Annotated[int, Field(strict=True, ge=1, le=100)] = 10
     """At most this many solution versions of this stack train at once (default 10): the
     solution versions are chained with DependsOn in `solutions` order, so solution i+K starts

@@ -72,6 +72,14 @@ class Recipe:
     supports_update_training: bool = False
     supports_item_exploration: bool = False  # campaignConfig.itemExplorationConfig ("Exploration")
     supports_campaign: bool = True  # batch-only recipes cannot be deployed to a campaign
+    # CreateBatchInferenceJob: "You can't get batch recommendations with the Trending-Now or
+    # Next-Best-Action recipes" (botocore's documentation of the operation, and its page
+    # https://docs.aws.amazon.com/personalize/latest/dg/API_CreateBatchInferenceJob.html);
+    # USER_SEGMENTATION recipes make segments instead.
+    supports_batch_inference: bool = True
+    # CreateBatchSegmentJob: USER_SEGMENTATION recipes only ("Getting batch recommendations and
+    # user segments", https://docs.aws.amazon.com/personalize/latest/dg/recommendations-batch.html).
+    supports_batch_segments: bool = False
     metrics: tuple[str, ...] = ITEM_METRICS  # what GetSolutionMetrics reports (see above)
 
     @property
@@ -104,20 +112,34 @@ RECIPES: dict[str, Recipe] = {
         Recipe("aws-similar-items", DG + "native-recipe-similar-items.html"),
         Recipe("aws-sims", DG + "native-recipe-sims.html"),
         Recipe("aws-popularity-count", DG + "native-recipe-popularity.html"),
-        Recipe("aws-trending-now", DG + "native-recipe-trending-now.html", metrics=TRENDING_METRICS),
-        Recipe("aws-next-best-action", DG + "native-recipe-next-best-action.html", metrics=ACTION_METRICS),
+        Recipe(
+            "aws-trending-now",
+            DG + "native-recipe-trending-now.html",
+            metrics=TRENDING_METRICS,
+            supports_batch_inference=False,
+        ),
+        Recipe(
+            "aws-next-best-action",
+            DG + "native-recipe-next-best-action.html",
+            metrics=ACTION_METRICS,
+            supports_batch_inference=False,
+        ),
         # USER_SEGMENTATION: user segments come from batch segment jobs only, never a campaign.
         Recipe(
             "aws-item-affinity",
             DG + "item-affinity-recipe.html",
             supports_campaign=False,
             metrics=SEGMENT_METRICS,
+            supports_batch_inference=False,
+            supports_batch_segments=True,
         ),
         Recipe(
             "aws-item-attribute-affinity",
             DG + "item-attribute-affinity-recipe.html",
             supports_campaign=False,
             metrics=SEGMENT_METRICS,
+            supports_batch_inference=False,
+            supports_batch_segments=True,
         ),
     )
 }

@@ -6,7 +6,7 @@ from pathlib import Path
 from stacks.config_model.errors import Problem
 from stacks.config_model.model import NAME_MAX, NAME_PATTERN, AppConfig
 from stacks.config_model.names import collisions
-from stacks.config_model.recipes import METRICS_PAGE, recipe_named
+from stacks.config_model.recipes import METRICS_PAGE, RECIPES, recipe_named
 
 Rule = Callable[[AppConfig], Iterator[Problem]]
 
@@ -201,6 +201,53 @@ def _filters(cfg: AppConfig) -> Iterator[Problem]:
                 )
 
 
+BATCH_PREFIX_MAX = 54  # a job name is `{project}-{name}-{8 hex}`, at most 63 characters
+
+
+def _batch_jobs(cfg: AppConfig) -> Iterator[Problem]:
+    """Batch jobs name a declared solution whose recipe makes their kind, and a declared filter."""
+    solutions = {s.name: s for s in cfg.solutions}
+    filters = {f.name for f in cfg.filters}
+    for i, job in enumerate(cfg.batch_jobs):
+        path = f"batch_jobs[{i}]"
+        if cfg.dataset_group.arn:
+            yield Problem(path, "batch jobs write to the stack's data bucket: use dataset_group.name")
+        if job.name in [j.name for j in cfg.batch_jobs[:i]]:
+            yield Problem(f"{path}.name", f"'{job.name}' is used twice; names must be unique")
+        if len(cfg.physical_name(job.name)) > BATCH_PREFIX_MAX:
+            yield Problem(
+                f"{path}.name",
+                f"'{cfg.physical_name(job.name)}' is longer than {BATCH_PREFIX_MAX} characters (job names "
+                "add 9); shorten 'project' or the name",
+            )
+        if not job.input.startswith("s3://") and not Path(job.input).is_file():
+            yield Problem(f"{path}.input", f"file not found: {job.input} (a local JSON-lines file or s3://)")
+        if job.filter is not None and job.filter not in filters:
+            yield Problem(
+                f"{path}.filter", f"no filter named '{job.filter}' (filters: {', '.join(filters) or 'none'})"
+            )
+        sol = solutions.get(job.solution)
+        if sol is None:
+            yield Problem(
+                f"{path}.solution",
+                f"no solution named '{job.solution}' (solutions: {', '.join(solutions) or 'none'})",
+            )
+            continue
+        recipe = recipe_named(sol.recipe)
+        if recipe and job.kind == "segments" and not recipe.supports_batch_segments:
+            affinity = ", ".join(r.name for r in RECIPES.values() if r.supports_batch_segments)
+            yield Problem(
+                f"{path}.kind",
+                f"segments need an affinity recipe ({affinity}); solution '{sol.name}' uses {recipe.name}",
+            )
+        if recipe and job.kind == "recommendations" and not recipe.supports_batch_inference:
+            yield Problem(
+                f"{path}.kind",
+                f"recipe {recipe.name} of solution '{sol.name}' cannot make batch recommendations"
+                + (" (use kind: segments)" if recipe.supports_batch_segments else ""),
+            )
+
+
 RULES: tuple[Rule, ...] = (
     _dataset_group,
     _dataset_files,
@@ -212,6 +259,7 @@ RULES: tuple[Rule, ...] = (
     _campaigns,
     _auto_promotion,
     _filters,
+    _batch_jobs,
 )
 
 
