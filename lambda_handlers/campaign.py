@@ -13,10 +13,12 @@ recover.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from lambda_handlers import adopted_campaign, arns, contract
+from lambda_handlers import adopted_campaign, arns, auto_promotion, contract
 from lambda_handlers.campaign_state import UPDATE_KEY, Desired, differences
 from lambda_handlers.constants import DELETE_IN_USE_SECONDS, Attr
 from lambda_handlers.errors import NOT_FOUND, DeployError
@@ -54,6 +56,7 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
             return skipped
         deps.log(f"campaign {arn} no longer exists (deleted outside the stack): creating it as declared")
         return _create(event, deps, spec, desired)
+    desired = _keeping_promoted(deps, arn, desired, campaign)
     if status.is_idle(campaign, UPDATE_KEY) and differences(desired, campaign):
         _update(deps, arn, desired)
     if not arns.is_adopted(event.physical_id):  # an adopted campaign carries none of the config's tags
@@ -111,6 +114,7 @@ def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
         now=deps.now(),
     ):
         return not_complete()
+    desired = _keeping_promoted(deps, arn, desired, campaign)
     if differences(desired, campaign):
         update = status.latest_update(campaign, UPDATE_KEY)
         if status.update_failed(update) and not differences(desired, update):
@@ -125,6 +129,12 @@ def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
         _update(deps, arn, desired)
         return not_complete()
     return complete({Attr.CAMPAIGN_ARN: arn})
+
+
+def _keeping_promoted(deps: Deps, arn: str, desired: Desired, campaign: Mapping[str, Any]) -> Desired:
+    """Desired, on the checker's promoted version when it is newer than the declared one."""
+    version = auto_promotion.keep_promoted(deps, arn, desired.version_arn, campaign.get("solutionVersionArn"))
+    return dataclasses.replace(desired, version_arn=version)
 
 
 def reconcile_once(deps: Deps, arn: str, desired: Desired) -> None:

@@ -94,6 +94,16 @@ class CampaignProps:
     RETAIN_ON_STACK_DELETE: Final = RETAIN_ON_STACK_DELETE
 
 
+class AutoPromotionProps:
+    """The checker's input, as its schedule passes it (same codecs as the resources' properties)."""
+
+    SOLUTION_ARN: Final = "SolutionArn"
+    SOLUTION_NAME: Final = "SolutionName"  # the config's name: metric dimension and messages
+    CAMPAIGN_ARN: Final = "CampaignArn"
+    CAMPAIGN_NAME: Final = "CampaignName"  # the config's name: metric dimension
+    GATES: Final = "Gates"
+
+
 class DataCopyProps:
     """ResourceProperties of Custom::PersonalizeDataCopy (one dataset's data file, copied in S3)."""
 
@@ -225,6 +235,13 @@ KEEP_TRAINING_TAG: Final = "personalize-cdk:outlived-deploy"
 # version carries this tag, value = that version's ARN (the champion, set at
 # CreateSolutionVersion): every wait link compares the version with it (gates' `max_drop`).
 CHAMPION_TAG: Final = "personalize-cdk:champion"
+# The scheduled checker (`auto_promotion.py`) records on the campaign, as tags the read-only
+# drift role can read: the automatic version it promoted (a deploy never moves the campaign back
+# from it to an older version), its last decision (`{outcome} {version ARN}`) and how many
+# automatic versions in a row it held.
+PROMOTED_TAG: Final = "personalize-cdk:promoted"
+DECISION_TAG: Final = "personalize-cdk:auto-decision"
+HOLDS_TAG: Final = "personalize-cdk:auto-holds"
 
 # Timing of the wait chain. The Provider answers CloudFormation within TOTAL_TIMEOUT; each
 # link hands over LINK_MARGIN before it so a slow poll or a cold start cannot cross the wall.
@@ -242,6 +259,17 @@ HANDLER_TIMEOUT_SECONDS: Final = 120
 
 # Embedded-metric namespace the handlers log solution metrics under (dashboard reads it).
 METRICS_NAMESPACE: Final = "PersonalizeCdk/SolutionMetrics"
+# The checker's decisions (EMF, dimensions Solution and Campaign: the config's names); the
+# alarm watches CONSECUTIVE_HOLDS_METRIC.
+PROMOTION_NAMESPACE: Final = "PersonalizeCdk/AutoPromotion"
+PROMOTED_METRIC: Final = "Promoted"
+HELD_METRIC: Final = "Held"
+CONSECUTIVE_HOLDS_METRIC: Final = "ConsecutiveHolds"
+# How often the checker looks for a new automatic version (EventBridge Scheduler): a promotion
+# follows an automatic version within a day, whatever the auto-training period.
+CHECKER_SCHEDULE: Final = "rate(1 day)"
+CHECKER_HANDLER: Final = "lambda_handlers.scheduled.check_auto_training"
+AUTO_PROMOTION_PAYLOAD: Final = "PersonalizeAutoPromotion"  # the schedule's input, not a resource
 
 
 class Status:

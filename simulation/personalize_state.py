@@ -268,6 +268,7 @@ class FakePersonalize(BatchJobs, MetricAttributionOps):
         # The S3 the world holds, as an import job reads it: location → a failureReason when
         # there is nothing to read, else None. None: jobs never look at their data.
         self.data_reader: Callable[[str], str | None] | None = None
+        self._auto_trained_until: dict[str, float] = {}  # solution ARN -> start of its current period
 
     # ---- injection ---------------------------------------------------------------------------
     def fail_next_training(
@@ -663,7 +664,8 @@ class FakePersonalize(BatchJobs, MetricAttributionOps):
         return view
 
     def _settle(self) -> None:
-        """Apply everything whose time has come: finished deletions and finished updates."""
+        """Apply everything whose time has come: finished deletions and finished updates, and the
+        automatic trainings whose schedule came due."""
         now = self.clock.now()
         for res in list(self._res.values()):
             if res.arn not in self._res:
@@ -675,6 +677,41 @@ class FakePersonalize(BatchJobs, MetricAttributionOps):
                 if res.change.failure is None:
                     res.data.update(copy.deepcopy(res.change.fields))
         self._deliver_batch_outputs()
+        for solution in [r for r in self._res.values() if r.kind == "solution"]:
+            self._auto_train_due(solution, now)
+
+    def _auto_train_due(self, solution: _Res, now: float) -> None:
+        """With performAutoTraining on, a version with `trainingType` AUTOMATIC starts every
+        `schedulingExpression` period, counted from when the solution (or the update that turned
+        auto-training on) became ACTIVE. Developer guide, "Configuring automatic training"
+        (https://docs.aws.amazon.com/personalize/latest/dg/solution-config-auto-training.html) and
+        the API reference's AutoTrainingConfig. Not modelled: the guide's rule that a period without
+        newly imported interactions trains nothing."""
+        expression = (
+            (solution.data.get("solutionConfig") or {})
+            .get("autoTrainingConfig", {})
+            .get("schedulingExpression")
+        )
+        if not solution.data.get("performAutoTraining") or not expression or solution.deleted_at is not None:
+            self._auto_trained_until.pop(solution.arn, None)
+            return
+        change = solution.change
+        started = change.done_at if change is not None and change.applied else solution.ready_at
+        period = int(re.sub(r"\D", "", expression)) * 86400.0
+        since = self._auto_trained_until.setdefault(solution.arn, started)
+        while since + period <= now:
+            since += period
+            self._new_version(
+                solution,
+                None,
+                "AUTOTRAIN",
+                "AUTOMATIC",
+                [],
+                since,
+                since + self.durations.training,
+                self._training_failure(solution.arn),
+            )
+        self._auto_trained_until[solution.arn] = since
 
     def _purge(self, res: _Res) -> None:
         self._res.pop(res.arn, None)

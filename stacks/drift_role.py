@@ -29,7 +29,9 @@ STACK_READ_ACTIONS = (
 )
 # Required resource type `solution` (versions are `solution/{name}/{id}`).
 SOLUTION_READ_ACTIONS = ("personalize:DescribeSolution", "personalize:DescribeSolutionVersion")
-CAMPAIGN_READ_ACTIONS = ("personalize:DescribeCampaign",)
+# ListTagsForResource (optional types only, authorized against the campaign named): the
+# auto-promotion checker's tags, so a promoted version is reported as promoted, not drift.
+CAMPAIGN_READ_ACTIONS = ("personalize:DescribeCampaign", "personalize:ListTagsForResource")
 
 
 @dataclass(frozen=True)

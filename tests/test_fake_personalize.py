@@ -545,3 +545,33 @@ def test_fails_when_training_of_the_named_solution_fails_only(fake_personalize, 
     assert fake_personalize.status_of(ok) == "ACTIVE"
     failed = personalize_client.describe_solution_version(solutionVersionArn=bad)["solutionVersion"]
     assert (failed["status"], failed["failureReason"]) == ("CREATE FAILED", "bad data")
+
+
+def test_auto_training_makes_an_automatic_version_every_scheduled_period(
+    fake_personalize, personalize_client, clock
+):
+    # GIVEN a solution with auto-training every 3 days, ACTIVE
+    dg = fake_personalize.seed_dataset_group("auto-dg")
+    solution = personalize_client.create_solution(
+        name="auto",
+        datasetGroupArn=dg,
+        recipeArn=UP,
+        performAutoTraining=True,
+        solutionConfig={"autoTrainingConfig": {"schedulingExpression": "rate(3 days)"}},
+    )["solutionArn"]
+    clock.advance(fake_personalize.durations.solution_create)
+    # WHEN just under one period passes THEN no version exists
+    clock.advance(3 * 86400 - 60)
+    assert personalize_client.list_solution_versions(solutionArn=solution)["solutionVersions"] == []
+    # WHEN two periods and a training have passed
+    clock.advance(3 * 86400 + 60 + fake_personalize.durations.training)
+    summaries = personalize_client.list_solution_versions(solutionArn=solution)["solutionVersions"]
+    # THEN two AUTOMATIC versions (AUTOTRAIN mode), the newest first, both ACTIVE
+    assert [(s["trainingType"], s["trainingMode"], s["status"]) for s in summaries] == [
+        ("AUTOMATIC", "AUTOTRAIN", "ACTIVE")
+    ] * 2
+    # AND turning auto-training off stops the schedule
+    personalize_client.update_solution(solutionArn=solution, performAutoTraining=False)
+    clock.advance(fake_personalize.durations.solution_update + 10 * 86400)
+    assert len(personalize_client.list_solution_versions(solutionArn=solution)["solutionVersions"]) == 2
+    assert fake_personalize.invalid_answers == []

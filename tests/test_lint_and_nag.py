@@ -28,17 +28,22 @@ MIN_REASON = 30
 METRIC_ATTRIBUTION_CONFIG = DEFAULT_CONFIG.parent / "examples" / "metric-attribution.yaml"
 
 
+AUTO_TRAINING_EXAMPLE = REPO / "config" / "examples" / "auto-training.yaml"
+
+
 def configs() -> dict[str, Path]:
     return {
         "default": DEFAULT_CONFIG,
         "existing-dataset-group": existing_group_config(),
+        "auto-training": AUTO_TRAINING_EXAMPLE,
         "batch-example": REPO / "config" / "examples" / "batch.yaml",
         "metric-attribution": METRIC_ATTRIBUTION_CONFIG,
     }
 
 
 @pytest.fixture(
-    scope="module", params=["default", "existing-dataset-group", "batch-example", "metric-attribution"]
+    scope="module",
+    params=["default", "existing-dataset-group", "batch-example", "metric-attribution", "auto-training"],
 )
 def config(request) -> Path:
     return configs()[request.param]

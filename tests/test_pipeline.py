@@ -188,6 +188,7 @@ READ_ONLY = {
     "personalize:DescribeSolution",
     "personalize:DescribeSolutionVersion",
     "personalize:DescribeCampaign",
+    "personalize:ListTagsForResource",  # the auto-promotion checker's tags on the campaigns
 }
 
 

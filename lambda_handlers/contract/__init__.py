@@ -5,6 +5,7 @@ decode through `codec.py`, the only place values are turned into strings and bac
 default and docstring is stated once, on its field; the config model reads them from here.
 """
 
+from lambda_handlers.contract.auto_promotion import AutoPromotion
 from lambda_handlers.contract.base import Contract, default_of, doc_of
 from lambda_handlers.contract.batch_job import BATCH_KINDS, BatchJob, BatchKind
 from lambda_handlers.contract.campaign import Campaign, CampaignConfig, ItemExploration
@@ -21,6 +22,7 @@ __all__ = [
     "BATCH_KINDS",
     "IMPORT_MODES",
     "TRAINING_MODES",
+    "AutoPromotion",
     "BatchJob",
     "BatchKind",
     "Campaign",

@@ -1,4 +1,5 @@
-"""`python -m ops.drift --config FILE [--role-arn ARN]` (`make drift`): exit 0 in sync, 3 drifted,
+"""`python -m ops.drift --config FILE [--role-arn ARN]` (`make drift`): exit 0 in sync (a version the
+auto-training checker promoted is listed, and is in sync), 3 drifted,
 1 when the stack cannot be read (one line, no traceback)."""
 
 import argparse
@@ -18,9 +19,10 @@ def run(stack: DeployedStack) -> int:
         return CANNOT_READ
     for drift in drifts:
         print(drift.line())
-    if not drifts:
+    drifted = [d for d in drifts if not d.promoted]
+    if not drifted:
         print("in sync: every custom resource matches what Personalize reports")
-    return DRIFTED if drifts else IN_SYNC
+    return DRIFTED if drifted else IN_SYNC
 
 
 def main(argv: list[str]) -> int:

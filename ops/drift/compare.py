@@ -1,8 +1,9 @@
 """Differences between a deployed template's custom resources and Personalize, as lines.
 
 Checked: each solution's auto-training (`AutoTrainingSchedule`, "" = off, against
-`performAutoTraining` and its schedule); each campaign's version, min TPS and the
-`campaignConfig` keys the template declares; the version each wait link holds (its physical
+`performAutoTraining` and its schedule); each campaign's version (one the auto-training checker promoted,
+its `PROMOTED_TAG`, is reported as promoted, not as drift), min TPS and the `campaignConfig` keys
+the template declares; the version each wait link holds (its physical
 id, `{SolutionVersionArn}/wait-{N}`, lambda_handlers/training_wait.py) against the version
 resource's, and that version still being ACTIVE.
 """
@@ -21,15 +22,21 @@ from ops.template import of_type, props, refs
 OUTSIDE = "(changed outside CloudFormation)"
 
 
+PROMOTED = "(promoted by the auto-training checker: not drift)"
+
+
 @dataclass(frozen=True)
 class Drift:
     subject: str  # "campaign user-personalization"
     what: str  # "min TPS"
     declared: str
     found: str
+    promoted: bool = False  # the campaign serves the version the checker promoted (its tag)
 
     def line(self) -> str:
-        return f"{self.subject}: {self.what} declared {self.declared}, found {self.found} {OUTSIDE}"
+        return f"{self.subject}: {self.what} declared {self.declared}, found {self.found} " + (
+            PROMOTED if self.promoted else OUTSIDE
+        )
 
 
 def _solutions(
@@ -115,14 +122,11 @@ def _campaigns(
         if tps and str(found.get("minProvisionedTPS")) != tps:
             out.append(Drift(subject, "min TPS", tps, str(found.get("minProvisionedTPS"))))
         declared = _declared_version(p.get(CampaignProps.SOLUTION_VERSION_ARN), resources, live)
-        if declared and found.get("solutionVersionArn") != declared:
+        served = str(found.get("solutionVersionArn"))
+        if declared and served != declared:
+            promoted = stack.personalize.tags(res.arn).get(constants.PROMOTED_TAG) == served
             out.append(
-                Drift(
-                    subject,
-                    "version",
-                    declared.rsplit("/", 1)[-1],
-                    str(found.get("solutionVersionArn")).rsplit("/", 1)[-1],
-                )
+                Drift(subject, "version", declared.rsplit("/", 1)[-1], served.rsplit("/", 1)[-1], promoted)
             )
         config = json.loads(str(p.get(CampaignProps.CAMPAIGN_CONFIG) or "{}"))
         found_config = found.get("campaignConfig") or {}

@@ -17,6 +17,8 @@ from ops.impact.model import CREATE, DELETE, NO_CHANGE, REPLACE, RETRAIN, UPDATE
 from ops.impact.template import short_name
 from ops.template import of_type, props, refs
 
+SCHEDULE_TYPE = "AWS::Scheduler::Schedule"  # the checker's schedules (stacks/auto_promotion.py)
+
 C = TypeVar("C", bound=contract.Contract)
 
 
@@ -74,6 +76,9 @@ def classify_solutions(base: dict[str, Any], head: dict[str, Any], project: str 
                 trigger = spec(contract.SolutionVersion, new_version).trigger
                 text += f": trains trigger {trigger}, {_trains(new_version, _max_wait(head, new_tr))}; "
                 text += prices.TRAINING_LINE
+            schedule = spec(contract.Solution, head_sol[lid]).auto_training_schedule
+            if schedule:
+                text += f"; then {prices.auto_training_line(schedule)}"
             changes.append(Change(CREATE, text))
             continue
         found = _solution_changes(name, base_sol[lid], head_sol[lid])
@@ -107,7 +112,10 @@ def _solution_changes(name: str, old: dict[str, Any], new: dict[str, Any]) -> li
     old_auto = po.auto_training_schedule or "off"
     new_auto = pn.auto_training_schedule or "off"
     if old_auto != new_auto:
-        out.append(Change(UPDATE, f"solution {name}: auto-training {old_auto} → {new_auto} (UpdateSolution)"))
+        cost = f"; {prices.auto_training_line(new_auto)}" if pn.auto_training_schedule else ""
+        out.append(
+            Change(UPDATE, f"solution {name}: auto-training {old_auto} → {new_auto} (UpdateSolution){cost}")
+        )
     if po.tags != pn.tags:
         out.append(Change(UPDATE, f"solution {name}: tags changed"))
     return out
@@ -227,3 +235,23 @@ def _config_changes(name: str, po: Mapping[str, Any], pn: Mapping[str, Any]) -> 
         for key in sorted({*po, *pn})
         if po.get(key) != pn.get(key)
     ]
+
+
+def classify_promotion(base: dict[str, Any], head: dict[str, Any]) -> list[Change]:
+    """The auto-promotion checker's schedules added or removed (`stacks/auto_promotion.py`)."""
+    old, new = of_type(base, SCHEDULE_TYPE), of_type(head, SCHEDULE_TYPE)
+    changes = []
+    for lid in sorted(set(new) - set(old)):
+        text = (
+            f"gated promotion of {_target(new[lid])}: checked {constants.CHECKER_SCHEDULE} (one Lambda run), "
+            "the campaign moves without a deploy when an automatic version passes its gates"
+        )
+        changes.append(Change(CREATE, text))
+    for lid in sorted(set(old) - set(new)):
+        text = f"gated promotion of {_target(old[lid])} stops: only a deploy moves the campaign"
+        changes.append(Change(UPDATE, text))
+    return changes
+
+
+def _target(schedule: dict[str, Any]) -> str:
+    return str(props(schedule).get("Description") or "a campaign").removeprefix("Gated promotion of ")

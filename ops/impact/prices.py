@@ -18,6 +18,7 @@ None and the report says "unknown". Fill a row only from AWS's published pricing
 date it was read; never from memory or third-party pages.
 """
 
+import re
 from dataclasses import dataclass
 from typing import Final
 
@@ -74,6 +75,24 @@ def _unknown(known: Price | None, region: str | None) -> str:
 
 
 TRAINING_LINE: Final = "one training, billed per training compute hour"
+
+
+def auto_training_line(schedule: str) -> str:
+    """What auto-training costs: Personalize trains a version every period by itself (API reference,
+    AutoTrainingConfig; developer guide "Configuring automatic training": only when interactions
+    were imported since the last training)."""
+    match = re.fullmatch(r"rate\((\d+) days?\)", schedule.strip())
+    if match is None:
+        return (
+            f"Personalize retrains by itself on {schedule}: one training per period, billed per training hour"
+        )
+    days = int(match.group(1))
+    return (
+        f"Personalize retrains by itself every {days} day{'s' if days > 1 else ''}: one training per period "
+        f"(about {365 // days} a year), billed per training compute hour"
+    )
+
+
 # Batch jobs: the stored copy of the pricing page (above) shows no batch rule or figure, so the
 # line names the cost driver the API exposes (one job over the whole input file, output to S3)
 # and no price; no campaign and no TPS floor bill between runs.

@@ -36,6 +36,7 @@ def personalize_changes(
     changes = custom.classify_solutions(base, head, project)
     changes += custom.classify_campaigns(base, head, project, retrained, region)
     changes += batch.classify(base, head, project, retrained)
+    changes += custom.classify_promotion(base, head)
     changes += native.classify(base, head, project)
     changes += imports.classify(base, head)
     changes += tags.classify(base, head)

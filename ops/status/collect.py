@@ -3,7 +3,8 @@
 Per solution: the version a deploy is waiting for (status, elapsed, time left estimated from
 this solution's earlier trainings, which wait link polls, how many remain), the version the
 campaigns serve, metrics of both and each gate. Per campaign: status, pending update, TPS,
-version served. Filters and the event tracker; the stack's last failure.
+version served, the auto-training checker's last decision (campaign tags). Filters and the event
+tracker; the stack's last failure.
 """
 
 import statistics
@@ -83,6 +84,10 @@ class CampaignStatus:
     version: str | None
     pending_update: str | None  # latestCampaignUpdate.status when it is not ACTIVE
     pending_version: str | None
+    # The auto-training checker's last decision (`{outcome} {version ARN}`) and its count of
+    # automatic versions held in a row, from the campaign's tags; None without gated promotion.
+    last_decision: str | None = None
+    consecutive_holds: int | None = None
 
 
 @dataclass
@@ -308,6 +313,8 @@ def _campaign(stack: DeployedStack, lid: str, res: StackResource) -> CampaignSta
     update = described.get("latestCampaignUpdate") or {}
     pending = update.get("status") if update_running(described, "latestCampaignUpdate") else None
     tps = described.get("minProvisionedTPS")
+    tags = stack.personalize.tags(res.arn) if described else {}
+    holds = tags.get(constants.HOLDS_TAG)
     return CampaignStatus(
         logical_id=lid,
         arn=res.arn,
@@ -316,4 +323,6 @@ def _campaign(stack: DeployedStack, lid: str, res: StackResource) -> CampaignSta
         version=described.get("solutionVersionArn"),
         pending_update=str(pending) if pending else None,
         pending_version=update.get("solutionVersionArn") if pending else None,
+        last_decision=tags.get(constants.DECISION_TAG),
+        consecutive_holds=int(holds) if holds and holds.isdigit() else None,
     )

@@ -115,6 +115,15 @@ def render(report: Report) -> RenderableType:
             pending = f"{c.pending_update} → {short(c.pending_version)}" if c.pending_update else "-"
             table.add_row(short(c.arn), c.status, str(c.min_provisioned_tps), short(c.version), pending)
         parts.append(table)
+        decisions = [
+            f"{short(c.arn)}: last auto-promotion decision: {outcome} {short(version)} "
+            f"({c.consecutive_holds or 0} held in a row)"
+            for c in report.campaigns
+            if c.last_decision
+            for outcome, _, version in [c.last_decision.partition(" ")]
+        ]
+        if decisions:
+            parts.append(Text("\n".join(decisions)))
     if report.batch_jobs:
         table = Table("batch job", "status", "for", "output", title="\nBatch jobs")
         for job in report.batch_jobs:

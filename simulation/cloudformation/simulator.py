@@ -422,6 +422,14 @@ class DeploySimulator:
                 values[name] = resolver.resolve(spec.get("Value"))
         return values
 
+    def resolved(self, value: Any) -> Any:
+        """`value` (a template fragment) resolved against the current stack, as a service reading
+        a deployed property sees it (e.g. EventBridge Scheduler a schedule's target input)."""
+        if self.template is None:
+            raise ResolveError("no stack deployed")
+        self._live = dict(self.resources)
+        return self._resolver(self.template).resolve(value)
+
     def deploy(self, template: Mapping[str, Any]) -> DeployResult:
         """Create the stack, or update it when it exists (the one place a deploy starts)."""
         fresh: dict[str, Any] = json.loads(json.dumps(template))

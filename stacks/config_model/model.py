@@ -88,6 +88,13 @@ class Datasets(_Strict):
 class AutoTraining(_Strict):
     schedule: str = "rate(7 days)"
     """How often Personalize retrains by itself: `rate(N days)`, N from 1 to 30."""
+    promote: Literal["gated", "off"] = "off"
+    """gated: a daily checker moves the solution's campaigns to the newest automatic version that
+    passes `training.gates` (and `max_drop` against the version they serve); off (default): the
+    automatic versions serve nobody, only a deploy moves a campaign."""
+    hold_alarm_after: Annotated[int, Field(strict=True, ge=1, le=100)] = 3
+    """With promote gated: the alarm fires when this many automatic versions in a row were held
+    (default 3: three periods without a fresh model)."""
 
     @field_validator("schedule")
     @classmethod
@@ -129,6 +136,13 @@ def _gate_form(value: Any) -> str:
 # Tags in parentheses name a union branch, not a field: `loader.field_path` leaves them out.
 GateValue = Annotated[
     Annotated[float, Tag("(number)")] | Annotated[Gate, Tag("(object)")], Discriminator(_gate_form)
+]
+
+
+# `false` or the object: an error names only the form written (tags in parentheses are no field).
+AutoTrainingValue = Annotated[
+    Annotated[Literal[False], Tag("(off)")] | Annotated[AutoTraining, Tag("(object)")],
+    Discriminator(lambda value: "(object)" if isinstance(value, dict | AutoTraining) else "(off)"),
 ]
 
 
@@ -174,8 +188,8 @@ class Solution(_Strict):
     """`solutionConfig.algorithmHyperParameters`."""
     solution_config: dict[str, Any] = Field(default_factory=dict)
     """Any other `solutionConfig` field, in the API's own shape (e.g. eventValueThreshold)."""
-    auto_training: Literal[False] | AutoTraining = False
-    """false (default: the deploy alone trains) or {schedule: "rate(7 days)"}."""
+    auto_training: AutoTrainingValue = False
+    """false (default: the deploy alone trains) or {schedule: "rate(7 days)", promote: gated | off}."""
     training: Training = Field(default_factory=Training)
 
     @field_validator("recipe")

