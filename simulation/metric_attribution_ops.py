@@ -19,44 +19,16 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import Any, Final
 
-if TYPE_CHECKING:
-    from simulation.personalize_state import _Res
+from simulation.fake_core import FakeCore
 
 JSON = dict[str, Any]
 KIND: Final = "metric-attribution"
 _EXPRESSION: Final = re.compile(r"^(SUM\((Items|Interactions)\.[A-Za-z_][A-Za-z0-9_]*\)|SAMPLECOUNT\(\))$")
 
 
-class _Fake(Protocol):
-    """What the mixin uses of `FakePersonalize`."""
-
-    durations: Any
-
-    def _arn(self, kind: str, name: str) -> str: ...
-    def _ensure_new(self, arn: str) -> None: ...
-    def _dataset_group(self, arn: str) -> _Res: ...
-    def _of(self, kind: str, parent: str | None = None) -> list[_Res]: ...
-    def _get(self, arn: str, kind: str | None = None) -> _Res: ...
-    def _status(self, res: _Res) -> str: ...
-    def _view(self, res: _Res) -> JSON: ...
-    def _start_delete(self, res: _Res, what: str) -> None: ...
-    def _page(self, items: list[Any], params: JSON, key: str) -> JSON: ...
-    def _add(  # noqa: PLR0917
-        self,
-        kind: str,
-        arn: str,
-        name: str,
-        created: float,
-        ready_at: float,
-        data: JSON,
-        *,
-        parent: str = "",
-        failure: str | None = None,
-        tags: list[JSON] | None = None,
-    ) -> _Res: ...
-    def now(self) -> float: ...
+_Fake = FakeCore  # what this mixin uses of FakePersonalize
 
 
 def _error(code: str, message: str) -> Exception:

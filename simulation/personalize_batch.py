@@ -27,40 +27,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Protocol, cast
+from typing import TYPE_CHECKING, Any, Final, cast
+
+from simulation.fake_core import FakeCore
 
 if TYPE_CHECKING:
-    from simulation.clock import VirtualClock
-    from simulation.personalize_state import JSON, Durations, _Res
+    from simulation.personalize_state import JSON, _Res
 
 
-class _State(Protocol):
-    """What the batch operations use of `FakePersonalize` (its state and helpers)."""
-
-    clock: VirtualClock
-    durations: Durations
-    _res: dict[str, _Res]
-
-    def _get(self, arn: str, kind: str | None = None) -> _Res: ...
-    def _of(self, kind: str, parent: str | None = None) -> list[_Res]: ...
-    def _arn(self, kind: str, name: str) -> str: ...
-    def _ensure_new(self, arn: str) -> None: ...
-    def _active_version(self, arn: str) -> _Res: ...
-    def _view(self, res: _Res) -> JSON: ...
-    def _page(self, items: list[Any], params: JSON, key: str) -> JSON: ...
-    def _add(  # noqa: PLR0917 - as FakePersonalize._add
-        self,
-        kind: str,
-        arn: str,
-        name: str,
-        created: float,
-        ready_at: float,
-        data: JSON,
-        *,
-        parent: str = "",
-        failure: str | None = None,
-        tags: list[JSON] | None = None,
-    ) -> _Res: ...
+_State = FakeCore  # what this mixin uses of FakePersonalize
 
 
 INFERENCE: Final = "batch-inference-job"
