@@ -36,7 +36,7 @@ from lambda_handlers.events import DELETE, Event, IsCompleteResponse, OnEventRes
 from lambda_handlers.kernel.client_errors import not_found
 from lambda_handlers.kernel.lost_answers import create_once
 from lambda_handlers.kernel.ownership import api_tags
-from lambda_handlers.kernel.wait import Budget, hand_over
+from lambda_handlers.kernel.wait import Budget, hand_over, next_link, nothing_to_delete
 
 if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
@@ -125,16 +125,16 @@ def _create(deps: Deps, event: Event, spec: contract.BatchJob, name: str, output
 
 def on_event(event: Event, deps: Deps) -> OnEventResponse:
     if event.request_type == DELETE:
-        deps.log(
-            f"{event.physical_id}: batch jobs cannot be stopped or deleted (no API); a finished one bills "
-            "nothing, its output stays in the data bucket (the bucket's removal policy decides)"
+        return nothing_to_delete(
+            event.physical_id,
+            "batch jobs cannot be stopped or deleted (no API); a finished one bills nothing, its output "
+            "stays in the data bucket (the bucket's removal policy decides)",
+            deps.log,
         )
-        return respond(event.physical_id)
     spec = event.spec(contract.BatchJob)
-    started = {Attr.STARTED_AT: str(int(deps.now()))}
     if spec.link_index > 0:
-        job_arn = contract.resolved(spec.job_arn)
-        return respond(f"{job_arn}/wait-{spec.link_index}", {Attr.JOB_ARN: job_arn, **started})
+        return next_link(spec.link_index, contract.resolved(spec.job_arn), Attr.JOB_ARN, deps.now())
+    started = {Attr.STARTED_AT: str(int(deps.now()))}
     version_arn = contract.resolved(spec.solution_version_arn)
     name = job_name(spec.job_prefix, spec.trigger, spec.input_version, version_arn)
     output = output_location(contract.resolved(spec.bucket), spec.output_root, spec.trigger, version_arn)

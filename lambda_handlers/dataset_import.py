@@ -55,7 +55,7 @@ from lambda_handlers.kernel import stack
 from lambda_handlers.kernel.client_errors import not_found
 from lambda_handlers.kernel.lost_answers import create_once
 from lambda_handlers.kernel.ownership import api_tags
-from lambda_handlers.kernel.wait import Budget, hand_over
+from lambda_handlers.kernel.wait import Budget, hand_over, next_link, nothing_to_delete
 
 if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
@@ -173,16 +173,21 @@ def _jobs(deps: Deps, dataset_arn: str) -> list[dict[str, Any]]:
 
 def on_event(event: Event, deps: Deps) -> OnEventResponse:
     if event.request_type == DELETE:
-        deps.log(
-            f"{event.physical_id}: import jobs cannot be deleted (no API) and bill nothing once ended; "
-            "the dataset's delete removes the data"
+        return nothing_to_delete(
+            event.physical_id,
+            "import jobs cannot be deleted (no API) and bill nothing once ended; the dataset's delete "
+            "removes the data",
+            deps.log,
         )
-        return respond(event.physical_id)
     spec = event.spec(contract.DatasetImport)
-    started = {Attr.STARTED_AT: str(int(deps.now()))}
     if spec.link_index > 0:
-        job_arn = contract.resolved(spec.dataset_import_job_arn)
-        return respond(f"{job_arn}/wait-{spec.link_index}", {Attr.DATASET_IMPORT_JOB_ARN: job_arn, **started})
+        return next_link(
+            spec.link_index,
+            contract.resolved(spec.dataset_import_job_arn),
+            Attr.DATASET_IMPORT_JOB_ARN,
+            deps.now(),
+        )
+    started = {Attr.STARTED_AT: str(int(deps.now()))}
     job = Import.of(event)
     jobs = _jobs(deps, job.dataset_arn)
     mine = [j for j in jobs if j.get("jobName") == job.name]

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from lambda_handlers.events import IsCompleteResponse, complete, not_complete
+from lambda_handlers.constants import Attr
+from lambda_handlers.events import IsCompleteResponse, OnEventResponse, complete, not_complete, respond
 
 
 @dataclass(frozen=True)
@@ -41,3 +42,15 @@ def hand_over(
         return None
     log(f"hand-over: {what}, the next link continues")
     return complete(data)
+
+
+def next_link(link_index: int, job_arn: str, job_attr: str, now: float) -> OnEventResponse:
+    """onEvent of a wait link after the first: nothing to start, only the job it waits for (under
+    `job_attr`) and its own start, from which its budget counts."""
+    return respond(f"{job_arn}/wait-{link_index}", {job_attr: job_arn, Attr.STARTED_AT: str(int(now))})
+
+
+def nothing_to_delete(physical_id: str, why: str, log: Callable[[str], None]) -> OnEventResponse:
+    """Delete of a job no API stops or deletes (an import, a batch job): say why, answer done."""
+    log(f"{physical_id}: {why}")
+    return respond(physical_id)
