@@ -33,10 +33,10 @@ from lambda_handlers import arns, contract
 from lambda_handlers.constants import Attr, Status
 from lambda_handlers.errors import NOT_FOUND, DeployError, error_code
 from lambda_handlers.events import DELETE, Event, IsCompleteResponse, OnEventResponse, complete, respond
+from lambda_handlers.kernel import wait
 from lambda_handlers.kernel.client_errors import not_found
 from lambda_handlers.kernel.lost_answers import create_once
 from lambda_handlers.kernel.ownership import api_tags
-from lambda_handlers.kernel.wait import Budget, hand_over, next_link, nothing_to_delete
 
 if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
@@ -125,7 +125,7 @@ def _create(deps: Deps, event: Event, spec: contract.BatchJob, name: str, output
 
 def on_event(event: Event, deps: Deps) -> OnEventResponse:
     if event.request_type == DELETE:
-        return nothing_to_delete(
+        return wait.nothing_to_delete(
             event.physical_id,
             "batch jobs cannot be stopped or deleted (no API); a finished one bills nothing, its output "
             "stays in the data bucket (the bucket's removal policy decides)",
@@ -133,7 +133,7 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
         )
     spec = event.spec(contract.BatchJob)
     if spec.link_index > 0:
-        return next_link(spec.link_index, contract.resolved(spec.job_arn), Attr.JOB_ARN, deps.now())
+        return wait.next_link(spec.link_index, contract.resolved(spec.job_arn), Attr.JOB_ARN, deps.now())
     started = {Attr.STARTED_AT: str(int(deps.now()))}
     version_arn = contract.resolved(spec.solution_version_arn)
     name = job_name(spec.job_prefix, spec.trigger, spec.input_version, version_arn)
@@ -165,8 +165,8 @@ def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
         raise DeployError(failure(kind, name, job.get("failureReason")))
     if status not in Status.BATCH_RUNNING:
         deps.log(f"{WHAT[kind]} {name}: unknown status {status!r}, waiting as if in progress")
-    budget = Budget(float(event.data.get(Attr.STARTED_AT) or deps.now()), spec.link_seconds)
-    handed = hand_over(
+    budget = wait.Budget(float(event.data.get(Attr.STARTED_AT) or deps.now()), spec.link_seconds)
+    handed = wait.hand_over(
         budget, deps.now(), is_last=spec.is_last, data=done, log=deps.log, what=f"{name} is {status}"
     )
     if handed is not None:
