@@ -134,7 +134,7 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
     spec = event.spec(contract.BatchJob)
     if spec.link_index > 0:
         return wait.next_link(spec.link_index, contract.resolved(spec.job_arn), Attr.JOB_ARN, deps.now())
-    started = {Attr.STARTED_AT: str(int(deps.now()))}
+    started = wait.started(deps.now())
     version_arn = contract.resolved(spec.solution_version_arn)
     name = job_name(spec.job_prefix, spec.trigger, spec.input_version, version_arn)
     output = output_location(contract.resolved(spec.bucket), spec.output_root, spec.trigger, version_arn)

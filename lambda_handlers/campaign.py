@@ -33,7 +33,7 @@ from lambda_handlers.events import (
     not_complete,
     respond,
 )
-from lambda_handlers.kernel import deletion, gone, ownership, stack, status, tagging
+from lambda_handlers.kernel import deletion, gone, ownership, stack, status, tagging, wait
 from lambda_handlers.kernel.client_errors import group_quota, ignoring, not_found, over_quota
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
         _update(deps, arn, desired)
     if not arns.is_adopted(event.physical_id):  # an adopted campaign carries none of the config's tags
         tagging.change(deps, arn, old=event.old_spec(contract.Campaign).tags, new=spec.tags)
-    return respond(event.physical_id, {Attr.CAMPAIGN_ARN: arn, **status.started(deps.now())})
+    return respond(event.physical_id, {Attr.CAMPAIGN_ARN: arn, **wait.started(deps.now())})
 
 
 def _give_back(event: Event, deps: Deps) -> bool:
@@ -172,7 +172,7 @@ def _create(event: Event, deps: Deps, spec: contract.Campaign, desired: Desired)
         reconcile_once(deps, taken.arn, desired)
     data = {
         Attr.CAMPAIGN_ARN: taken.arn,
-        **status.started(deps.now()),
+        **wait.started(deps.now()),
         **deletion.orphan_data(deps, _cancelled_rename(event, desired)),
     }
     return respond(taken.physical_id, data)

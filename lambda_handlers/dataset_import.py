@@ -51,11 +51,10 @@ from lambda_handlers.events import (
     not_complete,
     respond,
 )
-from lambda_handlers.kernel import stack
+from lambda_handlers.kernel import stack, wait
 from lambda_handlers.kernel.client_errors import not_found
 from lambda_handlers.kernel.lost_answers import create_once
 from lambda_handlers.kernel.ownership import api_tags
-from lambda_handlers.kernel.wait import Budget, hand_over, next_link, nothing_to_delete
 
 if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
@@ -173,7 +172,7 @@ def _jobs(deps: Deps, dataset_arn: str) -> list[dict[str, Any]]:
 
 def on_event(event: Event, deps: Deps) -> OnEventResponse:
     if event.request_type == DELETE:
-        return nothing_to_delete(
+        return wait.nothing_to_delete(
             event.physical_id,
             "import jobs cannot be deleted (no API) and bill nothing once ended; the dataset's delete "
             "removes the data",
@@ -181,13 +180,13 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
         )
     spec = event.spec(contract.DatasetImport)
     if spec.link_index > 0:
-        return next_link(
+        return wait.next_link(
             spec.link_index,
             contract.resolved(spec.dataset_import_job_arn),
             Attr.DATASET_IMPORT_JOB_ARN,
             deps.now(),
         )
-    started = {Attr.STARTED_AT: str(int(deps.now()))}
+    started = wait.started(deps.now())
     job = Import.of(event)
     jobs = _jobs(deps, job.dataset_arn)
     mine = [j for j in jobs if j.get("jobName") == job.name]
@@ -259,7 +258,7 @@ def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
         return complete()
     spec = event.spec(contract.DatasetImport)
     job_arn = event.data.get(Attr.DATASET_IMPORT_JOB_ARN) or contract.resolved(spec.dataset_import_job_arn)
-    budget = Budget(float(event.data.get(Attr.STARTED_AT) or deps.now()), spec.link_seconds)
+    budget = wait.Budget(float(event.data.get(Attr.STARTED_AT) or deps.now()), spec.link_seconds)
     if event.data.get(WAITING_FOR) and not _start_deferred(event, deps):
         if budget.spent(deps.now()):
             raise DeployError(
@@ -278,7 +277,7 @@ def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
         raise DeployError(failure(name, location, job.get("failureReason")))
     if status not in Status.IMPORT_JOB:
         raise DeployError(f"dataset import job {name} is {status}, expected ACTIVE")
-    handed = hand_over(
+    handed = wait.hand_over(
         budget, deps.now(), is_last=spec.is_last, data=done, log=deps.log, what=f"{name} is {status}"
     )
     if handed is not None:

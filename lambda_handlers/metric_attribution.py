@@ -39,7 +39,7 @@ from lambda_handlers.events import (
     not_complete,
     respond,
 )
-from lambda_handlers.kernel import deletion, gone, status
+from lambda_handlers.kernel import deletion, gone, status, wait
 from lambda_handlers.kernel.client_errors import ignoring, not_found
 from lambda_handlers.kernel.lost_answers import create_once
 
@@ -73,7 +73,7 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
         deps.log(f"{WHAT} {arn} no longer exists (deleted by hand): creating it again")
         return _create(event, deps, spec)
     written = status.write(lambda: _edit(deps, arn, spec))
-    return respond(arn, {**_data(arn), **status.started(deps.now()), PENDING_WRITE: str(not written).lower()})
+    return respond(arn, {**_data(arn), **wait.started(deps.now()), PENDING_WRITE: str(not written).lower()})
 
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
@@ -129,7 +129,7 @@ def _create(event: Event, deps: Deps, spec: contract.MetricAttribution) -> OnEve
             raise DeployError(_held_by_another(deps, group, spec.name)) from exc
         deps.log(f"{WHAT} {arn} already exists in this stack's dataset group: continuing with it")
         pending = True  # isComplete brings its metrics to the declared ones once it is ACTIVE
-    return respond(arn, {**_data(arn), **status.started(deps.now()), PENDING_WRITE: str(pending).lower()})
+    return respond(arn, {**_data(arn), **wait.started(deps.now()), PENDING_WRITE: str(pending).lower()})
 
 
 def _edit(deps: Deps, arn: str, spec: contract.MetricAttribution) -> bool:

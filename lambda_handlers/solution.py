@@ -36,7 +36,7 @@ from lambda_handlers.events import (
     not_complete,
     respond,
 )
-from lambda_handlers.kernel import adoption, deletion, gone, ownership, stack, status, tagging
+from lambda_handlers.kernel import adoption, deletion, gone, ownership, stack, status, tagging, wait
 from lambda_handlers.kernel.client_errors import group_quota, ignoring, not_found, over_quota
 from lambda_handlers.training_status import is_training
 
@@ -109,7 +109,7 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
         _update_auto_training(deps, arn, desired)
     if not arns.is_adopted(event.physical_id):  # an adopted solution carries none of the config's tags
         tagging.change(deps, arn, old=old.tags, new=spec.tags)
-    return respond(event.physical_id, {**_data(event.physical_id), **status.started(deps.now())})
+    return respond(event.physical_id, {**_data(event.physical_id), **wait.started(deps.now())})
 
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
@@ -196,7 +196,7 @@ def create_or_adopt(event: Event, deps: Deps, spec: contract.Solution) -> OnEven
             adoption.record(deps, taken.arn, event, current_auto_training(existing).record())
     data = {
         **_data(taken.physical_id),
-        **status.started(deps.now()),
+        **wait.started(deps.now()),
         **deletion.orphan_data(deps, _cancelled_rename(event, spec)),
     }
     return respond(taken.physical_id, data)

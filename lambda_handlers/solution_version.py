@@ -31,7 +31,7 @@ from lambda_handlers.events import (
     not_complete,
     respond,
 )
-from lambda_handlers.kernel import deletion, gone, ownership, stack
+from lambda_handlers.kernel import deletion, gone, ownership, stack, wait
 from lambda_handlers.kernel.client_errors import TRAINING_QUOTA, ignoring, over_quota, raising
 from lambda_handlers.kernel.lost_answers import create_once
 from lambda_handlers.kernel.ownership import tags_of
@@ -74,7 +74,7 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
             f"solution version {name} of {solution_arn} already exists but failed or was stopped; "
             "change the trigger to train a new version"
         )
-    return respond(arn, {Attr.SOLUTION_VERSION_ARN: arn, Attr.STARTED_AT: str(int(deps.now()))})
+    return respond(arn, {Attr.SOLUTION_VERSION_ARN: arn, **wait.started(deps.now())})
 
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from lambda_handlers import contract, training_status
 from lambda_handlers.constants import Attr
 from lambda_handlers.events import DELETE, Event, IsCompleteResponse, OnEventResponse, complete, respond
+from lambda_handlers.kernel import wait
 
 if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
@@ -20,10 +21,7 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
         return respond(event.physical_id)
     spec = event.spec(contract.TrainingWait)
     arn = contract.resolved(spec.solution_version_arn)
-    return respond(
-        f"{arn}/wait-{spec.link_index}",
-        {Attr.SOLUTION_VERSION_ARN: arn, Attr.STARTED_AT: str(int(deps.now()))},
-    )
+    return wait.next_link(spec.link_index, arn, Attr.SOLUTION_VERSION_ARN, deps.now())
 
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:

@@ -50,7 +50,7 @@ from lambda_handlers.events import (
 from lambda_handlers.kernel import ownership, stack
 from lambda_handlers.kernel.client_errors import ignoring
 from lambda_handlers.kernel.status import canonical
-from lambda_handlers.kernel.wait import Budget
+from lambda_handlers.kernel.wait import Budget, started
 
 if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
@@ -66,7 +66,7 @@ RETAINED = "RETAINED"  # Attr.STATUS of a Delete that left the resource (retaine
 
 def started_data(deps: Deps) -> dict[str, str]:
     """onEvent's Data recording its start: isComplete counts `late_create_budget` from it."""
-    return {Attr.STARTED_AT: str(int(deps.now()))}
+    return started(deps.now())
 
 
 def late_create_budget(event: Event) -> Budget:

@@ -107,11 +107,6 @@ def ready(
     return False
 
 
-def started(now: float) -> dict[str, str]:
-    """onEvent's Data recording when the wait began: `wait_budget` counts from it."""
-    return {Attr.STARTED_AT: str(int(now))}
-
-
 def wait_budget(event: Event) -> Budget | None:
     """The wait's own deadline: `LINK_SECONDS` after onEvent, inside the Provider's timeout, so the
     failure CloudFormation shows names the status waited on; None when onEvent recorded no start."""

@@ -44,10 +44,15 @@ def hand_over(
     return complete(data)
 
 
+def started(now: float) -> dict[str, str]:
+    """onEvent's Data recording when its wait began: every budget of that operation counts from it."""
+    return {Attr.STARTED_AT: str(int(now))}
+
+
 def next_link(link_index: int, job_arn: str, job_attr: str, now: float) -> OnEventResponse:
     """onEvent of a wait link after the first: nothing to start, only the job it waits for (under
     `job_attr`) and its own start, from which its budget counts."""
-    return respond(f"{job_arn}/wait-{link_index}", {job_attr: job_arn, Attr.STARTED_AT: str(int(now))})
+    return respond(f"{job_arn}/wait-{link_index}", {job_attr: job_arn, **started(now)})
 
 
 def nothing_to_delete(physical_id: str, why: str, log: Callable[[str], None]) -> OnEventResponse:
