@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from simulation.personalize_state import FakePersonalize, PersonalizeError
+
 ENV = "PERSONALIZE_CALL_COUNTS"
 
 _counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
@@ -31,8 +33,6 @@ def _record(operation: str, outcome: str) -> None:
 
 
 def _install() -> None:
-    from simulation.personalize_state import FakePersonalize, PersonalizeError
-
     original = FakePersonalize.call
 
     def counted(self: Any, operation: str, params: Any = None) -> Any:
@@ -62,7 +62,9 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_fixture_setup(fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest) -> Generator[None, Any, Any]:
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
+) -> Generator[None, Any, Any]:
     session = fixturedef.scope == "session"
     if session:
         _keys.append(f"fixture:{fixturedef.argname}")
