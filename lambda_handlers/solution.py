@@ -38,7 +38,7 @@ from lambda_handlers.events import (
 )
 from lambda_handlers.kernel import adoption, deletion, gone, ownership, stack, status, tagging, wait
 from lambda_handlers.kernel.client_errors import group_quota, ignoring, not_found, over_quota
-from lambda_handlers.training_status import is_training
+from lambda_handlers.training_link import is_training
 
 if TYPE_CHECKING:
     from mypy_boto3_personalize.type_defs import SolutionUpdateConfigTypeDef

@@ -1,6 +1,6 @@
 """Custom::PersonalizeSolutionVersion: find or start the training for a trigger (wait link 0).
 
-The version is named `names.version_name(trigger, mode)`, so an Update back to an old trigger
+The version is named `version_names.version_name(trigger, mode)`, so an Update back to an old trigger
 (a rollback) finds the old version instead of training again. A notebook version adopted on the
 first deploy cannot be renamed, so it is tagged `ADOPTED_VERSION_TAG` = that name instead: later
 events recognise it the same way. Physical id = version ARN.
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lambda_handlers import arns, champion, constants, contract, errors, names, training_status
+from lambda_handlers import arns, champion, constants, contract, errors, training_link, version_names
 from lambda_handlers.constants import Attr
 from lambda_handlers.errors import ALREADY_EXISTS, IN_USE, NOT_FOUND, DeployError
 from lambda_handlers.events import (
@@ -51,7 +51,7 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
         return _delete(event, deps)
     spec = event.spec(contract.SolutionVersion)
     solution_arn = contract.resolved(spec.solution_arn)
-    name = names.version_name(spec.trigger, spec.training_mode)
+    name = version_names.version_name(spec.trigger, spec.training_mode)
     try:
         with gone.solution_required(deps, solution_arn):
             arn = find_version(deps, solution_arn, name)
@@ -88,7 +88,7 @@ def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
     version_arn = event.data.get(Attr.SOLUTION_VERSION_ARN) or event.physical_id
     if _retargeted(event) and not deletion.late_create_budget(event).spent(deps.now()):
         return _sweep(event, deps, target=version_arn, done=not_complete())
-    return training_status.evaluate(training_status.Link.of(spec, event, deps, version_arn=version_arn), deps)
+    return training_link.evaluate(training_link.Link.of(spec, event, deps, version_arn=version_arn), deps)
 
 
 def _retargeted(event: Event) -> bool:
@@ -122,7 +122,7 @@ def stop_strays(event: Event, deps: Deps, solution_arn: str, *, target: str | No
             arn = str(summary["solutionVersionArn"])
             if arn == target or summary.get("trainingType") == AUTOMATIC:
                 continue
-            if not training_status.is_training(summary.get("status")):
+            if not training_link.is_training(summary.get("status")):
                 continue
             tags = tags_of(deps, arn)
             if not ownership.is_own_value(tags.get(constants.OWNER_TAG), event):
@@ -131,7 +131,7 @@ def stop_strays(event: Event, deps: Deps, solution_arn: str, *, target: str | No
                 deps.log(f"left {arn} training: kept on purpose")
                 continue
             version = deps.personalize.describe_solution_version(solutionVersionArn=arn)["solutionVersion"]
-            if names.is_ours(version.get("name")):
+            if version_names.is_ours(version.get("name")):
                 if event.request_type == DELETE:
                     stack.confirm_deleting(deps, event)
                 _stop(deps, arn, why=f"{event.logical_id} no longer wants it (target {target or 'none'})")
@@ -150,13 +150,11 @@ def list_versions(deps: Deps, solution_arn: str) -> list[dict[str, Any]]:
     paginator = deps.personalize.get_paginator("list_solution_versions")
     for page in paginator.paginate(solutionArn=solution_arn):
         summaries.extend(dict(summary) for summary in page.get("solutionVersions", []))
-    return sorted(
-        summaries, key=lambda s: training_status.epoch(s.get("creationDateTime"), 0.0), reverse=True
-    )
+    return sorted(summaries, key=lambda s: training_link.epoch(s.get("creationDateTime"), 0.0), reverse=True)
 
 
 def _usable(status: str | None) -> bool:
-    return training_status.is_training(status) or status == constants.Status.ACTIVE
+    return training_link.is_training(status) or status == constants.Status.ACTIVE
 
 
 def find_version(deps: Deps, solution_arn: str, name: str) -> str | None:
@@ -188,7 +186,7 @@ def find_version(deps: Deps, solution_arn: str, name: str) -> str | None:
         if version_name == name and usable:
             deps.log(f"found version {arn} named {name} ({version.get('status')}): no training")
             return arn
-        if names.is_ours(version_name):
+        if version_names.is_ours(version_name):
             ours_seen = True
         elif usable and version.get("trainingType") == MANUAL:
             notebooks.append(arn)
@@ -287,8 +285,8 @@ def _delete(event: Event, deps: Deps) -> OnEventResponse:
         return respond(arn, deletion.started_data(deps))  # never returned: isComplete sweeps
     with deletion.gone_or_busy():
         version = deps.personalize.describe_solution_version(solutionVersionArn=arn)["solutionVersion"]
-        if training_status.is_training(version.get("status")):
-            if training_status.kept_training(arn, deps):
+        if training_link.is_training(version.get("status")):
+            if training_link.kept_training(arn, deps):
                 deps.log(f"left {arn} training: a deploy gave up waiting; the same trigger picks it up")
             elif adopted_name(deps, arn) is not None:
                 deps.log(f"released adopted version {arn}: it keeps training, as it did before the stack")
