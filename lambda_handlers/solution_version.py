@@ -1,9 +1,9 @@
 """Custom::PersonalizeSolutionVersion: find or start the training for a trigger (wait link 0).
 
-The version is named `version_names.version_name(trigger, mode)`, so an Update back to an old trigger
-(a rollback) finds the old version instead of training again. A notebook version adopted on the
-first deploy cannot be renamed, so it is tagged `ADOPTED_VERSION_TAG` = that name instead: later
-events recognise it the same way. Physical id = version ARN.
+The version is named `SolutionVersion.version_name` (from trigger and mode), so an Update back to
+an old trigger (a rollback) finds the old version instead of training again. A notebook version
+adopted on the first deploy cannot be renamed, so it is tagged `ADOPTED_VERSION_TAG` = that name
+instead: later events recognise it the same way. Physical id = version ARN.
 
 Every version this resource creates carries the owner tag (`kernel.ownership`): that is how an
 Update, a rollback above all, recognises the versions a deploy of this stack started. On any
@@ -56,7 +56,7 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
         return _delete(event, deps)
     spec = event.spec(contract.SolutionVersion)
     solution_arn = contract.resolved(spec.solution_arn)
-    name = version_names.version_name(spec.trigger, spec.training_mode)
+    name = spec.version_name
     try:
         with gone.solution_required(deps, solution_arn):
             arn = solution_versions.find_version(deps, solution_arn, name)
@@ -101,7 +101,7 @@ def _retargeted(event: Event) -> bool:
     if event.request_type != UPDATE:
         return False
     old, new = event.old_spec(contract.SolutionVersion), event.spec(contract.SolutionVersion)
-    return (old.trigger, old.training_mode) != (new.trigger, new.training_mode)
+    return old.version_name != new.version_name
 
 
 def _sweep(

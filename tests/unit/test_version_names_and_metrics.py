@@ -1,7 +1,8 @@
 import json
 import re
+from dataclasses import replace
 
-from lambda_handlers import constants, metrics, version_names
+from lambda_handlers import constants, contract, metrics, version_names
 from lambda_handlers.contract import Gate
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-_]*$")
@@ -81,3 +82,17 @@ def test_summary_has_exactly_the_summary_keys():
     doc = json.loads(text)
     assert tuple(doc) == constants.SUMMARY_KEYS
     assert doc["metrics"] == {"a": 0.5, "b": 1.0}
+
+
+def test_a_solution_version_is_named_by_its_trigger_and_mode_and_nothing_else():
+    # GIVEN a declared training
+    spec = contract.SolutionVersion(
+        solution_arn="arn:aws:personalize:us-east-1:111111111111:solution/s", trigger="v1"
+    )
+    # THEN it is named by the rule; gates, link length and tags leave the name (no retrain)
+    assert spec.version_name == version_names.version_name("v1", "FULL")
+    same = replace(spec, gates={"coverage": Gate(0.1, None)}, link_seconds=60, tags={"a": "b"})
+    assert same.version_name == spec.version_name
+    # AND another trigger or another mode is another version (a retrain)
+    assert replace(spec, trigger="v2").version_name != spec.version_name
+    assert replace(spec, training_mode="UPDATE").version_name != spec.version_name
