@@ -22,7 +22,7 @@ import boto3
 from botocore.config import Config
 
 from simulation.clock import VirtualClock
-from simulation.personalize_state import (
+from simulation.personalize import (
     ACTIVE,
     DEFAULT_METRICS,
     FAILED,
