@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
-from typing import Any, Final
+from typing import Any, ClassVar
 
 from simulation.personalize import batch, datasets, solutions, versions
 from simulation.personalize.errors import AnswerLost, InvalidAnswerError, PersonalizeError
@@ -18,7 +18,7 @@ class FakePersonalize(Store):
     """Amazon Personalize in memory. `call(operation, params)` is the whole API; the other public
     methods are test helpers (seeding, faults, assertions) that make no API call and log none."""
 
-    _WIRING: Final = Store._WIRING | {"operations"}
+    _WIRING: ClassVar[frozenset[str]] = Store._WIRING | {"operations"}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

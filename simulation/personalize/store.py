@@ -9,7 +9,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from simulation.clock import VirtualClock
 from simulation.personalize.errors import PersonalizeError, already_exists, in_use, invalid, not_found
@@ -166,7 +166,9 @@ class Store:
     """Every resource of one account, and the rules all resource families share."""
 
     # Not account state: left out of snapshots, kept across a restore.
-    _WIRING: Final = frozenset({"clock", "endpoint_url", "_lock", "data_reader", "object_store"})
+    _WIRING: ClassVar[frozenset[str]] = frozenset(
+        {"clock", "endpoint_url", "_lock", "data_reader", "object_store"}
+    )
 
     def __init__(
         self,
