@@ -5,12 +5,23 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import ClassVar
 
+from simulation.clock import VirtualClock
 from simulation.personalize import batch, datasets, solutions, versions
 from simulation.personalize.errors import AnswerLost, InvalidAnswerError, PersonalizeError
 from simulation.personalize.operations import OPERATIONS
-from simulation.personalize.store import ACTIVE, JSON, MUTATING_PREFIXES, Call, Operation, Store
+from simulation.personalize.store import (
+    ACCOUNT,
+    ACTIVE,
+    JSON,
+    REGION,
+    Call,
+    Durations,
+    Limits,
+    Operation,
+    Store,
+)
 from simulation.personalize.validation import checked_request, shaped_answer
 
 
@@ -20,8 +31,15 @@ class FakePersonalize(Store):
 
     _WIRING: ClassVar[frozenset[str]] = Store._WIRING | {"operations"}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        clock: VirtualClock | None = None,
+        durations: Durations | None = None,
+        limits: Limits | None = None,
+        account: str = ACCOUNT,
+        region: str = REGION,
+    ) -> None:
+        super().__init__(clock, durations, limits, account, region)
         # This fake's own copy of the table, so a test can plant a wrong answer in one fake.
         self.operations: dict[str, Operation] = dict(OPERATIONS)
 
@@ -118,16 +136,6 @@ class FakePersonalize(Store):
         """That fraction of requests answer InternalServerError (HTTP 500); rate 0 turns off."""
         with self._lock:
             self.faults.server_errors(rate, seed, operations)
-
-    # ---- call log ----------------------------------------------------------------------------
-    def calls_named(self, operation: str, *, only_ok: bool = False) -> list[Call]:
-        return [c for c in self.calls if c.operation == operation and (c.ok or not only_ok)]
-
-    def mutating_calls(self, *, include_failed: bool = False) -> list[Call]:
-        """Create*/Update*/Delete*/Stop*/Tag*/Untag* calls; successful ones unless asked."""
-        return [
-            c for c in self.calls if c.operation.startswith(MUTATING_PREFIXES) and (c.ok or include_failed)
-        ]
 
     # ---- seeding and assertions (no API call, not logged) ------------------------------------
     def seed_dataset_group(self, name: str = "dg", *, with_interactions: bool = True) -> str:

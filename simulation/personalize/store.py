@@ -213,6 +213,16 @@ class Store:
         with self._lock:
             vars(self).update(copy.deepcopy(snapshot))
 
+    # ---- call log ----------------------------------------------------------------------------
+    def calls_named(self, operation: str, *, only_ok: bool = False) -> list[Call]:
+        return [c for c in self.calls if c.operation == operation and (c.ok or not only_ok)]
+
+    def mutating_calls(self, *, include_failed: bool = False) -> list[Call]:
+        """Create*/Update*/Delete*/Stop*/Tag*/Untag* calls; successful ones unless asked."""
+        return [
+            c for c in self.calls if c.operation.startswith(MUTATING_PREFIXES) and (c.ok or include_failed)
+        ]
+
     # ---- resources ---------------------------------------------------------------------------
     def now(self) -> float:
         return self.clock.now()
