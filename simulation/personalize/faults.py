@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from simulation.personalize.errors import PersonalizeError
 
@@ -28,19 +29,20 @@ def _pop(queue: list[str]) -> str | None:
     return queue.pop(0) if queue else None
 
 
+@dataclass
 class Faults:
-    """What goes wrong next. Part of the account's state: snapshots carry pending faults."""
+    """What goes wrong next. Part of the account's state: snapshots carry pending faults (and two
+    accounts with the same pending faults compare equal)."""
 
-    def __init__(self) -> None:
-        self.training: list[tuple[str, str | None]] = []  # (failureReason, solution ARN or any)
-        self.lost_answers: list[tuple[str, str, float]] = []  # (operation, how, waited)
-        self.campaign_update: list[str] = []
-        self.campaign_create: list[str] = []
-        self.imports: list[str] = []
-        self.batch: list[str] = []
-        self.one_shot: list[tuple[str, PersonalizeError]] = []
-        self.throttling: Injector | None = None
-        self.server_error: Injector | None = None
+    training: list[tuple[str, str | None]] = field(default_factory=list)  # (reason, solution ARN or any)
+    lost_answers: list[tuple[str, str, float]] = field(default_factory=list)  # (operation, how, waited)
+    campaign_update: list[str] = field(default_factory=list)
+    campaign_create: list[str] = field(default_factory=list)
+    imports: list[str] = field(default_factory=list)
+    batch: list[str] = field(default_factory=list)
+    one_shot: list[tuple[str, PersonalizeError]] = field(default_factory=list)
+    throttling: Injector | None = None
+    server_error: Injector | None = None
 
     # ---- what tests ask for ------------------------------------------------------------------
     def fail_next_training(self, reason: str, solution_arn: str | None) -> None:
