@@ -1,4 +1,4 @@
-"""Training scenarios (issue 3): the real template, the real handlers, the fake over HTTP, virtual time."""
+"""Training scenarios: the real template, the real handlers, the fake over HTTP, virtual time."""
 
 from __future__ import annotations
 
