@@ -1,7 +1,7 @@
 """Amazon Personalize on 127.0.0.1, speaking AWS JSON 1.1 like the real endpoint.
 
-`FakePersonalizeServer` serves a `FakePersonalize` (state and rules live in
-`personalize_state.py`; they are re-exported here) to any unmodified boto3 client:
+`FakePersonalizeServer` serves a `FakePersonalize` (state and rules live in the
+`simulation.personalize` package; its public names are re-exported here) to any unmodified boto3 client:
 
     with FakePersonalizeServer(FakePersonalize(clock)) as server:
         client = server.client()  # or boto3.client(..., endpoint_url=server.endpoint_url)
@@ -22,7 +22,7 @@ import boto3
 from botocore.config import Config
 
 from simulation.clock import VirtualClock
-from simulation.personalize_state import (
+from simulation.personalize import (
     ACTIVE,
     DEFAULT_METRICS,
     FAILED,

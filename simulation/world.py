@@ -24,10 +24,10 @@ from simulation.clock import VirtualClock
 from simulation.cloudformation import DeployResult, DeploySimulator
 from simulation.cloudformation.provider import Handler, LambdaTimedOut
 from simulation.cloudformation.scheduler import Task
-from simulation.import_data import s3_reader
-from simulation.personalize_batch import ObjectStore
+from simulation.personalize import Call, Durations, FakePersonalize
+from simulation.personalize.batch import ObjectStore
+from simulation.personalize.imports import s3_reader
 from simulation.personalize_server import FakePersonalizeServer
-from simulation.personalize_state import Call, Durations, FakePersonalize
 
 if TYPE_CHECKING:
     from mypy_boto3_personalize import PersonalizeClient

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from simulation.clock import VirtualClock
+from simulation.personalize import FakePersonalize
 from simulation.personalize_server import FakePersonalizeServer, make_client
-from simulation.personalize_state import FakePersonalize
 
 if TYPE_CHECKING:
     from mypy_boto3_personalize import PersonalizeClient

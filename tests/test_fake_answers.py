@@ -8,16 +8,17 @@ import pytest
 from botocore.exceptions import ClientError
 
 from simulation.clock import VirtualClock
-from simulation.personalize_model import answer_problems, service_model
+from simulation.personalize import FakePersonalize, InvalidAnswerError
+from simulation.personalize.operations import OPERATIONS
+from simulation.personalize.validation import answer_problems, service_model
 from simulation.personalize_server import FakePersonalizeServer
-from simulation.personalize_state import FakePersonalize, InvalidAnswerError
 
 GROUP = "arn:aws:personalize:us-east-1:111111111111:dataset-group/dg"
 
 
 def answering(fake: FakePersonalize, operation: str, answer: dict[str, Any]) -> None:
     """Make the fake's handler of `operation` answer `answer` (a bug planted in the fake)."""
-    setattr(fake, "_op_" + operation, lambda _params: answer)
+    fake.operations[operation] = lambda _store, _params: answer
 
 
 def test_every_answer_of_a_first_deploy_fits_its_output_shape():
@@ -33,7 +34,7 @@ def test_every_answer_of_a_first_deploy_fits_its_output_shape():
 def test_fails_when_an_answer_lacks_a_required_member():
     # GIVEN a fake whose ListTagsForResource forgets a tag's required tagValue
     fake = FakePersonalize(VirtualClock())
-    answering(fake, "list_tags_for_resource", {"tags": [{"tagKey": "team"}]})
+    answering(fake, "ListTagsForResource", {"tags": [{"tagKey": "team"}]})
     # WHEN it answers THEN it refuses, naming the member, and records it
     with pytest.raises(InvalidAnswerError, match=r"ListTagsForResource: .*tagValue"):
         fake.call("ListTagsForResource", {"resourceArn": GROUP})
@@ -43,7 +44,7 @@ def test_fails_when_an_answer_lacks_a_required_member():
 def test_fails_when_an_answer_has_a_wrong_type_or_a_value_outside_its_enum():
     fake = FakePersonalize(VirtualClock())
     version = {"solutionVersionArn": f"{GROUP}x", "trainingMode": "PARTIAL", "trainingHours": "two"}
-    answering(fake, "describe_solution_version", {"solutionVersion": version})
+    answering(fake, "DescribeSolutionVersion", {"solutionVersion": version})
     with pytest.raises(InvalidAnswerError) as failure:
         fake.call("DescribeSolutionVersion", {"solutionVersionArn": f"{GROUP}x"})
     message = str(failure.value)
@@ -54,7 +55,7 @@ def test_fails_when_an_answer_has_a_wrong_type_or_a_value_outside_its_enum():
 def test_fails_when_the_served_fake_answers_wrong_the_client_sees_an_error_and_the_server_exit_fails():
     # GIVEN the fake served over HTTP with a planted wrong answer
     fake = FakePersonalize(VirtualClock())
-    answering(fake, "list_tags_for_resource", {"tags": [{"tagKey": "team"}]})
+    answering(fake, "ListTagsForResource", {"tags": [{"tagKey": "team"}]})
     leaving = pytest.raises(InvalidAnswerError, match="outside botocore's output shapes")
     # WHEN an unmodified boto3 client asks THEN it gets an error, never the wrong answer
     # AND leaving the server fails the test that used it
@@ -75,10 +76,9 @@ def test_answer_checks_skip_patterns_real_answers_break():
 
 
 def test_every_operation_the_fake_implements_has_an_output_shape_to_check_against():
-    # GIVEN every operation handler of the fake
+    # GIVEN every operation the fake's resource families register
     model = service_model()
-    implemented = [name.removeprefix("_op_") for name in dir(FakePersonalize) if name.startswith("_op_")]
-    camel = {"".join(part.title() for part in name.split("_")): name for name in implemented}
+    implemented = set(OPERATIONS)
     # THEN each is an operation of botocore's model, so `call` checks its answers
     assert implemented
-    assert sorted(set(camel) - set(model.operation_names)) == []
+    assert sorted(implemented - set(model.operation_names)) == []

@@ -11,8 +11,8 @@ from botocore.model import StructureShape
 
 from lambda_handlers.constants import Status
 from simulation.clock import VirtualClock
-from simulation.personalize_batch import IN_PROGRESS, PENDING, output_body
-from simulation.personalize_state import FakePersonalize, PersonalizeError
+from simulation.personalize import FakePersonalize, PersonalizeError
+from simulation.personalize.batch import IN_PROGRESS, PENDING, output_body
 
 MODEL = botocore.session.get_session().get_service_model("personalize")
 ROLE = "arn:aws:iam::111111111111:role/personalize"

@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.model import StructureShape
 
-from simulation.personalize_model import service_model
+from simulation.personalize.validation import service_model
 from tests.fixtures import (  # noqa: F401
     clock,
     fake_personalize,

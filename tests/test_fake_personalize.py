@@ -13,13 +13,13 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from simulation.personalize_server import FakePersonalizeServer, make_client
-from simulation.personalize_state import (
+from simulation.personalize import (
     DEFAULT_METRICS,
     Durations,
     FakePersonalize,
     PersonalizeError,
 )
+from simulation.personalize_server import FakePersonalizeServer, make_client
 from tests.fixtures import (  # noqa: F401
     clock,
     fake_personalize,

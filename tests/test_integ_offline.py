@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from integ.leftovers import leftovers, wait_until_gone
-from simulation.personalize_state import Durations
+from simulation.personalize import Durations
 from stacks.config_model import load_config
 from tests.scenarios.world import open_world
 from tests.support import synth

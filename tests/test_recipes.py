@@ -1,4 +1,5 @@
-"""The recipe table agrees with botocore's model, and synth refuses what CreateSolutionVersion refuses."""
+"""The recipe table agrees with botocore's model and with the fake Personalize's own table, and synth
+refuses what CreateSolutionVersion refuses."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import botocore.session
 import pytest
 from botocore.model import StructureShape
 
+from simulation.personalize import batch as fake_batch
+from simulation.personalize import recipes as fake_recipes
 from stacks.config_model import ConfigError
 from stacks.config_model.loader import validate
 from stacks.config_model.recipes import DG, RECIPES
@@ -58,3 +61,23 @@ def test_fails_when_update_training_is_asked_of_a_recipe_the_api_refuses(recipe)
     assert f"solutions[0].training.mode: recipe {recipe} does not support UPDATE training; use FULL" in str(
         caught.value
     )
+
+
+# ---- the app's table against the fake's: two independent statements of what AWS offers ----
+def test_the_app_and_the_fake_personalize_list_the_same_custom_recipes():
+    # GIVEN the fake's recipes for custom solutions (no domain)
+    custom = {name for name, _kind, domain in fake_recipes.RECIPES if domain is None}
+    # THEN the app accepts exactly those
+    assert sorted(RECIPES) == sorted(custom)
+
+
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_the_app_and_the_fake_personalize_agree_on_what_a_recipe_supports(name):
+    # GIVEN a recipe as the app states it and as the fake's service refuses or allows it
+    recipe = RECIPES[name]
+    kind = fake_recipes.recipe_type(name)
+    # THEN trainingMode UPDATE, batch segments and batch inference agree
+    assert recipe.supports_update_training == (name in fake_recipes.UPDATE_MODE_RECIPES)
+    assert recipe.supports_batch_segments == (kind == fake_batch.SEGMENTATION)
+    refuses_inference = name in fake_batch.NO_BATCH_RECOMMENDATIONS or kind == fake_batch.SEGMENTATION
+    assert recipe.supports_batch_inference == (not refuses_inference)

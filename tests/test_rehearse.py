@@ -24,7 +24,7 @@ from ops.rehearse import faults
 from ops.rehearse.__main__ import main
 from ops.rehearse.play import Ledger, Rehearsal, rehearse
 from ops.rehearse.render import rehearsal_screen, writes
-from simulation.personalize_state import ACCOUNT, DEFAULT_METRICS
+from simulation.personalize import ACCOUNT, DEFAULT_METRICS
 from tests.scenarios import measure
 from tests.scenarios.world import CAMPAIGN_NAME, World, open_world, templates
 from tests.support import synth

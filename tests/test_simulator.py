@@ -20,8 +20,8 @@ from simulation.cloudformation.graph import CycleError, topological_order
 from simulation.cloudformation.intrinsics import NO_VALUE, ResolveError, Resolver, stringify
 from simulation.cloudformation.provider import CREATE_FAILED_MARKER, LambdaTimedOut
 from simulation.cloudformation.simulator import DeploySimulator
+from simulation.personalize import FakePersonalize
 from simulation.personalize_server import FakePersonalizeServer
-from simulation.personalize_state import FakePersonalize
 from tests.scenarios.world import World, open_world
 
 CR = constants.SOLUTION_TYPE

@@ -11,7 +11,7 @@ from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 from lambda_handlers import constants, contract
 from ops.impact.model import REPLACE, RETRAIN, UPDATE, Change
 from ops.impact.report import personalize_changes
-from simulation.personalize_model import service_model
+from simulation.personalize.validation import service_model
 from stacks.tagging import CREATE_ONLY_TAGS, TAGS_ID, TAGS_SID, UNTAGGED
 from tests.support import synth
 from tests.support.iam_reference import resource_types

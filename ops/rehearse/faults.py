@@ -12,7 +12,7 @@ from typing import Any, Final
 from lambda_handlers import contract
 from ops.chain import training_chains
 from ops.template import props
-from simulation.personalize_state import DEFAULT_METRICS
+from simulation.personalize import DEFAULT_METRICS
 from simulation.world import World
 
 INJECTED: Final = "simulated by make rehearse FAIL={key}"

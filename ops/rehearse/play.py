@@ -24,7 +24,7 @@ from ops.rehearse import faults
 from ops.status.collect import Report, collect
 from ops.template import props
 from simulation.cloudformation import DeployResult
-from simulation.personalize_state import CREATING, Call, Durations
+from simulation.personalize import CREATING, Call, Durations
 from simulation.stack_reader import SimulatedStack
 from simulation.world import Assemblies, World, open_world
 

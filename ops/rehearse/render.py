@@ -14,7 +14,7 @@ from ops.rehearse.faults import FAULTS
 from ops.rehearse.play import Rehearsal
 from ops.rehearse.timeline import Lane, Segment, cause, lanes, marks, version_label
 from ops.status.screen import render as status_screen
-from simulation.personalize_state import ACCOUNT, MUTATING_PREFIXES, REGION
+from simulation.personalize import ACCOUNT, MUTATING_PREFIXES, REGION
 
 BAR_WIDTH: Final = 60  # columns of the lanes at most
 MIN_BAR: Final = 30

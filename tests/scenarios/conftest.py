@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from simulation.clock import VirtualClock
+from simulation.personalize import FakePersonalize
 from simulation.personalize_server import FakePersonalizeServer
-from simulation.personalize_state import FakePersonalize
 from tests.scenarios.iam_check import Recorder, iam_coverage  # noqa: F401 - autouse: IAM covers every handler call
 from tests.scenarios.world import (
     ENDPOINT_ENV,

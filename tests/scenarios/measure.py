@@ -15,7 +15,7 @@ from typing import Any
 from lambda_handlers import constants
 from ops.chain import chain_of
 from simulation.cloudformation import DeployResult
-from simulation.personalize_state import Durations
+from simulation.personalize import Durations
 from tests.scenarios.world import World, open_world
 
 Template = Mapping[str, Any]

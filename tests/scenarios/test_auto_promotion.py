@@ -18,7 +18,7 @@ import yaml
 from lambda_handlers import constants
 from lambda_handlers.deps import MAX_ATTEMPTS
 from simulation.clients import env_client
-from simulation.personalize_state import DEFAULT_METRICS
+from simulation.personalize import DEFAULT_METRICS
 from simulation.schedules import Run, run_schedules
 from tests.scenarios.iam_check import function_role, record_botocore, role_denials
 from tests.scenarios.world import CAMPAIGN, CAMPAIGN_NAME, UP_SOLUTION_NAME, World, arn

@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 
 from lambda_handlers import constants
-from simulation.personalize_state import DEFAULT_METRICS
+from simulation.personalize import DEFAULT_METRICS
 from tests.scenarios.world import CAMPAIGN_NAME, UP_SOLUTION_NAME, World, arn
 from tests.support import synth
 

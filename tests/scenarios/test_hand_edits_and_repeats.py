@@ -30,7 +30,7 @@ from typing import Any, Final
 from lambda_handlers import constants, version_names
 from simulation.cloudformation.provider import ProviderOutcome
 from simulation.cloudformation.scheduler import Task
-from simulation.personalize_state import ACTIVE, CREATING, STOPPED, STOPPING
+from simulation.personalize import ACTIVE, CREATING, STOPPED, STOPPING
 from tests.scenarios.test_champion import NDCG10, champion_tag
 from tests.scenarios.test_reconcile import owner, retained
 from tests.scenarios.world import (
@@ -143,7 +143,7 @@ def test_fails_when_the_version_a_deploy_waits_for_is_stopped_by_hand(deployed: 
     retried = deployed.deploy(templates.trigger_changed())
     # THEN it fails at once, saying to change the trigger: the trigger's version exists, stopped,
     # and a second CreateSolutionVersion of that name is refused (the fake's assumed rule, see
-    # FakePersonalize._op_create_solution_version); no write, and v1 still serves
+    # simulation/personalize/versions.py, create_solution_version); no write, and v1 still serves
     assert retried.status == "UPDATE_ROLLBACK_COMPLETE"
     (refused,) = [e for e in retried.events if e.status == "UPDATE_FAILED"]
     assert (refused.logical_id, refused.time) == (UP_VERSION, again_at)

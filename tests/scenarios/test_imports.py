@@ -15,7 +15,7 @@ from typing import Any
 
 from simulation.cloudformation.provider import ProviderOutcome
 from simulation.cloudformation.scheduler import Task
-from simulation.personalize_state import Call
+from simulation.personalize import Call
 from tests.scenarios.test_data import DATA_DIR, changed_csv
 from tests.scenarios.world import World, templates
 from tests.support import synth

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from lambda_handlers import constants, entry
-from simulation.personalize_state import ACTIVE
+from simulation.personalize import ACTIVE
 from tests.scenarios import measure
 from tests.scenarios.world import (
     CAMPAIGN,

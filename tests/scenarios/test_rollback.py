@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 
 from lambda_handlers import constants
-from simulation.personalize_state import ACTIVE, CREATING, STOPPED, STOPPING
+from simulation.personalize import ACTIVE, CREATING, STOPPED, STOPPING
 from tests.scenarios.world import (
     CAMPAIGN,
     CAMPAIGN_NAME,

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from lambda_handlers import constants
-from simulation.personalize_state import ACTIVE, CREATING
+from simulation.personalize import ACTIVE, CREATING
 from tests.scenarios.world import (
     CAMPAIGN,
     CAMPAIGN_NAME,

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from ops.status.__main__ import REDRAW_SECONDS, run, watch
 from ops.status.collect import Report, collect
-from simulation.personalize_state import Durations
+from simulation.personalize import Durations
 from simulation.stack_reader import SimulatedStack
 from tests.scenarios.world import CAMPAIGN, UP_SOLUTION, UP_VERSION, World, open_world, templates
 

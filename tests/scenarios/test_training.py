@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from lambda_handlers import constants, version_names
-from simulation.personalize_state import ACTIVE, DEFAULT_METRICS, STOPPED, STOPPING
+from simulation.personalize import ACTIVE, DEFAULT_METRICS, STOPPED, STOPPING
 from tests.scenarios.world import (
     CAMPAIGN,
     CAMPAIGN_NAME,

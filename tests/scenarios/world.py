@@ -17,8 +17,8 @@ from simulation import world as simulated
 from simulation.clients import ENDPOINT_ENV, env_vars, s3_on
 from simulation.clock import VirtualClock
 from simulation.cloudformation.provider import Handler
+from simulation.personalize import Durations
 from simulation.personalize_server import FakePersonalizeServer
-from simulation.personalize_state import Durations
 from simulation.world import Snapshot, World
 from tests.support import synth
 

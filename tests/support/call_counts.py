@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from simulation.personalize_state import FakePersonalize, PersonalizeError
+from simulation.personalize import FakePersonalize, PersonalizeError
 
 ENV = "PERSONALIZE_CALL_COUNTS"
 

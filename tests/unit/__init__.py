@@ -21,8 +21,8 @@ from lambda_handlers import entry
 from lambda_handlers.deps import Deps
 from simulation.clock import VirtualClock
 from simulation.cloudformation.stack_api import ResourceRecord, ResourceRecords, StackApi
+from simulation.personalize import FakePersonalize
 from simulation.personalize_server import FakePersonalizeServer
-from simulation.personalize_state import FakePersonalize
 
 PREFIX: Final = "arn:aws:personalize:us-east-1:111111111111"
 SOLUTION_ARN: Final = f"{PREFIX}:solution/shop-up"

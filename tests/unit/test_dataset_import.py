@@ -17,7 +17,7 @@ from lambda_handlers.dataset_import import (
     running_other,
     stem,
 )
-from simulation.personalize_model import service_model
+from simulation.personalize.validation import service_model
 from tests.test_fake_imports import model_statuses
 
 PREFIX = "immersion-day-news-interactions"

@@ -9,7 +9,7 @@ from lambda_handlers import metrics
 from ops.rehearse.play import Rehearsal, gate_checks
 from ops.rehearse.timeline import Segment, cause, lanes, marks
 from simulation.cloudformation import DeployResult, StackEvent
-from simulation.personalize_state import DEFAULT_METRICS, Call, Durations
+from simulation.personalize import DEFAULT_METRICS, Call, Durations
 from tests.support import synth
 
 STACK = "S"

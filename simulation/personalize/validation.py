@@ -5,6 +5,7 @@ at its edge that botocore's client-side validator leaves out (`constraint_errors
 enums, patterns). Answers: cut down to the operation's output shape (`project`), then checked
 for required members, types and enums (`answer_problems`), so the fake can never answer what
 the real service could not (a missing required member, a wrong type, a value outside an enum).
+`checked_request` and `shaped_answer` are what the fake's `call` runs.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any
 import botocore.session
 from botocore.model import OperationModel, ServiceModel, Shape
 from botocore.validate import ParamValidator
+
+from simulation.personalize.errors import PersonalizeError, invalid
 
 _VALIDATOR = ParamValidator()
 
@@ -151,3 +154,29 @@ def answer_problems(operation: OperationModel, answer: Any) -> list[str]:
     found = [report.generate_report()] if report.has_errors() else []
     enum_errors(shape, answer, "", found)
     return found
+
+
+def checked_request(operation: str, params: dict[str, Any]) -> OperationModel:
+    """The operation's model, once `params` passed what the real endpoint checks; else the
+    error it answers (UnknownOperation, botocore's ValidationException, AWS's constraint
+    InvalidInputException)."""
+    model = service_model()
+    if operation not in model.operation_names:
+        raise PersonalizeError("UnknownOperationException", f"Unknown operation {operation}")
+    op = model.operation_model(operation)
+    if op.input_shape is not None:
+        report = _VALIDATOR.validate(timestamps_in(op.input_shape, params), op.input_shape)
+        if report.has_errors():
+            raise PersonalizeError("ValidationException", report.generate_report())
+        errors: list[str] = []
+        constraint_errors(op.input_shape, params, "", errors)
+        if errors:
+            n = len(errors)
+            raise invalid(f"{n} validation error{'s' if n > 1 else ''} detected: " + "; ".join(errors))
+    return op
+
+
+def shaped_answer(op: OperationModel, answer: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The answer cut to the output shape, and what is wrong with it (empty when nothing)."""
+    result: dict[str, Any] = project(op.output_shape, answer)
+    return result, answer_problems(op, result)
