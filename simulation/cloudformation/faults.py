@@ -6,6 +6,7 @@ Plain data, so a stack's snapshot copies the faults still pending with it.
 from __future__ import annotations
 
 from collections.abc import Generator
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .model import Resource
@@ -15,12 +16,12 @@ from .scheduler import Op, OpFailedError
 _T = TypeVar("_T")
 
 
+@dataclass
 class Faults:
     """The failures and onEvent delays still to happen, per logical id."""
 
-    def __init__(self) -> None:
-        self.failures: dict[str, tuple[str, int, float]] = {}
-        self.delays: dict[str, list[tuple[str | None, float]]] = {}
+    failures: dict[str, tuple[str, int, float]] = field(default_factory=dict)
+    delays: dict[str, list[tuple[str | None, float]]] = field(default_factory=dict)
 
     def fail(self, logical_id: str, reason: str, *, times: int, after: float) -> None:
         self.failures[logical_id] = (reason, times, after)
