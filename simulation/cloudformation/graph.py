@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 _SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
@@ -75,3 +75,31 @@ def topological_order(template: Mapping[str, Any]) -> list[str]:
         stuck = sorted(set(resources) - set(order))
         raise CycleError(f"Circular dependency between resources: {stuck}")
     return order
+
+
+def forward_plan(
+    template: Mapping[str, Any], included: Callable[[str], bool]
+) -> tuple[list[str], dict[str, set[str]]]:
+    """The `included` resources in dependency order, each with the included ones it waits for."""
+    order = [lid for lid in topological_order(template) if included(lid)]
+    return order, {lid: dependencies(template, lid) & set(order) for lid in order}
+
+
+def reverse_plan(
+    template: Mapping[str, Any], targets: Iterable[str]
+) -> tuple[list[str], dict[str, set[str]]]:
+    """Deletion order of `targets`: each waits for the targets that depend on it.
+
+    Targets the template no longer has (a removed resource's cleanup) come last, by name.
+    """
+    wanted = set(targets)
+    resources = template.get("Resources") or {}
+    order = [lid for lid in reversed(topological_order(template)) if lid in wanted]
+    order += sorted(lid for lid in wanted if lid not in resources)
+    prereqs: dict[str, set[str]] = {lid: set() for lid in order}
+    for lid in order:
+        if lid in resources:
+            for dep in dependencies(template, lid):
+                if dep in prereqs:
+                    prereqs[dep].add(lid)
+    return order, prereqs

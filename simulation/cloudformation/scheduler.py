@@ -8,17 +8,27 @@ always runs the earliest step next, moving the clock forward to it; ties run by 
 logical id), then in the order they were queued, so a run is repeatable. A step that itself
 moves the clock (botocore's backoff on the virtual clock, a fake answer that took time) makes
 the steps due meanwhile run late, at the clock's time: the clock never goes back.
+
+On top of it, `run_graph` plays one phase of a stack operation as CloudFormation schedules it:
+each resource operation (an `Op`) starts once the resources it waits for are done, so
+independent ones run at the same time. A failure either cancels every operation still
+running and starts nothing more (create, update) or lets the others go on (rollback, delete).
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from .model import Resource
+    from .provider import OperationStats
 
 Process = Generator[float, None, Any]
+_T = TypeVar("_T")
 
 
 class Clock(Protocol):
@@ -111,3 +121,105 @@ def sleep(seconds: float) -> Process:
     """`yield from sleep(n)` inside a process."""
     if seconds > 0:
         yield seconds
+
+
+def returning(value: _T) -> Generator[float, None, _T]:
+    """A process that takes no time and returns `value`."""
+    return value
+    yield  # pragma: no cover - makes this a generator
+
+
+class OpFailedError(Exception):
+    """A resource operation failed as CloudFormation sees it (anything else is a bug and propagates)."""
+
+    def __init__(
+        self, reason: str, message: str = "", physical_id: str | None = None, *, touched: bool = True
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.message = message or reason
+        self.physical_id = physical_id
+        self.touched = touched  # False: refused before any handler or API call (nothing to roll back)
+
+
+@dataclass(eq=False)
+class Op:
+    """One resource operation of a phase, as CloudFormation tracks it."""
+
+    logical_id: str
+    kind: str  # create | update | replace | delete | rollback | none
+    old: Resource | None = None
+    shell: Resource | None = None  # the resource with its new properties, once resolved
+    result: Resource | None = None
+    error: OpFailedError | None = None
+    status: str = "running"  # running | done | failed | cancelled
+    task: Task | None = None
+    stats: OperationStats | None = None  # custom resources
+    made: list[str] = field(default_factory=list)  # native: the id the create call answered
+
+
+OpStarter = Callable[[str], Op | None]  # starts a node's operation; None: nothing to run
+
+
+def run_graph(
+    scheduler: Scheduler,
+    order: list[str],
+    prereqs: Mapping[str, set[str]],
+    start: OpStarter,
+    *,
+    on_failure: str,  # "cancel": cancel what runs, start nothing more | "continue"
+) -> dict[str, Op]:
+    """Start each node once its prerequisites are done; run until nothing can progress."""
+    ops: dict[str, Op] = {}
+    pending = list(order)
+    ok: set[str] = set()
+    by_task: dict[int, Op] = {}
+    stopped = False
+
+    def settle(op: Op, task: Task) -> None:
+        nonlocal stopped
+        if task.error is None:
+            op.status, op.result = "done", task.result
+            ok.add(op.logical_id)
+            return
+        if not isinstance(task.error, OpFailedError):
+            raise task.error
+        op.status, op.error = "failed", task.error
+        if on_failure == "cancel":
+            stopped = True
+            for other in ops.values():
+                if other.status == "running" and other is not op:
+                    _cancel(other, scheduler.clock.now())
+
+    while True:
+        started = True
+        while started and not stopped:
+            started = False
+            for lid in list(pending):
+                if stopped or not prereqs.get(lid, set()) <= ok:
+                    continue
+                pending.remove(lid)
+                started = True
+                op = start(lid)
+                if op is None:
+                    ok.add(lid)
+                    continue
+                ops[lid] = op
+                assert op.task is not None
+                by_task[id(op.task)] = op
+                if op.task.done:
+                    settle(op, op.task)
+        if not any(op.status == "running" for op in ops.values()):
+            return ops
+        task = scheduler.step()
+        op_done = by_task.get(id(task)) if task is not None else None
+        if task is not None and op_done is not None and op_done.status == "running":
+            settle(op_done, task)
+
+
+def _cancel(op: Op, now: float) -> None:
+    op.status = "cancelled"
+    if op.stats is not None:  # a custom resource: its onEvent/waiter runs on, nobody listens
+        op.stats.cancelled_at = now
+    elif op.task is not None:  # a native resource handler stops waiting
+        op.task.stop()
