@@ -1,9 +1,9 @@
 """`ops.reader.DeployedStack` over the deploy simulator and the fake Personalize (no account here).
 
 Stack status and resources come from the simulator's events and resources; during a deploy
-(read from a hook) the resources created so far come from its in-flight map, which the
-simulator does not expose publicly (`_live`): CloudFormation's DescribeStackResources shows
-them too. Personalize reads go through an unmodified boto3 client against the fake.
+(read from a hook) the resources created so far come from its in-flight map (`live`):
+CloudFormation's DescribeStackResources shows them too. Personalize reads go through an
+unmodified boto3 client against the fake.
 """
 
 from typing import Any
@@ -50,7 +50,7 @@ class SimulatedStack:
             latest[event.logical_id] = event.status
         live = dict(self.sim.resources)
         if self._deploying is not None:
-            live.update(getattr(self.sim, "_live", {}))
+            live.update(self.sim.live)
         out = {
             lid: StackResource(lid, res.type, res.physical_id, latest.get(lid, "CREATE_COMPLETE"))
             for lid, res in live.items()

@@ -129,11 +129,6 @@ class Stack:
         self.buckets = S3Buckets(s3_client, stack_name) if s3_client is not None else None
         self.assets = AssetPublisher(s3_client, assemblies) if s3_client and assemblies else None
 
-    @property
-    def _live(self) -> dict[str, Resource]:
-        """`live` under the name `simulation/stack_reader.py` and `tests/scenarios/iam_check.py` read."""
-        return self.live
-
     def _on_event_delay(self, request: dict[str, Any]) -> float:
         # Looked up on each request: a restored snapshot brings its own `faults`.
         return self.faults.on_event_delay(request)

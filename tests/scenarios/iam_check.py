@@ -205,7 +205,7 @@ class Recorder:
             docs = list(iam_policy.role_documents(template, handler_role(template)))
             self._referenced[key] = iam_policy.references(docs)
         sim = self.world.sim
-        live = {**sim.resources, **sim._live}  # in flight, as the handlers see them
+        live = {**sim.resources, **sim.live}  # in flight, as the handlers see them
         found: list[tuple[tuple[str, str | None], Any]] = []
         for lid, attr in sorted(self._referenced[key], key=str):
             res = live.get(lid)
