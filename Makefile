@@ -88,7 +88,7 @@ test: $(VENV)/.dev-installed node_modules/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy app.py stacks lambda_handlers ops simulation bench scripts tests integ
-	npx --no-install jscpd --config .jscpd.json lambda_handlers stacks
+	npx --no-install jscpd --config .jscpd.json lambda_handlers stacks ops simulation
 	$(PY) -m pytest -n 2 --dist worksteal
 
 bench: $(VENV)/.dev-installed node_modules/.installed
