@@ -21,7 +21,7 @@ from lambda_handlers import (
     training_wait,
 )
 from lambda_handlers.deps import Deps, default_deps
-from lambda_handlers.events import Event, IsCompleteResponse, OnEventResponse, not_complete
+from lambda_handlers.events import Event, IsCompleteResponse, OnEventResponse, not_complete, parse
 
 
 class ResourceModule(Protocol):
@@ -75,7 +75,7 @@ def _describe(event: Event) -> str:
 
 
 def handle_on_event(raw: Mapping[str, Any], deps: Deps) -> OnEventResponse:
-    event = Event.from_raw(raw)
+    event = parse(raw)
     deps.log(f"onEvent {_describe(event)}")
     _own_stack(event, deps)
     try:
@@ -92,7 +92,7 @@ def handle_on_event(raw: Mapping[str, Any], deps: Deps) -> OnEventResponse:
 
 
 def handle_is_complete(raw: Mapping[str, Any], deps: Deps) -> IsCompleteResponse:
-    event = Event.from_raw(raw)
+    event = parse(raw)
     _own_stack(event, deps)
     try:
         response = _module(event).is_complete(event, deps)

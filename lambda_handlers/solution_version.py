@@ -22,11 +22,12 @@ from lambda_handlers import arns, champion, constants, contract, errors, names, 
 from lambda_handlers.constants import Attr
 from lambda_handlers.errors import ALREADY_EXISTS, IN_USE, NOT_FOUND, DeployError
 from lambda_handlers.events import (
-    DELETE,
-    UPDATE,
+    Create,
+    Delete,
     Event,
     IsCompleteResponse,
     OnEventResponse,
+    Update,
     complete,
     not_complete,
     respond,
@@ -47,8 +48,14 @@ INVALID_INPUT = "InvalidInputException"  # StopSolutionVersionCreation on a vers
 
 
 def on_event(event: Event, deps: Deps) -> OnEventResponse:
-    if event.request_type == DELETE:
-        return _delete(event, deps)
+    match event:
+        case Delete():
+            return _delete(event, deps)
+        case Create() | Update():
+            return _find_or_train(event, deps)
+
+
+def _find_or_train(event: Create | Update, deps: Deps) -> OnEventResponse:
     spec = event.spec(contract.SolutionVersion)
     solution_arn = contract.resolved(spec.solution_arn)
     name = names.version_name(spec.trigger, spec.training_mode)
@@ -78,10 +85,16 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
 
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
-    if event.request_type == DELETE:
-        if arns.is_arn(event.physical_id):
+    match event:
+        case Delete() if arns.is_arn(event.physical_id):
             return complete()
-        return _sweep(event, deps, target=None)  # a cancelled Create's Delete: nothing of it trains
+        case Delete():
+            return _sweep(event, deps, target=None)  # a cancelled Create's Delete: nothing of it trains
+        case Create() | Update():
+            return _until_trained(event, deps)
+
+
+def _until_trained(event: Create | Update, deps: Deps) -> IsCompleteResponse:
     if gone.rolled_back_nothing(event):
         return complete()
     spec = event.spec(contract.SolutionVersion)
@@ -93,7 +106,7 @@ def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
 
 def _retargeted(event: Event) -> bool:
     """An Update to another trigger or mode (a rollback included): versions of the old one may train."""
-    if event.request_type != UPDATE:
+    if not isinstance(event, Update):
         return False
     old, new = event.old_spec(contract.SolutionVersion), event.spec(contract.SolutionVersion)
     return (old.trigger, old.training_mode) != (new.trigger, new.training_mode)
@@ -132,7 +145,7 @@ def stop_strays(event: Event, deps: Deps, solution_arn: str, *, target: str | No
                 continue
             version = deps.personalize.describe_solution_version(solutionVersionArn=arn)["solutionVersion"]
             if names.is_ours(version.get("name")):
-                if event.request_type == DELETE:
+                if isinstance(event, Delete):
                     stack.confirm_deleting(deps, event)
                 _stop(deps, arn, why=f"{event.logical_id} no longer wants it (target {target or 'none'})")
 
@@ -278,7 +291,7 @@ def start_training(
     return arn
 
 
-def _delete(event: Event, deps: Deps) -> OnEventResponse:
+def _delete(event: Delete, deps: Deps) -> OnEventResponse:
     """Stop a version still training (billing stops), unless the last wait link tagged it to keep
     training or it is the notebook's version we adopted (released, as adopted resources are);
     a finished one goes with its solution."""

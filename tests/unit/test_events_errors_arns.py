@@ -5,7 +5,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeou
 
 from lambda_handlers import arns, constants, contract, errors
 from lambda_handlers.errors import DeployError
-from lambda_handlers.events import Event
+from lambda_handlers.events import Create, Delete, Update, parse
 from tests.unit import SOLUTION_ARN, event
 
 
@@ -24,7 +24,8 @@ def test_event_reads_properties_old_properties_and_is_complete_data():
         old_props={"Name": "b"},
         data={"SolutionArn": "arn"},
     )
-    ev = Event.from_raw(raw)
+    ev = parse(raw)
+    assert isinstance(ev, Update)
     assert (ev.request_type, ev.resource_type, ev.logical_id, ev.physical_id) == (
         "Update",
         constants.SOLUTION_TYPE,
@@ -35,13 +36,27 @@ def test_event_reads_properties_old_properties_and_is_complete_data():
     assert ev.old_props == {"Name": "b"} and ev.data == {"SolutionArn": "arn"}
 
 
+def test_create_and_delete_are_their_own_types_without_old_properties():
+    # GIVEN a Create in onEvent and a Delete, each (wrongly) carrying OldResourceProperties
+    create = event("Create", constants.SOLUTION_TYPE, {"Name": "a"}, old_props={"Name": "b"})
+    delete = event(
+        "Delete", constants.SOLUTION_TYPE, {"Name": "a"}, physical_id="pid", old_props={"Name": "b"}
+    )
+    # WHEN parsed THEN each is its own type, keeps no previous declaration, and a Create has no id yet
+    parsed_create, parsed_delete = parse(create), parse(delete)
+    assert type(parsed_create) is Create and parsed_create.physical_id == ""
+    assert type(parsed_delete) is Delete and parsed_delete.physical_id == "pid"
+    assert not hasattr(parsed_create, "old_props") and not hasattr(parsed_delete, "old_spec")
+    assert (parsed_create.request_type, parsed_delete.request_type) == ("Create", "Delete")
+
+
 def test_fails_when_the_request_type_is_unknown():
     with pytest.raises(DeployError, match="unknown RequestType"):
-        Event.from_raw({"RequestType": "Bogus"})
+        parse({"RequestType": "Bogus"})
 
 
 def test_fails_when_a_required_property_is_missing():
-    ev = Event.from_raw(event("Create", constants.SOLUTION_TYPE, {}))
+    ev = parse(event("Create", constants.SOLUTION_TYPE, {}))
     with pytest.raises(DeployError) as failure:
         ev.spec(contract.Solution)
     assert failure.value.message == "Resource (Custom::PersonalizeSolution): property Name is missing"
