@@ -121,12 +121,12 @@ def _update_in_place(event: Update, deps: Deps) -> OnEventResponse:
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
     match event:
         case Delete():
-            return _until_deleted(event, deps)
+            return _until_released_or_deleted(event, deps)
         case Create() | Update():
-            return _until_ready(event, deps)
+            return _until_active_as_declared(event, deps)
 
 
-def _until_deleted(event: Delete, deps: Deps) -> IsCompleteResponse:
+def _until_released_or_deleted(event: Delete, deps: Deps) -> IsCompleteResponse:
     if not give_back(deps, event):
         return not_complete()
     return deletion.delete_progress(
@@ -140,7 +140,7 @@ def _until_deleted(event: Delete, deps: Deps) -> IsCompleteResponse:
     )
 
 
-def _until_ready(event: Create | Update, deps: Deps) -> IsCompleteResponse:
+def _until_active_as_declared(event: Create | Update, deps: Deps) -> IsCompleteResponse:
     if gone.rolled_back_nothing(event):
         return complete()
     spec = event.spec(contract.Solution)
