@@ -109,10 +109,20 @@ class Delete(_Request):
 Event: TypeAlias = Create | Update | Delete
 
 
+class _Common(TypedDict):
+    resource_type: str
+    logical_id: str
+    physical_id: str
+    props: dict[str, str]
+    data: dict[str, str]
+    stack_id: str
+    request_id: str
+
+
 def parse(raw: Mapping[str, Any]) -> Event:
     """The request as its own type: only an Update carries OldResourceProperties."""
     request_type = _as_str(raw.get("RequestType"))
-    common: dict[str, Any] = {
+    common: _Common = {
         "resource_type": _as_str(raw.get("ResourceType")),
         "logical_id": _as_str(raw.get("LogicalResourceId")),
         "physical_id": _as_str(raw.get("PhysicalResourceId")),
