@@ -2,6 +2,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+from mypy import api as mypy_api
 
 from lambda_handlers import arns, constants, contract, errors
 from lambda_handlers.errors import DeployError
@@ -113,3 +114,28 @@ def test_arns_are_built_from_a_sibling_and_read_back():
 def test_fails_when_an_arn_is_malformed():
     with pytest.raises(DeployError, match="not an ARN"):
         arns.sibling("nonsense", "solution", "s")
+
+
+def test_fails_type_checking_when_old_properties_are_read_off_an_update():
+    # GIVEN code reading the previous declaration of any event, and of a matched Delete
+    snippet = (
+        "from lambda_handlers import contract\n"
+        "from lambda_handlers.events import Delete, Event, Update\n"
+        "def unmatched(event: Event) -> None:\n"
+        "    event.old_spec(contract.Solution)\n"
+        "def matched(event: Event) -> None:\n"
+        "    match event:\n"
+        "        case Update():\n"
+        "            event.old_spec(contract.Solution)\n"
+        "        case Delete():\n"
+        "            event.old_props\n"
+    )
+    # WHEN mypy checks it
+    report, _, status = mypy_api.run(["--no-incremental", "--follow-imports=silent", "-c", snippet])
+    # THEN it fails on the unmatched read (a Create or a Delete has none) and the Delete's, not the Update's
+    assert status == 1
+    assert sorted(line.split(":")[1] for line in report.splitlines() if ": error:" in line) == [
+        "10",
+        "4",
+        "4",
+    ]
