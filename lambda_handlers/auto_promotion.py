@@ -122,7 +122,7 @@ def check(spec: contract.AutoPromotion, deps: Deps) -> Decision:
             decision = dataclasses.replace(decision, outcome="none", reason=busy, holds=kept)
     _record(deps, arn, decision, tags)
     deps.log(log_line(spec, decision))
-    deps.log(emf_line(spec, decision, deps.now()))
+    deps.metric(emf_line(spec, decision, deps.now()))
     return decision
 
 

@@ -32,7 +32,16 @@ from botocore.exceptions import ClientError
 from lambda_handlers import arns, contract
 from lambda_handlers.constants import Attr, Status
 from lambda_handlers.errors import NOT_FOUND, DeployError, error_code
-from lambda_handlers.events import DELETE, Event, IsCompleteResponse, OnEventResponse, complete, respond
+from lambda_handlers.events import (
+    Create,
+    Delete,
+    Event,
+    IsCompleteResponse,
+    OnEventResponse,
+    Update,
+    complete,
+    respond,
+)
 from lambda_handlers.kernel import wait
 from lambda_handlers.kernel.client_errors import not_found
 from lambda_handlers.kernel.lost_answers import create_once
@@ -124,13 +133,19 @@ def _create(deps: Deps, event: Event, spec: contract.BatchJob, name: str, output
 
 
 def on_event(event: Event, deps: Deps) -> OnEventResponse:
-    if event.request_type == DELETE:
-        return wait.nothing_to_delete(
-            event.physical_id,
-            "batch jobs cannot be stopped or deleted (no API); a finished one bills nothing, its output "
-            "stays in the data bucket (the bucket's removal policy decides)",
-            deps.log,
-        )
+    match event:
+        case Delete():
+            return wait.nothing_to_delete(
+                event.physical_id,
+                "batch jobs cannot be stopped or deleted (no API); a finished one bills nothing, its output "
+                "stays in the data bucket (the bucket's removal policy decides)",
+                deps.log,
+            )
+        case Create() | Update():
+            return _run_or_link(event, deps)
+
+
+def _run_or_link(event: Create | Update, deps: Deps) -> OnEventResponse:
     spec = event.spec(contract.BatchJob)
     if spec.link_index > 0:
         return wait.next_link(spec.link_index, contract.resolved(spec.job_arn), Attr.JOB_ARN, deps.now())
@@ -149,8 +164,14 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
 
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
-    if event.request_type == DELETE:
-        return complete()
+    match event:
+        case Delete():
+            return complete()
+        case Create() | Update():
+            return _until_done(event, deps)
+
+
+def _until_done(event: Create | Update, deps: Deps) -> IsCompleteResponse:
     spec = event.spec(contract.BatchJob)
     job_arn = event.data.get(Attr.JOB_ARN) or contract.resolved(spec.job_arn)
     kind = _kind_of(job_arn)

@@ -23,12 +23,12 @@ from lambda_handlers.campaign_state import UPDATE_KEY, Desired, differences
 from lambda_handlers.constants import DELETE_IN_USE_SECONDS, Attr
 from lambda_handlers.errors import NOT_FOUND, DeployError
 from lambda_handlers.events import (
-    CREATE,
-    DELETE,
-    UPDATE,
+    Create,
+    Delete,
     Event,
     IsCompleteResponse,
     OnEventResponse,
+    Update,
     complete,
     not_complete,
     respond,
@@ -41,13 +41,20 @@ if TYPE_CHECKING:
 
 
 def on_event(event: Event, deps: Deps) -> OnEventResponse:
-    if event.request_type == DELETE:
-        _give_back(event, deps)
-        return deletion.on_delete(event, deps, kind="campaign", start=_delete_campaign)
+    match event:
+        case Delete():
+            _give_back(event, deps)
+            return deletion.on_delete(event, deps, kind="campaign", start=_delete_campaign)
+        case Update() if event.old_spec(contract.Campaign).name == event.spec(contract.Campaign).name:
+            return _update_in_place(event, deps)
+        case Create() | Update():  # a Create, or an Update to another name: a campaign of that name
+            spec = event.spec(contract.Campaign)
+            return _create(event, deps, spec, Desired.of(spec))
+
+
+def _update_in_place(event: Update, deps: Deps) -> OnEventResponse:
     spec = event.spec(contract.Campaign)
     desired = Desired.of(spec)
-    if event.request_type == CREATE or event.old_spec(contract.Campaign).name != spec.name:
-        return _create(event, deps, spec, desired)
     arn = arns.strip_adopted(event.physical_id)
     campaign = _find(deps, arn)
     if campaign is None:
@@ -79,20 +86,30 @@ def _give_back(event: Event, deps: Deps) -> bool:
 
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
-    if event.request_type == DELETE and not _give_back(event, deps):
+    match event:
+        case Delete():
+            return _until_deleted(event, deps)
+        case Create() | Update():
+            return _until_ready(event, deps)
+
+
+def _until_deleted(event: Delete, deps: Deps) -> IsCompleteResponse:
+    if not _give_back(event, deps):
         return not_complete()
-    if event.request_type == DELETE and arns.is_adopted(event.physical_id):
+    if arns.is_adopted(event.physical_id):
         return complete()
-    if event.request_type == DELETE:
-        return deletion.delete_progress(
-            event,
-            deps,
-            kind="campaign",
-            status_of=_campaign_status,
-            start=_delete_campaign,
-            named=_named,
-            blocked=_why_in_use,
-        )
+    return deletion.delete_progress(
+        event,
+        deps,
+        kind="campaign",
+        status_of=_campaign_status,
+        start=_delete_campaign,
+        named=_named,
+        blocked=_why_in_use,
+    )
+
+
+def _until_ready(event: Create | Update, deps: Deps) -> IsCompleteResponse:
     if gone.rolled_back_nothing(event):
         return complete()
     spec = event.spec(contract.Campaign)
@@ -122,7 +139,7 @@ def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
                 f"{what}: update failed: {update.get('failureReason') or status.NO_REASON}; "
                 f"it still serves {campaign.get('solutionVersionArn')}"
             )
-        adopting = event.request_type == CREATE and arns.is_adopted(event.physical_id)
+        adopting = isinstance(event, Create) and arns.is_adopted(event.physical_id)
         if adopting and not stack.deploying(deps, event):
             deps.log(f"{what}: the deploy that adopted it is over; its release moves it back")
             return complete({Attr.CAMPAIGN_ARN: arn})
@@ -186,7 +203,7 @@ def _named(event: Event) -> str | None:
 
 def _cancelled_rename(event: Event, desired: Desired) -> str | None:
     """The campaign a cancelled rename made under the name this rollback Update leaves, if any."""
-    if event.request_type != UPDATE:
+    if not isinstance(event, Update):
         return None
     left = arns.sibling(desired.version_arn, "campaign", event.old_spec(contract.Campaign).name)
     target = arns.sibling(desired.version_arn, "campaign", event.spec(contract.Campaign).name)

@@ -28,10 +28,12 @@ from lambda_handlers.constants import Attr
 from lambda_handlers.copy_limits import MAX_PARTS
 from lambda_handlers.errors import DeployError
 from lambda_handlers.events import (
-    DELETE,
+    Create,
+    Delete,
     Event,
     IsCompleteResponse,
     OnEventResponse,
+    Update,
     complete,
     not_complete,
     respond,
@@ -100,8 +102,14 @@ class Copy:
 
 
 def on_event(event: Event, deps: Deps, limits: Limits = LIMITS) -> OnEventResponse:
-    if event.request_type == DELETE:
-        return _on_delete(event, deps)
+    match event:
+        case Delete():
+            return _on_delete(event, deps)
+        case Create() | Update():
+            return _copy(event, deps, limits)
+
+
+def _copy(event: Create | Update, deps: Deps, limits: Limits) -> OnEventResponse:
     copy = Copy.of(event)
     s3 = deps.s3
     _abort_uploads(s3, copy.bucket, copy.prefix, keep_key=copy.key)
@@ -130,8 +138,16 @@ def on_event(event: Event, deps: Deps, limits: Limits = LIMITS) -> OnEventRespon
 
 
 def is_complete(event: Event, deps: Deps, limits: Limits = LIMITS) -> IsCompleteResponse:
+    match event:
+        case Delete():
+            return complete()
+        case Create() | Update():
+            return _until_copied(event, deps, limits)
+
+
+def _until_copied(event: Create | Update, deps: Deps, limits: Limits) -> IsCompleteResponse:
     upload_id = event.data.get(Attr.UPLOAD_ID, "")
-    if event.request_type == DELETE or not upload_id:
+    if not upload_id:
         return complete()
     copy, size = Copy.of(event), int(event.data[Attr.SIZE])
     with ignoring(NO_SUCH_UPLOAD):

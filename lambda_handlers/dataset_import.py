@@ -42,11 +42,12 @@ from lambda_handlers import arns, contract
 from lambda_handlers.constants import Attr, Status
 from lambda_handlers.errors import ALREADY_EXISTS, DeployError, error_code
 from lambda_handlers.events import (
-    DELETE,
-    UPDATE,
+    Create,
+    Delete,
     Event,
     IsCompleteResponse,
     OnEventResponse,
+    Update,
     complete,
     not_complete,
     respond,
@@ -96,7 +97,7 @@ def import_mode(configured: str, jobs: Sequence[Mapping[str, Any]], prefix: str,
 def changes_data(event: Event) -> bool:
     """Whether the request asks for other data than the import before it (a Create always does):
     a change of the import mode or of the wait alone imports nothing."""
-    if event.request_type != UPDATE:
+    if not isinstance(event, Update):
         return True
     new, old = event.spec(contract.DatasetImport), event.old_spec(contract.DatasetImport)
     return (new.dataset_arn, new.data_location, new.data_version) != (
@@ -171,13 +172,19 @@ def _jobs(deps: Deps, dataset_arn: str) -> list[dict[str, Any]]:
 
 
 def on_event(event: Event, deps: Deps) -> OnEventResponse:
-    if event.request_type == DELETE:
-        return wait.nothing_to_delete(
-            event.physical_id,
-            "import jobs cannot be deleted (no API) and bill nothing once ended; the dataset's delete "
-            "removes the data",
-            deps.log,
-        )
+    match event:
+        case Delete():
+            return wait.nothing_to_delete(
+                event.physical_id,
+                "import jobs cannot be deleted (no API) and bill nothing once ended; the dataset's delete "
+                "removes the data",
+                deps.log,
+            )
+        case Create() | Update():
+            return _import_or_link(event, deps)
+
+
+def _import_or_link(event: Create | Update, deps: Deps) -> OnEventResponse:
     spec = event.spec(contract.DatasetImport)
     if spec.link_index > 0:
         return wait.next_link(
@@ -254,8 +261,14 @@ def _find(deps: Deps, job: Import) -> str | None:
 
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
-    if event.request_type == DELETE:
-        return complete()
+    match event:
+        case Delete():
+            return complete()
+        case Create() | Update():
+            return _until_imported(event, deps)
+
+
+def _until_imported(event: Create | Update, deps: Deps) -> IsCompleteResponse:
     spec = event.spec(contract.DatasetImport)
     job_arn = event.data.get(Attr.DATASET_IMPORT_JOB_ARN) or contract.resolved(spec.dataset_import_job_arn)
     budget = wait.Budget(float(event.data.get(Attr.STARTED_AT) or deps.now()), spec.link_seconds)

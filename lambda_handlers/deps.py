@@ -11,7 +11,8 @@ worst case of a call must end well inside it:
   `x-amz-retry-after`: 1+2+4+8 = 15 s, + 4 x 5 = 20 s;
 - so one call with `MAX_ATTEMPTS` = 5 takes at most 5 x 13 + 15 + 20 = 100 s < 120 s (20 s of
   margin for the handler's other calls, which answer in milliseconds unless the network is
-  down, and a cold start). Before: the SDK's 60 s timeouts x 8 attempts could take 16 minutes.
+  down, and a cold start). The SDK's own defaults (60 s timeouts, more attempts) would let one
+  call outlive the function: it would be killed mid-call, and onEvent is never retried.
 - 5 attempts still ride out throttling: with 30 % of calls throttled one call fails 0.3**5 =
   0.24 % of the time.
 
@@ -37,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, cast
 import boto3
 from botocore.config import Config
 
-from lambda_handlers import constants, copy_limits
+from lambda_handlers import constants, copy_limits, logs
 
 if TYPE_CHECKING:
     from mypy_boto3_personalize import PersonalizeClient
@@ -102,7 +103,7 @@ def cloudformation_client() -> StackApi:
 class Deps:
     personalize: PersonalizeClient  # boto3 client
     now: Callable[[], float]  # epoch seconds (virtual in tests)
-    log: Callable[[str], None]  # one line each; EMF metric lines go here
+    log: Callable[[str], None]  # one line each (`default_deps`: a `logs` record, JSON in Lambda)
     make_s3: Callable[[], S3Client] = field(default=s3_client, repr=False)  # tests pass their own
     make_cloudformation: Callable[[], StackApi] = field(default=cloudformation_client, repr=False)
     # The client copies use; `default_deps` passes `s3_copy_client` (None: `s3`, e.g. moto in tests).
@@ -113,6 +114,13 @@ class Deps:
     # The function's own stack (`AWS::StackId`, from its environment): the handlers serve events of
     # that stack only, and ask CloudFormation about it only. "" refuses every event.
     stack_id: str = ""
+    # Embedded-metric lines: printed bare in Lambda, never a log record (`logs` says why).
+    # None: `log` (tests read them there).
+    print_metric: Callable[[str], None] | None = field(default=None, repr=False)
+
+    def metric(self, line: str) -> None:
+        """One embedded-metric-format line."""
+        (self.print_metric or self.log)(line)
 
     @functools.cached_property
     def s3(self) -> S3Client:
@@ -143,7 +151,8 @@ def default_deps() -> Deps:
     return Deps(
         personalize=client,
         now=time.time,
-        log=print,
+        log=logs.info,
+        print_metric=print,
         personalize_once=once,
         make_s3_copy=s3_copy_client,
         stack_id=os.environ.get(constants.STACK_ID_ENV, ""),

@@ -1,5 +1,8 @@
 """Lambda entry points of the Provider: dispatch on ResourceType to one module per resource kind.
 
+The event is parsed once here (`events.parse`), and every record logged while it is served
+carries its logical id, request type and physical id (`logs.serving`).
+
 `on_event` / `is_complete` are the Lambda handlers; `handle_on_event` / `handle_is_complete`
 take their `Deps` explicitly (tests and the deploy simulator pass their own).
 """
@@ -14,6 +17,7 @@ from lambda_handlers import (
     data_copy,
     dataset_import,
     errors,
+    logs,
     metric_attribution,
     resource_tags,
     solution,
@@ -21,7 +25,7 @@ from lambda_handlers import (
     training_wait,
 )
 from lambda_handlers.deps import Deps, default_deps
-from lambda_handlers.events import Event, IsCompleteResponse, OnEventResponse, not_complete
+from lambda_handlers.events import Event, IsCompleteResponse, OnEventResponse, not_complete, parse
 
 
 class ResourceModule(Protocol):
@@ -75,7 +79,15 @@ def _describe(event: Event) -> str:
 
 
 def handle_on_event(raw: Mapping[str, Any], deps: Deps) -> OnEventResponse:
-    event = Event.from_raw(raw)
+    event = parse(raw)
+    with logs.serving(event):
+        response = _on_event(event, deps)
+    with logs.serving(event, physical_id=response["PhysicalResourceId"]):
+        deps.log(f"onEvent result {response['PhysicalResourceId']}")
+    return response
+
+
+def _on_event(event: Event, deps: Deps) -> OnEventResponse:
     deps.log(f"onEvent {_describe(event)}")
     _own_stack(event, deps)
     try:
@@ -87,12 +99,16 @@ def handle_on_event(raw: Mapping[str, Any], deps: Deps) -> OnEventResponse:
         message = errors.describe(exc)
         deps.log(f"failed: {message}")
         raise errors.DeployError(message) from exc
-    deps.log(f"onEvent result {response['PhysicalResourceId']}")
     return response
 
 
 def handle_is_complete(raw: Mapping[str, Any], deps: Deps) -> IsCompleteResponse:
-    event = Event.from_raw(raw)
+    event = parse(raw)
+    with logs.serving(event):
+        return _is_complete(event, deps)
+
+
+def _is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
     _own_stack(event, deps)
     try:
         response = _module(event).is_complete(event, deps)

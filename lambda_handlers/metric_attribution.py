@@ -30,11 +30,12 @@ from lambda_handlers.constants import Attr, Status
 from lambda_handlers.contract.metric_attribution import Metric
 from lambda_handlers.errors import ALREADY_EXISTS, NOT_FOUND, DeployError, error_code
 from lambda_handlers.events import (
-    CREATE,
-    DELETE,
+    Create,
+    Delete,
     Event,
     IsCompleteResponse,
     OnEventResponse,
+    Update,
     complete,
     not_complete,
     respond,
@@ -52,12 +53,17 @@ PENDING_WRITE = "PendingWrite"  # Data: onEvent met ResourceInUse, isComplete se
 
 
 def on_event(event: Event, deps: Deps) -> OnEventResponse:
-    if event.request_type == DELETE:
-        return deletion.on_delete(event, deps, kind=WHAT, start=_delete)
-    spec = event.spec(contract.MetricAttribution)
-    if event.request_type == CREATE:
-        return _create(event, deps, spec)
-    old = event.old_spec(contract.MetricAttribution)
+    match event:
+        case Delete():
+            return deletion.on_delete(event, deps, kind=WHAT, start=_delete)
+        case Create():
+            return _create(event, deps, event.spec(contract.MetricAttribution))
+        case Update():
+            return _update_in_place(event, deps)
+
+
+def _update_in_place(event: Update, deps: Deps) -> OnEventResponse:
+    spec, old = event.spec(contract.MetricAttribution), event.old_spec(contract.MetricAttribution)
     for field in contract.MetricAttribution.IMMUTABLE:
         if getattr(old, field) != getattr(spec, field):
             raise DeployError(
@@ -77,8 +83,14 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
 
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
-    if event.request_type == DELETE:
-        return _delete_progress(event, deps)
+    match event:
+        case Delete():
+            return _delete_progress(event, deps)
+        case Create() | Update():
+            return _until_ready(event, deps)
+
+
+def _until_ready(event: Create | Update, deps: Deps) -> IsCompleteResponse:
     if gone.rolled_back_nothing(event):
         return complete()
     spec = event.spec(contract.MetricAttribution)

@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING
 
 from lambda_handlers import contract
 from lambda_handlers.events import (
-    CREATE,
-    DELETE,
+    Create,
+    Delete,
     Event,
     IsCompleteResponse,
     OnEventResponse,
+    Update,
     complete,
     respond,
 )
@@ -32,24 +33,26 @@ if TYPE_CHECKING:
 
 def on_event(event: Event, deps: Deps) -> OnEventResponse:
     spec = event.spec(contract.ResourceTags)
-    if event.request_type == CREATE:
-        for arn in spec.arns():
-            tagging.change(deps, arn, old={}, new=spec.tags)
-        return respond(f"{event.stack_name}/{event.logical_id}/tags")
-    if event.request_type == DELETE:
-        if spec.retain_on_stack_delete and stack.being_deleted(deps, event):
-            deps.log("kept the tags: removal_policy retain, the stack is being deleted")
+    match event:
+        case Create():
+            for arn in spec.arns():
+                tagging.change(deps, arn, old={}, new=spec.tags)
+            return respond(f"{event.stack_name}/{event.logical_id}/tags")
+        case Delete():
+            if spec.retain_on_stack_delete and stack.being_deleted(deps, event):
+                deps.log("kept the tags: removal_policy retain, the stack is being deleted")
+                return respond(event.physical_id)
+            for arn in spec.arns():
+                tagging.change(deps, arn, old=spec.tags, new={})
             return respond(event.physical_id)
-        for arn in spec.arns():
-            tagging.change(deps, arn, old=spec.tags, new={})
-        return respond(event.physical_id)
-    old = event.old_spec(contract.ResourceTags)
-    for arn in spec.arns():
-        tagging.change(deps, arn, old=old.tags if arn in old.arns() else {}, new=spec.tags)
-    for arn in old.arns():
-        if arn not in spec.arns():  # no longer declared (a dataset replaced): its tags go with it
-            tagging.change(deps, arn, old=old.tags, new={})
-    return respond(event.physical_id)
+        case Update():
+            old = event.old_spec(contract.ResourceTags)
+            for arn in spec.arns():
+                tagging.change(deps, arn, old=old.tags if arn in old.arns() else {}, new=spec.tags)
+            for arn in old.arns():
+                if arn not in spec.arns():  # no longer declared (a dataset replaced): its tags go with it
+                    tagging.change(deps, arn, old=old.tags, new={})
+            return respond(event.physical_id)
 
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:

@@ -26,12 +26,12 @@ from lambda_handlers.constants import (
 )
 from lambda_handlers.errors import NOT_FOUND, DeployError
 from lambda_handlers.events import (
-    CREATE,
-    DELETE,
-    UPDATE,
+    Create,
+    Delete,
     Event,
     IsCompleteResponse,
     OnEventResponse,
+    Update,
     complete,
     not_complete,
     respond,
@@ -83,13 +83,19 @@ def current_auto_training(solution: dict[str, Any]) -> AutoTraining:
 
 
 def on_event(event: Event, deps: Deps) -> OnEventResponse:
-    if event.request_type == DELETE:
-        give_back(deps, event)
-        return deletion.on_delete(event, deps, kind="solution", start=_deleter(event))
-    spec = event.spec(contract.Solution)
-    if event.request_type == CREATE or event.old_spec(contract.Solution).name != spec.name:
-        return create_or_adopt(event, deps, spec)
-    old = event.old_spec(contract.Solution)
+    match event:
+        case Delete():
+            give_back(deps, event)
+            return deletion.on_delete(event, deps, kind="solution", start=_deleter(event))
+        case Update() if event.old_spec(contract.Solution).name == event.spec(contract.Solution).name:
+            return _update_in_place(event, deps)
+        case Create() | Update():  # a Create, or an Update to another name: a solution of that name
+            return create_or_adopt(event, deps, event.spec(contract.Solution))
+
+
+def _update_in_place(event: Update, deps: Deps) -> OnEventResponse:
+    """Only auto-training and tags change on an existing solution; the rest needs a new name."""
+    spec, old = event.spec(contract.Solution), event.old_spec(contract.Solution)
     for field in contract.Solution.IMMUTABLE:
         if getattr(old, field) != getattr(spec, field):
             raise DeployError(
@@ -111,18 +117,28 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
 
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
-    if event.request_type == DELETE:
-        if not give_back(deps, event):
-            return not_complete()
-        return deletion.delete_progress(
-            event,
-            deps,
-            kind="solution",
-            status_of=_solution_status,
-            start=_deleter(event),
-            named=_named,
-            blocked=why_in_use,
-        )
+    match event:
+        case Delete():
+            return _until_released_or_deleted(event, deps)
+        case Create() | Update():
+            return _until_active_as_declared(event, deps)
+
+
+def _until_released_or_deleted(event: Delete, deps: Deps) -> IsCompleteResponse:
+    if not give_back(deps, event):
+        return not_complete()
+    return deletion.delete_progress(
+        event,
+        deps,
+        kind="solution",
+        status_of=_solution_status,
+        start=_deleter(event),
+        named=_named,
+        blocked=why_in_use,
+    )
+
+
+def _until_active_as_declared(event: Create | Update, deps: Deps) -> IsCompleteResponse:
     if gone.rolled_back_nothing(event):
         return complete()
     spec = event.spec(contract.Solution)
@@ -150,7 +166,7 @@ def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
         update = status.latest_update(solution, UPDATE_KEY)
         if status.update_failed(update) and _update_target(update) == desired:
             raise DeployError(f"{what}: auto-training update failed: {update.get('failureReason')}")
-        adopting = event.request_type == CREATE and arns.is_adopted(event.physical_id)
+        adopting = isinstance(event, Create) and arns.is_adopted(event.physical_id)
         if adopting and not stack.deploying(deps, event):
             deps.log(f"{what}: the deploy that adopted it is over; its release gives back the auto-training")
             return complete(_data(event.physical_id))
@@ -208,7 +224,7 @@ def _named(event: Event) -> str | None:
 
 def _cancelled_rename(event: Event, spec: contract.Solution) -> str | None:
     """The solution a cancelled rename made under the name this rollback Update leaves, if any."""
-    if event.request_type != UPDATE:
+    if not isinstance(event, Update):
         return None
     group = contract.resolved(spec.dataset_group_arn)
     left = arns.sibling(group, "solution", event.old_spec(contract.Solution).name)

@@ -31,11 +31,12 @@ from lambda_handlers import (
 from lambda_handlers.constants import Attr
 from lambda_handlers.errors import ALREADY_EXISTS, IN_USE, NOT_FOUND, DeployError
 from lambda_handlers.events import (
-    DELETE,
-    UPDATE,
+    Create,
+    Delete,
     Event,
     IsCompleteResponse,
     OnEventResponse,
+    Update,
     complete,
     not_complete,
     respond,
@@ -52,8 +53,14 @@ if TYPE_CHECKING:
 
 
 def on_event(event: Event, deps: Deps) -> OnEventResponse:
-    if event.request_type == DELETE:
-        return _delete(event, deps)
+    match event:
+        case Delete():
+            return _delete(event, deps)
+        case Create() | Update():
+            return _find_or_train(event, deps)
+
+
+def _find_or_train(event: Create | Update, deps: Deps) -> OnEventResponse:
     spec = event.spec(contract.SolutionVersion)
     solution_arn = contract.resolved(spec.solution_arn)
     name = spec.version_name
@@ -83,10 +90,16 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
 
 
 def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
-    if event.request_type == DELETE:
-        if arns.is_arn(event.physical_id):
+    match event:
+        case Delete() if arns.is_arn(event.physical_id):
             return complete()
-        return _sweep(event, deps, target=None)  # a cancelled Create's Delete: nothing of it trains
+        case Delete():
+            return _sweep(event, deps, target=None)  # a cancelled Create's Delete: nothing of it trains
+        case Create() | Update():
+            return _until_trained(event, deps)
+
+
+def _until_trained(event: Create | Update, deps: Deps) -> IsCompleteResponse:
     if gone.rolled_back_nothing(event):
         return complete()
     spec = event.spec(contract.SolutionVersion)
@@ -98,7 +111,7 @@ def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
 
 def _retargeted(event: Event) -> bool:
     """An Update to another trigger or mode (a rollback included): versions of the old one may train."""
-    if event.request_type != UPDATE:
+    if not isinstance(event, Update):
         return False
     old, new = event.old_spec(contract.SolutionVersion), event.spec(contract.SolutionVersion)
     return old.version_name != new.version_name
@@ -137,7 +150,7 @@ def stop_strays(event: Event, deps: Deps, solution_arn: str, *, target: str | No
                 continue
             version = deps.personalize.describe_solution_version(solutionVersionArn=arn)["solutionVersion"]
             if version_names.is_ours(version.get("name")):
-                if event.request_type == DELETE:
+                if isinstance(event, Delete):
                     stack.confirm_deleting(deps, event)
                 solution_versions.stop(
                     deps, arn, why=f"{event.logical_id} no longer wants it (target {target or 'none'})"
@@ -190,7 +203,7 @@ def start_training(
     return arn
 
 
-def _delete(event: Event, deps: Deps) -> OnEventResponse:
+def _delete(event: Delete, deps: Deps) -> OnEventResponse:
     """Stop a version still training (billing stops), unless the last wait link tagged it to keep
     training or it is the notebook's version we adopted (released, as adopted resources are);
     a finished one goes with its solution."""

@@ -113,7 +113,7 @@ def _active(link: Link, version: dict[str, Any], deps: Deps) -> IsCompleteRespon
     response = deps.personalize.get_solution_metrics(solutionVersionArn=link.version_arn)
     values = {name: float(value) for name, value in (response.get("metrics") or {}).items()}
     if values:
-        deps.log(metrics.emf_line(link.solution_name, link.version_arn, values, deps.now()))
+        deps.metric(metrics.emf_line(link.solution_name, link.version_arn, values, deps.now()))
     failures = metrics.failed_gates(values, link.gates)
     if failures:
         raise DeployError(metrics.gate_message(link.solution_name, link.version_arn, failures))

@@ -84,6 +84,8 @@ class AutoPromotion(Construct):
             memory_size=256,
             role=self.role,
             log_group=log_group,
+            logging_format=lambda_.LoggingFormat.JSON,  # as the Provider's handlers (`lambda_handlers.logs`)
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
             description="Moves a campaign to the newest automatic version that passes its gates",
         )
         self._grant(targets)

@@ -87,6 +87,10 @@ class PersonalizeProvider(Construct):
             memory_size=256,
             role=self.role,
             log_group=log_group,
+            # One JSON object per record, the request's fields as keys (`lambda_handlers.logs`);
+            # INFO: the level the handlers log at.
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
             description=f"Personalize custom resources: {handler}",
             # The handlers serve events of this stack only, and ask CloudFormation about it only.
             environment={constants.STACK_ID_ENV: Stack.of(self).stack_id},

@@ -104,3 +104,21 @@ def test_the_hold_alarm_fires_at_the_configured_count(template):
         constants.CONSECUTIVE_HOLDS_METRIC,
     )
     assert (props["Threshold"], props["ComparisonOperator"]) == (3, "GreaterThanOrEqualToThreshold")
+
+
+def test_every_function_of_ours_logs_json_records_at_info(template):
+    # GIVEN the example's functions running our code: onEvent, isComplete and the checker
+    ours = {
+        f["Properties"]["Handler"]: f["Properties"]["LoggingConfig"]
+        for f in resources_of_type(template, "AWS::Lambda::Function").values()
+        if f["Properties"]["Handler"].startswith("lambda_handlers.")
+    }
+    assert set(ours) == {
+        "lambda_handlers.entry.on_event",
+        "lambda_handlers.entry.is_complete",
+        constants.CHECKER_HANDLER,
+    }
+    # THEN each writes JSON records (`lambda_handlers.logs`' fields as keys) at the level they log at
+    for handler, config in ours.items():
+        assert (config["LogFormat"], config["ApplicationLogLevel"]) == ("JSON", "INFO"), handler
+        assert "Ref" in config["LogGroup"], handler  # still its own log group

@@ -39,10 +39,10 @@ from lambda_handlers import arns, constants
 from lambda_handlers.constants import DELETE_IN_USE_SECONDS, RETAIN_ON_STACK_DELETE, Attr, Status
 from lambda_handlers.errors import IN_USE, NOT_FOUND, DeployError
 from lambda_handlers.events import (
-    UPDATE,
     Event,
     IsCompleteResponse,
     OnEventResponse,
+    Update,
     complete,
     not_complete,
     respond,
@@ -94,7 +94,7 @@ def confirmed(event: Event, start: StartDelete) -> StartDelete:
     """`start`, run only once CloudFormation confirms it is deleting this resource
     (`kernel.stack.confirm_deleting`: one DescribeStackResource), or, for an Update, rolling it
     back (`confirm_rolling_back`); else nothing is called."""
-    confirm = stack.confirm_rolling_back if event.request_type == UPDATE else stack.confirm_deleting
+    confirm = stack.confirm_rolling_back if isinstance(event, Update) else stack.confirm_deleting
 
     def after_confirming(deps: Deps, arn: str) -> None:
         confirm(deps, event)

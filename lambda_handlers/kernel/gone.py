@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 from lambda_handlers import arns
 from lambda_handlers.constants import Attr, Status
 from lambda_handlers.errors import NOT_FOUND, DeployError, error_code
-from lambda_handlers.events import UPDATE, OnEventResponse, respond
+from lambda_handlers.events import OnEventResponse, Update, respond
 from lambda_handlers.kernel import stack
 from lambda_handlers.kernel.status import canonical
 
@@ -68,7 +68,7 @@ def solution_required(deps: Deps, solution_arn: str) -> Iterator[None]:
 def nothing_to_roll_back(deps: Deps, event: Event, what: str) -> OnEventResponse | None:
     """During a rollback Update: log that `what` is gone and answer the recorded id, no write.
     None for anything else (a deploy's own Update, a Create)."""
-    if event.request_type != UPDATE or not stack.rolling_back(deps, event):
+    if not isinstance(event, Update) or not stack.rolling_back(deps, event):
         return None
     deps.log(f"rollback of {event.logical_id}: {what} no longer exists; nothing to go back to")
     return respond(event.physical_id, {Attr.STATUS: NOTHING})

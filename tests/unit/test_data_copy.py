@@ -13,7 +13,7 @@ from lambda_handlers import constants, data_copy, entry
 from lambda_handlers.constants import Attr, DataCopyProps
 from lambda_handlers.deps import Deps
 from lambda_handlers.errors import DeployError
-from lambda_handlers.events import Event
+from lambda_handlers.events import Event, parse
 from tests.unit import OwnStack
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def props(source_key: str, digest: str, **extra: str) -> dict[str, str]:
 
 
 def event(request_type: str, properties: dict[str, str], **more: Any) -> Event:
-    return Event.from_raw(
+    return parse(
         {
             "RequestType": request_type,
             "ResourceType": constants.DATA_COPY_TYPE,

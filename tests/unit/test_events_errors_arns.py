@@ -2,10 +2,11 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+from mypy import api as mypy_api
 
 from lambda_handlers import arns, constants, contract, errors
 from lambda_handlers.errors import DeployError
-from lambda_handlers.events import Event
+from lambda_handlers.events import Create, Delete, Update, parse
 from tests.unit import SOLUTION_ARN, event
 
 
@@ -24,7 +25,8 @@ def test_event_reads_properties_old_properties_and_is_complete_data():
         old_props={"Name": "b"},
         data={"SolutionArn": "arn"},
     )
-    ev = Event.from_raw(raw)
+    ev = parse(raw)
+    assert isinstance(ev, Update)
     assert (ev.request_type, ev.resource_type, ev.logical_id, ev.physical_id) == (
         "Update",
         constants.SOLUTION_TYPE,
@@ -35,13 +37,27 @@ def test_event_reads_properties_old_properties_and_is_complete_data():
     assert ev.old_props == {"Name": "b"} and ev.data == {"SolutionArn": "arn"}
 
 
+def test_create_and_delete_are_their_own_types_without_old_properties():
+    # GIVEN a Create in onEvent and a Delete, each (wrongly) carrying OldResourceProperties
+    create = event("Create", constants.SOLUTION_TYPE, {"Name": "a"}, old_props={"Name": "b"})
+    delete = event(
+        "Delete", constants.SOLUTION_TYPE, {"Name": "a"}, physical_id="pid", old_props={"Name": "b"}
+    )
+    # WHEN parsed THEN each is its own type, keeps no previous declaration, and a Create has no id yet
+    parsed_create, parsed_delete = parse(create), parse(delete)
+    assert type(parsed_create) is Create and parsed_create.physical_id == ""
+    assert type(parsed_delete) is Delete and parsed_delete.physical_id == "pid"
+    assert not hasattr(parsed_create, "old_props") and not hasattr(parsed_delete, "old_spec")
+    assert (parsed_create.request_type, parsed_delete.request_type) == ("Create", "Delete")
+
+
 def test_fails_when_the_request_type_is_unknown():
     with pytest.raises(DeployError, match="unknown RequestType"):
-        Event.from_raw({"RequestType": "Bogus"})
+        parse({"RequestType": "Bogus"})
 
 
 def test_fails_when_a_required_property_is_missing():
-    ev = Event.from_raw(event("Create", constants.SOLUTION_TYPE, {}))
+    ev = parse(event("Create", constants.SOLUTION_TYPE, {}))
     with pytest.raises(DeployError) as failure:
         ev.spec(contract.Solution)
     assert failure.value.message == "Resource (Custom::PersonalizeSolution): property Name is missing"
@@ -98,3 +114,28 @@ def test_arns_are_built_from_a_sibling_and_read_back():
 def test_fails_when_an_arn_is_malformed():
     with pytest.raises(DeployError, match="not an ARN"):
         arns.sibling("nonsense", "solution", "s")
+
+
+def test_fails_type_checking_when_old_properties_are_read_off_an_update():
+    # GIVEN code reading the previous declaration of any event, and of a matched Delete
+    snippet = (
+        "from lambda_handlers import contract\n"
+        "from lambda_handlers.events import Delete, Event, Update\n"
+        "def unmatched(event: Event) -> None:\n"
+        "    event.old_spec(contract.Solution)\n"
+        "def matched(event: Event) -> None:\n"
+        "    match event:\n"
+        "        case Update():\n"
+        "            event.old_spec(contract.Solution)\n"
+        "        case Delete():\n"
+        "            event.old_props\n"
+    )
+    # WHEN mypy checks it
+    report, _, status = mypy_api.run(["--no-incremental", "--follow-imports=silent", "-c", snippet])
+    # THEN it fails on the unmatched read (a Create or a Delete has none) and the Delete's, not the Update's
+    assert status == 1
+    assert sorted(line.split(":")[1] for line in report.splitlines() if ": error:" in line) == [
+        "10",
+        "4",
+        "4",
+    ]

@@ -7,7 +7,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lambda_handlers import constants
-from lambda_handlers.events import Event
+from lambda_handlers.events import Event, parse
 from lambda_handlers.kernel import deletion
 from lambda_handlers.kernel.lost_answers import CREATE_ATTEMPTS, create_once
 from tests.unit import CAMPAIGN_ARN, World
@@ -79,7 +79,7 @@ def test_fails_when_the_create_is_refused_without_a_lookup(w: World) -> None:
 
 
 def update_event(physical_id: str) -> Event:
-    return Event.from_raw(make_event("Update", constants.CAMPAIGN_TYPE, {}, physical_id=physical_id))
+    return parse(make_event("Update", constants.CAMPAIGN_TYPE, {}, physical_id=physical_id))
 
 
 def test_only_a_rename_cancelled_before_cloudformation_recorded_it_leaves_an_orphan() -> None:
@@ -96,8 +96,8 @@ def test_only_a_rename_cancelled_before_cloudformation_recorded_it_leaves_an_orp
 
 def test_the_late_create_budget_counts_the_lambda_timeout_from_on_event() -> None:
     # GIVEN an isComplete event whose onEvent started at 1000 (and one without a recorded start)
-    started = Event.from_raw(make_event("Delete", constants.CAMPAIGN_TYPE, {}, data={"StartedAt": "1000"}))
-    unknown = Event.from_raw(make_event("Delete", constants.CAMPAIGN_TYPE, {}))
+    started = parse(make_event("Delete", constants.CAMPAIGN_TYPE, {}, data={"StartedAt": "1000"}))
+    unknown = parse(make_event("Delete", constants.CAMPAIGN_TYPE, {}))
     # THEN it is spent at 1000 + the handlers' Lambda timeout; without a start, at once
     budget = deletion.late_create_budget(started)
     assert not budget.spent(1000 + constants.HANDLER_TIMEOUT_SECONDS - 1)

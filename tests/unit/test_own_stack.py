@@ -14,7 +14,7 @@ import pytest
 from lambda_handlers import constants, deps, entry
 from lambda_handlers.deps import Deps
 from lambda_handlers.errors import DeployError
-from lambda_handlers.events import Event
+from lambda_handlers.events import Event, parse
 from lambda_handlers.kernel import stack
 from simulation.cloudformation.stack_api import ResourceRecord
 from tests.unit import CAMPAIGN_ARN, SOLUTION_ARN, STACK_ID, OwnStack
@@ -34,7 +34,7 @@ def _deps(own: OwnStack, logs: list[str]) -> Deps:
 
 
 def _delete(physical_id: str = CAMPAIGN_ARN) -> Event:
-    return Event.from_raw(make_event("Delete", constants.CAMPAIGN_TYPE, {}, physical_id=physical_id))
+    return parse(make_event("Delete", constants.CAMPAIGN_TYPE, {}, physical_id=physical_id))
 
 
 def _record(own: OwnStack, physical_id: str, status: str) -> None:
@@ -177,7 +177,7 @@ def test_a_cancelled_renames_leftover_is_deleted_only_during_cloudformations_rol
     own, logs = OwnStack(), list[str]()
     own.status = stack_status
     _record(own, CAMPAIGN_ARN, resource_status)
-    update = Event.from_raw(make_event("Update", constants.CAMPAIGN_TYPE, {}, physical_id=CAMPAIGN_ARN))
+    update = parse(make_event("Update", constants.CAMPAIGN_TYPE, {}, physical_id=CAMPAIGN_ARN))
     # WHEN the handler confirms before deleting what a cancelled rename left
     if why is None:
         stack.confirm_rolling_back(_deps(own, logs), update)

@@ -2,7 +2,7 @@ import hashlib
 import re
 
 from lambda_handlers import constants
-from lambda_handlers.events import Event
+from lambda_handlers.events import Event, parse
 from lambda_handlers.kernel import ownership
 from tests.unit import LEGACY_OWNER, OWNER, PREFIX, SOLUTION_ARN, STACK_ID
 from tests.unit import event as make_event
@@ -14,7 +14,7 @@ TAG_VALUE = re.compile(r"[A-Za-z0-9 _.:/=+\-@]*")
 
 def owner_event(*, stack_id: str = STACK_ID, logical_id: str = "Resource") -> Event:
     raw = make_event("Create", constants.SOLUTION_TYPE, {}, stack_id=stack_id, logical_id=logical_id)
-    return Event.from_raw(raw)
+    return parse(raw)
 
 
 def test_the_owner_is_the_stack_name_and_logical_id_in_a_valid_tag_value():
