@@ -13,9 +13,8 @@ PENDING > CREATE IN_PROGRESS > ACTIVE -or- CREATE FAILED
 https://docs.aws.amazon.com/personalize/latest/dg/API_DescribeSolution.html). An update not yet
 ACTIVE has changed nothing so far, and a failed one never will: reading its values as in force
 would report (or skip writing) a setting Personalize does not apply. So a pending update is
-reported apart, as pending, and a failed one is ignored. Absent values take the API's defaults:
-`performAutoTraining` True, the schedule `contract.API_DEFAULT_SCHEDULE` (botocore's model,
-CreateSolutionRequest.performAutoTraining and AutoTrainingConfig.schedulingExpression).
+reported apart, as pending, and a failed one is ignored. Absent values take the API's defaults
+(`contract.API_DEFAULT_AUTO_TRAINING`, `contract.API_DEFAULT_SCHEDULE`).
 """
 
 from __future__ import annotations
@@ -74,7 +73,10 @@ def requested(update: Mapping[str, Any]) -> AutoTraining:
 
 def read(solution: Mapping[str, Any]) -> Reading:
     """The auto-training in force, and a pending update's request apart (module docstring)."""
-    in_force = AutoTraining.of(solution.get("performAutoTraining", True), solution.get("solutionConfig"))
+    in_force = AutoTraining.of(
+        solution.get("performAutoTraining", contract.API_DEFAULT_AUTO_TRAINING),
+        solution.get("solutionConfig"),
+    )
     update = status.latest_update(solution, UPDATE_KEY)
     pending = requested(update) if status.update_running(solution, UPDATE_KEY) else None
     return Reading(in_force, pending)

@@ -16,10 +16,11 @@ from lambda_handlers.contract.dataset_import import IMPORT_MODES, DatasetImport,
 from lambda_handlers.contract.metric_attribution import Metric, MetricAttribution
 from lambda_handlers.contract.resource_tags import ResourceTags
 from lambda_handlers.contract.retention import StackDeleteRetention
-from lambda_handlers.contract.solution import API_DEFAULT_SCHEDULE, Solution
+from lambda_handlers.contract.solution import API_DEFAULT_AUTO_TRAINING, API_DEFAULT_SCHEDULE, Solution
 from lambda_handlers.contract.training import TRAINING_MODES, SolutionVersion, TrainingMode, TrainingWait
 
 __all__ = [
+    "API_DEFAULT_AUTO_TRAINING",
     "API_DEFAULT_SCHEDULE",
     "BATCH_KINDS",
     "CAMPAIGN_CONFIG_API_DEFAULTS",

@@ -94,7 +94,7 @@ class CampaignConfig:
 
 # What the API means when DescribeCampaign leaves a `campaignConfig` key out: the two flags are
 # off. syncWithLatestSolutionVersion: "The default is False" (botocore's model, CampaignConfig;
-# tests/unit/test_campaign.py reads it there); enableMetadataWithRecommendations: opt-in and billed
+# tests/unit/test_api_defaults.py reads it there); enableMetadataWithRecommendations: opt-in and billed
 # (https://docs.aws.amazon.com/personalize/latest/dg/campaigns.html#create-campaign-return-metadata).
 # `CampaignConfig`'s own defaults are the API's, so its empty value states them.
 API_DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(CampaignConfig().to_api())

@@ -50,6 +50,9 @@ class Solution(Contract):
     retain_on_stack_delete: bool = retain_on_stack_delete()
 
 
-# What CreateSolution does when performAutoTraining is left out: retrain every 7 days (API reference,
-# CreateSolution `performAutoTraining` and `AutoTrainingConfig.schedulingExpression`).
+# What the API means when `performAutoTraining` or the schedule is left out: auto-training on, every
+# 7 days (botocore's model: CreateSolutionRequest.performAutoTraining "The default is True",
+# AutoTrainingConfig.schedulingExpression "The default is every 7 days"; tests/unit/test_api_defaults.py
+# reads both there). The config model's `auto_training.schedule` defaults to the same schedule.
+API_DEFAULT_AUTO_TRAINING: Final = True
 API_DEFAULT_SCHEDULE: Final = "rate(7 days)"
