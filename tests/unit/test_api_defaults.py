@@ -4,16 +4,22 @@ botocore's Personalize model documents."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import botocore.session
+from botocore.model import StructureShape
 
 from lambda_handlers import contract
 
-MODEL = botocore.session.get_session().get_service_model("personalize")
+
+def members(shape: str) -> dict[str, Any]:
+    found = botocore.session.get_session().get_service_model("personalize").shape_for(shape)
+    assert isinstance(found, StructureShape)
+    return dict(found.members)
 
 
 def documentation(shape: str, member: str) -> str:
-    return re.sub(r"<[^>]+>", "", MODEL.shape_for(shape).members[member].documentation)
+    return re.sub(r"<[^>]+>", "", members(shape)[member].documentation)
 
 
 def test_auto_training_is_on_by_default_as_create_solution_documents():
@@ -37,5 +43,5 @@ def test_campaign_config_flags_default_to_off_as_documented():
         "syncWithLatestSolutionVersion": False,
     }
     # THEN both are CampaignConfig members, and the model documents the sync default as False
-    assert set(contract.CAMPAIGN_CONFIG_API_DEFAULTS) <= set(MODEL.shape_for("CampaignConfig").members)
+    assert set(contract.CAMPAIGN_CONFIG_API_DEFAULTS) <= set(members("CampaignConfig"))
     assert "The default is False" in documentation("CampaignConfig", "syncWithLatestSolutionVersion")
