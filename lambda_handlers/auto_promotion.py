@@ -16,14 +16,13 @@ an older declared one, and drift and status read them with the read-only role.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from botocore.exceptions import ClientError
 
-from lambda_handlers import champion, constants, contract, metrics
+from lambda_handlers import champion, constants, contract, metrics, solution_versions
 from lambda_handlers.errors import describe
 from lambda_handlers.kernel import status
 from lambda_handlers.kernel.ownership import tags_of
@@ -34,7 +33,6 @@ if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
 
 Outcome = Literal["promoted", "held", "current", "none"]
-AUTOMATIC: Final = "AUTOMATIC"  # botocore's TrainingType enum: AUTOMATIC | MANUAL
 UPDATE_KEY: Final = "latestCampaignUpdate"
 TAG_VALUE_MAX: Final = 256  # Personalize's Tag.tagValue length limit (botocore model)
 
@@ -52,28 +50,19 @@ class Decision:
         return f"{self.outcome} {self.candidate or '-'}"[:TAG_VALUE_MAX]
 
 
-def _epoch(value: Any) -> float:
-    if isinstance(value, dt.datetime):
-        return value.timestamp()
-    return float(value or 0)
-
-
 def newest_automatic(deps: Deps, solution_arn: str) -> dict[str, Any] | None:
     """The newest ACTIVE version Personalize trained by itself (ListSolutionVersions summaries
     carry `trainingType`); None when there is none."""
-    found: list[dict[str, Any]] = []
-    for page in deps.personalize.get_paginator("list_solution_versions").paginate(solutionArn=solution_arn):
-        for summary in page.get("solutionVersions", []):
-            if summary.get("trainingType") == AUTOMATIC and status.canonical(summary.get("status")) == (
-                constants.Status.ACTIVE
-            ):
-                found.append(dict(summary))
-    return max(found, key=lambda s: _epoch(s.get("creationDateTime")), default=None)
+    for summary in solution_versions.list_versions(deps, solution_arn):
+        active = status.canonical(summary.get("status")) == constants.Status.ACTIVE
+        if active and summary.get("trainingType") == solution_versions.AUTOMATIC:
+            return summary
+    return None
 
 
 def _created(deps: Deps, version_arn: str) -> float:
     version = deps.personalize.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"]
-    return _epoch(version.get("creationDateTime"))
+    return solution_versions.epoch(version.get("creationDateTime"), 0.0)
 
 
 def judge(
@@ -92,7 +81,7 @@ def judge(
         return Decision("current", "the campaign serves it", candidate, served, holds)
     if not status.is_idle(campaign, UPDATE_KEY):
         return Decision("none", "the campaign is busy: next run", candidate, served, holds)
-    if served and _epoch(newest.get("creationDateTime")) <= _created(deps, served):
+    if served and solution_versions.epoch(newest.get("creationDateTime"), 0.0) <= _created(deps, served):
         return Decision("none", "the served version is newer", candidate, served, holds)
     if tags.get(constants.DECISION_TAG) == Decision("held", "", candidate, None, 0).recorded():
         return Decision("held", "held already", candidate, served, holds)

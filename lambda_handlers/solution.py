@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lambda_handlers import arns, contract
+from lambda_handlers import arns, contract, solution_versions
 from lambda_handlers.auto_training import UPDATE_KEY, AutoTraining, in_force, requested
 from lambda_handlers.constants import (
     ADOPTED_VERSION_TAG,
@@ -38,14 +38,11 @@ from lambda_handlers.events import (
 )
 from lambda_handlers.kernel import adoption, deletion, gone, ownership, stack, status, tagging, wait
 from lambda_handlers.kernel.client_errors import group_quota, ignoring, not_found, over_quota
-from lambda_handlers.training_status import is_training
 
 if TYPE_CHECKING:
     from mypy_boto3_personalize.type_defs import SolutionUpdateConfigTypeDef
 
     from lambda_handlers.deps import Deps
-
-STOPPING = "CREATE STOPPING"  # a stopped version passes through it (API reference, SolutionVersion)
 
 
 def on_event(event: Event, deps: Deps) -> OnEventResponse:
@@ -240,16 +237,15 @@ def _untag_adopted_versions(deps: Deps, arn: str) -> None:
     tag, and the tag of a deploy that gave up waiting for one). Versions this stack trained keep
     theirs: no API deletes a version, and their owner tag says whose they are."""
     with ignoring(NOT_FOUND):
-        for page in deps.personalize.get_paginator("list_solution_versions").paginate(solutionArn=arn):
-            for summary in page.get("solutionVersions", []):
-                if summary.get("trainingType") == "AUTOMATIC":
-                    continue
-                version_arn = summary["solutionVersionArn"]
-                tags = ownership.tags_of(deps, version_arn)
-                if ADOPTED_VERSION_TAG in tags:
-                    keys = sorted({ADOPTED_VERSION_TAG, KEEP_TRAINING_TAG} & set(tags))
-                    deps.personalize.untag_resource(resourceArn=version_arn, tagKeys=keys)
-                    deps.log(f"removed {', '.join(keys)} from {version_arn}: released as found")
+        for summary in solution_versions.list_versions(deps, arn):
+            if summary.get("trainingType") == solution_versions.AUTOMATIC:
+                continue
+            version_arn = summary["solutionVersionArn"]
+            tags = ownership.tags_of(deps, version_arn)
+            if ADOPTED_VERSION_TAG in tags:
+                keys = sorted({ADOPTED_VERSION_TAG, KEEP_TRAINING_TAG} & set(tags))
+                deps.personalize.untag_resource(resourceArn=version_arn, tagKeys=keys)
+                deps.log(f"removed {', '.join(keys)} from {version_arn}: released as found")
 
 
 def _update_auto_training(deps: Deps, arn: str, desired: AutoTraining) -> None:
@@ -282,14 +278,10 @@ def _deleter(event: Event) -> deletion.StartDelete:
 def _stop_and_delete(deps: Deps, arn: str, event: Event) -> None:
     """Delete this stack's campaigns on it, stop versions still training, then DeleteSolution.
     Missing = done; in use = try later."""
-    client = deps.personalize
     with deletion.gone_or_busy():
         _delete_owned_campaigns(deps, arn, event)
-        for page in client.get_paginator("list_solution_versions").paginate(solutionArn=arn):
-            for summary in page.get("solutionVersions", []):
-                if is_training(summary.get("status")):
-                    _stop(deps, summary["solutionVersionArn"])
-        client.delete_solution(solutionArn=arn)
+        solution_versions.stop_training(deps, arn, why=f"solution {arn} is being deleted")
+        deps.personalize.delete_solution(solutionArn=arn)
         deps.log(f"deleting solution {arn}")
 
 
@@ -313,14 +305,13 @@ def why_in_use(deps: Deps, arn: str, event: Event) -> str:
                     f"{prefix}: campaign {campaign.get('name') or campaign_arn} ({managed}) serves its "
                     f"version {campaign.get('solutionVersionArn')}; delete or move that campaign, then retry"
                 )
-    for listed in deps.personalize.get_paginator("list_solution_versions").paginate(solutionArn=arn):
-        for version in listed.get("solutionVersions", []):
-            busy = status.canonical(version.get("status"))
-            if busy in (*Status.CREATING, STOPPING):
-                return (
-                    f"{prefix}: its version {version['solutionVersionArn']} is still {busy}; "
-                    "stop it (StopSolutionVersionCreation) or let it finish, then retry"
-                )
+    for version in solution_versions.list_versions(deps, arn):
+        if solution_versions.blocks_delete(version.get("status")):
+            return (
+                f"{prefix}: its version {version['solutionVersionArn']} is still "
+                f"{status.canonical(version.get('status'))}; "
+                "stop it (StopSolutionVersionCreation) or let it finish, then retry"
+            )
     minutes = DELETE_IN_USE_SECONDS // 60
     return f"{prefix}: Personalize still answers ResourceInUse after {minutes} min; retry once it is idle"
 
@@ -342,12 +333,6 @@ def _delete_owned_campaigns(deps: Deps, solution_arn: str, event: Event) -> None
                 with deletion.gone_or_busy():
                     deps.personalize.delete_campaign(campaignArn=campaign_arn)
                     deps.log(f"deleting campaign {campaign_arn}: this stack's, never recorded")
-
-
-def _stop(deps: Deps, version_arn: str) -> None:
-    with deletion.gone_or_busy():
-        deps.personalize.stop_solution_version_creation(solutionVersionArn=version_arn)
-        deps.log(f"stopped training of {version_arn}")
 
 
 def _update_target(update: dict[str, Any]) -> AutoTraining:

@@ -1,9 +1,9 @@
 """Custom::PersonalizeSolutionVersion: find or start the training for a trigger (wait link 0).
 
-The version is named `names.version_name(trigger, mode)`, so an Update back to an old trigger
-(a rollback) finds the old version instead of training again. A notebook version adopted on the
-first deploy cannot be renamed, so it is tagged `ADOPTED_VERSION_TAG` = that name instead: later
-events recognise it the same way. Physical id = version ARN.
+The version is named `SolutionVersion.version_name` (from trigger and mode), so an Update back to
+an old trigger (a rollback) finds the old version instead of training again. A notebook version
+adopted on the first deploy cannot be renamed, so it is tagged `ADOPTED_VERSION_TAG` = that name
+instead: later events recognise it the same way. Physical id = version ARN.
 
 Every version this resource creates carries the owner tag (`kernel.ownership`): that is how an
 Update, a rollback above all, recognises the versions a deploy of this stack started. On any
@@ -16,9 +16,18 @@ Create) does the same with no target. Kept on purpose, never stopped: a version 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from lambda_handlers import arns, champion, constants, contract, errors, names, training_status
+from lambda_handlers import (
+    arns,
+    champion,
+    constants,
+    contract,
+    errors,
+    solution_versions,
+    training_link,
+    version_names,
+)
 from lambda_handlers.constants import Attr
 from lambda_handlers.errors import ALREADY_EXISTS, IN_USE, NOT_FOUND, DeployError
 from lambda_handlers.events import (
@@ -41,20 +50,16 @@ if TYPE_CHECKING:
 
     from lambda_handlers.deps import Deps
 
-MANUAL = "MANUAL"
-AUTOMATIC = "AUTOMATIC"
-INVALID_INPUT = "InvalidInputException"  # StopSolutionVersionCreation on a version no longer training
-
 
 def on_event(event: Event, deps: Deps) -> OnEventResponse:
     if event.request_type == DELETE:
         return _delete(event, deps)
     spec = event.spec(contract.SolutionVersion)
     solution_arn = contract.resolved(spec.solution_arn)
-    name = names.version_name(spec.trigger, spec.training_mode)
+    name = spec.version_name
     try:
         with gone.solution_required(deps, solution_arn):
-            arn = find_version(deps, solution_arn, name)
+            arn = solution_versions.find_version(deps, solution_arn, name)
             if _retargeted(event):
                 stop_strays(event, deps, solution_arn, target=arn)
             if arn is None:
@@ -63,7 +68,7 @@ def on_event(event: Event, deps: Deps) -> OnEventResponse:
                 tags = ownership.api_tags(spec.tags, event)
                 tags += champion.champion_tags(deps, solution_arn, spec.gates)  # what serves now
                 arn = start_training(deps, solution_arn, name, spec.training_mode, tags, event=event)
-                arn = arn or find_version(deps, solution_arn, name)
+                arn = arn or solution_versions.find_version(deps, solution_arn, name)
     except gone.SolutionGoneError:
         skipped = gone.nothing_to_roll_back(deps, event, f"solution {solution_arn}")
         if skipped is None:
@@ -88,7 +93,7 @@ def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
     version_arn = event.data.get(Attr.SOLUTION_VERSION_ARN) or event.physical_id
     if _retargeted(event) and not deletion.late_create_budget(event).spent(deps.now()):
         return _sweep(event, deps, target=version_arn, done=not_complete())
-    return training_status.evaluate(training_status.Link.of(spec, event, deps, version_arn=version_arn), deps)
+    return training_link.evaluate(training_link.Link.of(spec, event, deps, version_arn=version_arn), deps)
 
 
 def _retargeted(event: Event) -> bool:
@@ -96,7 +101,7 @@ def _retargeted(event: Event) -> bool:
     if event.request_type != UPDATE:
         return False
     old, new = event.old_spec(contract.SolutionVersion), event.spec(contract.SolutionVersion)
-    return (old.trigger, old.training_mode) != (new.trigger, new.training_mode)
+    return old.version_name != new.version_name
 
 
 def _sweep(
@@ -118,11 +123,11 @@ def stop_strays(event: Event, deps: Deps, solution_arn: str, *, target: str | No
     plus a ListTagsForResource per other version training (one at a time per solution) and a
     DescribeSolutionVersion and a Stop per stray."""
     with ignoring(NOT_FOUND):  # the solution is gone: nothing trains
-        for summary in list_versions(deps, solution_arn):
+        for summary in solution_versions.list_versions(deps, solution_arn):
             arn = str(summary["solutionVersionArn"])
-            if arn == target or summary.get("trainingType") == AUTOMATIC:
+            if arn == target or summary.get("trainingType") == solution_versions.AUTOMATIC:
                 continue
-            if not training_status.is_training(summary.get("status")):
+            if not solution_versions.is_training(summary.get("status")):
                 continue
             tags = tags_of(deps, arn)
             if not ownership.is_own_value(tags.get(constants.OWNER_TAG), event):
@@ -131,105 +136,12 @@ def stop_strays(event: Event, deps: Deps, solution_arn: str, *, target: str | No
                 deps.log(f"left {arn} training: kept on purpose")
                 continue
             version = deps.personalize.describe_solution_version(solutionVersionArn=arn)["solutionVersion"]
-            if names.is_ours(version.get("name")):
+            if version_names.is_ours(version.get("name")):
                 if event.request_type == DELETE:
                     stack.confirm_deleting(deps, event)
-                _stop(deps, arn, why=f"{event.logical_id} no longer wants it (target {target or 'none'})")
-
-
-def _stop(deps: Deps, arn: str, *, why: str) -> None:
-    """StopSolutionVersionCreation; gone, busy or already finished (InvalidInput) is fine."""
-    with ignoring(NOT_FOUND, IN_USE, INVALID_INPUT):
-        deps.personalize.stop_solution_version_creation(solutionVersionArn=arn)
-        deps.log(f"stopped training of {arn}: {why}")
-
-
-def list_versions(deps: Deps, solution_arn: str) -> list[dict[str, Any]]:
-    """Every version summary of the solution, newest first."""
-    summaries: list[dict[str, Any]] = []
-    paginator = deps.personalize.get_paginator("list_solution_versions")
-    for page in paginator.paginate(solutionArn=solution_arn):
-        summaries.extend(dict(summary) for summary in page.get("solutionVersions", []))
-    return sorted(
-        summaries, key=lambda s: training_status.epoch(s.get("creationDateTime"), 0.0), reverse=True
-    )
-
-
-def _usable(status: str | None) -> bool:
-    return training_status.is_training(status) or status == constants.Status.ACTIVE
-
-
-def find_version(deps: Deps, solution_arn: str, name: str) -> str | None:
-    """The version that stands for `name` and is training or ACTIVE, else None.
-
-    1. A MANUAL version named `name` (summaries carry no name, so MANUAL ones are described;
-       AUTOMATIC ones never match).
-    2. A notebook version adopted earlier for `name`: a MANUAL usable version not named `cdk-`
-       whose `ADOPTED_VERSION_TAG` is `name` (ListTagsForResource on those few only).
-    3. While nothing of ours exists (no `cdk-` name, no version carrying our tag), the newest
-       MANUAL (notebook) version training or ACTIVE: tagged with `name`, then adopted. Once it
-       carries the tag, a later trigger trains and a rollback to this trigger finds it again.
-    """
-    ours_seen = False
-    notebooks: list[str] = []  # MANUAL, usable, not named by us; newest first
-    for summary in list_versions(deps, solution_arn):
-        if summary.get("trainingType") == AUTOMATIC:
-            continue
-        arn = str(summary["solutionVersionArn"])
-        version: dict[str, Any] | None = None
-        with ignoring(NOT_FOUND):  # gone since the listing
-            version = dict(
-                deps.personalize.describe_solution_version(solutionVersionArn=arn)["solutionVersion"]
-            )
-        if version is None:
-            continue
-        version_name = version.get("name")
-        usable = _usable(version.get("status"))
-        if version_name == name and usable:
-            deps.log(f"found version {arn} named {name} ({version.get('status')}): no training")
-            return arn
-        if names.is_ours(version_name):
-            ours_seen = True
-        elif usable and version.get("trainingType") == MANUAL:
-            notebooks.append(arn)
-    for arn in notebooks:
-        adopted_for = adopted_name(deps, arn)
-        if adopted_for == name:
-            deps.log(f"found manual version {arn} adopted for {name}: no training")
-            return arn
-        ours_seen = ours_seen or adopted_for is not None
-    if notebooks and not ours_seen:
-        notebook = notebooks[0]
-        tag_adopted(deps, notebook, name)
-        deps.log(f"adopting the existing manual version {notebook} as {name}: no training")
-        return notebook
-    return None
-
-
-def adopted_name(deps: Deps, version_arn: str) -> str | None:
-    """The version name a notebook version was adopted for (its `ADOPTED_VERSION_TAG`), or None."""
-    return tags_of(deps, version_arn).get(constants.ADOPTED_VERSION_TAG)
-
-
-def tag_adopted(deps: Deps, version_arn: str, name: str) -> None:
-    """Mark an adopted notebook version as ours for `name` (TagResource overwrites: idempotent)."""
-    deps.personalize.tag_resource(
-        resourceArn=version_arn, tags=[{"tagKey": constants.ADOPTED_VERSION_TAG, "tagValue": name}]
-    )
-    deps.log(f"tagged {version_arn} {constants.ADOPTED_VERSION_TAG}={name}")
-
-
-def named_version(deps: Deps, solution_arn: str, name: str, event: Event) -> str | None:
-    """The version named `name` carrying this resource's owner tag (a Create whose answer was
-    lost): newest first, so the version just made is the first described."""
-    for summary in list_versions(deps, solution_arn):
-        if summary.get("trainingType") == AUTOMATIC:
-            continue
-        arn = str(summary["solutionVersionArn"])
-        version = deps.personalize.describe_solution_version(solutionVersionArn=arn)["solutionVersion"]
-        if version.get("name") == name:
-            return arn if ownership.is_ours(deps, arn, event) else None
-    return None
+                solution_versions.stop(
+                    deps, arn, why=f"{event.logical_id} no longer wants it (target {target or 'none'})"
+                )
 
 
 def start_training(
@@ -268,7 +180,7 @@ def start_training(
         created = create_once(
             deps,
             create=create,
-            find=lambda: named_version(deps, solution_arn, name, event),
+            find=lambda: solution_versions.named_version(deps, solution_arn, name, event),
             what=f"CreateSolutionVersion {name}",
         )
     if created is None:
@@ -287,12 +199,12 @@ def _delete(event: Event, deps: Deps) -> OnEventResponse:
         return respond(arn, deletion.started_data(deps))  # never returned: isComplete sweeps
     with deletion.gone_or_busy():
         version = deps.personalize.describe_solution_version(solutionVersionArn=arn)["solutionVersion"]
-        if training_status.is_training(version.get("status")):
-            if training_status.kept_training(arn, deps):
+        if solution_versions.is_training(version.get("status")):
+            if solution_versions.kept_training(arn, deps):
                 deps.log(f"left {arn} training: a deploy gave up waiting; the same trigger picks it up")
-            elif adopted_name(deps, arn) is not None:
+            elif solution_versions.adopted_name(deps, arn) is not None:
                 deps.log(f"released adopted version {arn}: it keeps training, as it did before the stack")
             else:
                 stack.confirm_deleting(deps, event)
-                _stop(deps, arn, why="deleted")
+                solution_versions.stop(deps, arn, why="deleted")
     return respond(arn)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lambda_handlers import contract, training_status
+from lambda_handlers import contract, training_link
 from lambda_handlers.constants import Attr
 from lambda_handlers.events import DELETE, Event, IsCompleteResponse, OnEventResponse, complete, respond
 from lambda_handlers.kernel import wait
@@ -28,7 +28,7 @@ def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
     if event.request_type == DELETE:
         return complete()
     spec = event.spec(contract.TrainingWait)
-    link = training_status.Link.of(
+    link = training_link.Link.of(
         spec,
         event,
         deps,
@@ -36,4 +36,4 @@ def is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
         is_last=spec.is_last,
         max_wait_minutes=spec.max_wait_minutes,
     )
-    return training_status.evaluate(link, deps)
+    return training_link.evaluate(link, deps)

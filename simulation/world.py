@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from lambda_handlers import entry, names
+from lambda_handlers import entry, version_names
 from lambda_handlers.deps import MAX_ATTEMPTS, Deps
 from simulation.clients import ENDPOINT_ENV, env_client, env_vars, environment, s3_on, session, shell_aside
 from simulation.clock import VirtualClock
@@ -254,7 +254,7 @@ class World:
 
     def version_named(self, solution_arn: str, trigger: str) -> str:
         """The ARN of the FULL version the stack trained for `trigger` (the name it gives it)."""
-        wanted = names.version_name(trigger, "FULL")
+        wanted = version_names.version_name(trigger, "FULL")
         for summary in self.versions(solution_arn):
             if self.version(summary["solutionVersionArn"]).get("name") == wanted:
                 return str(summary["solutionVersionArn"])

@@ -1,4 +1,4 @@
-"""`training.gates` in the config: plain numbers mean `min`; objects add `max_drop` (issue 12 item 3)."""
+"""`training.gates` in the config: plain numbers mean `min`; objects add `max_drop`."""
 
 from typing import Any
 

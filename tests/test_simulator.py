@@ -727,7 +727,7 @@ def test_fails_when_world_kills_on_event_right_after_the_create_and_the_group_is
     # WHEN deployed
     result = group_world.deploy(stack(G=cr(Name="g1")))
     # THEN the create fails as a timed-out Lambda; the framework's marker skips the Delete,
-    # and the group it made is left behind (what issue 10's sweep has to find)
+    # and the group it made is left behind (what the rollback's sweep has to find)
     assert result.status == "ROLLBACK_COMPLETE"
     assert "Task timed out" in result.failure.reason
     assert [g["name"] for g in group_world.admin.list_dataset_groups()["datasetGroups"]] == ["g1"]

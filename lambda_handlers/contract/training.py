@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final, Literal
 
+from lambda_handlers import version_names
 from lambda_handlers.constants import (
     LINK_SECONDS,
     SOLUTION_VERSION_TYPE,
@@ -85,6 +86,12 @@ class SolutionVersion(Contract):
     link_seconds: int = _link_seconds()
     solution_name: str | None = _solution_name()
     tags: Mapping[str, str] = prop("Tags", TAGS, "Tags of the version.", {})
+
+    @property
+    def version_name(self) -> str:
+        """The name of the version this trigger and mode train (`version_names.version_name`): the
+        handler creates and finds its version by it, and a change of it is a retrain."""
+        return version_names.version_name(self.trigger, self.training_mode)
 
 
 @dataclass(frozen=True, kw_only=True)

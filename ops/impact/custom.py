@@ -126,7 +126,7 @@ def _training_changes(
 ) -> list[Change]:
     po, pn = spec(contract.SolutionVersion, old), spec(contract.SolutionVersion, new)
     out: list[Change] = []
-    if po.trigger != pn.trigger or po.training_mode != pn.training_mode:
+    if po.version_name != pn.version_name:
         what = []
         if po.trigger != pn.trigger:
             what.append(f"trigger {po.trigger} → {pn.trigger}")
@@ -165,13 +165,13 @@ def _gate(metric: str, gate: contract.Gate) -> str:
 
 
 def retrained_solutions(base: dict[str, Any], head: dict[str, Any]) -> set[str]:
-    """Logical ids of solutions present on both sides whose trigger or training mode changes."""
+    """Logical ids of solutions present on both sides whose version name (trigger, mode) changes."""
     out: set[str] = set()
     base_tr, head_tr = chains_by_solution(base), chains_by_solution(head)
     for lid in set(base_tr) & set(head_tr):
         old_v, new_v = base_tr[lid].version, head_tr[lid].version
         po, pn = spec(contract.SolutionVersion, base[old_v]), spec(contract.SolutionVersion, head[new_v])
-        if (po.trigger, po.training_mode) != (pn.trigger, pn.training_mode):
+        if po.version_name != pn.version_name:
             out.add(lid)
     return out
 

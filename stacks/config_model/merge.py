@@ -1,6 +1,6 @@
 """Deep merge of a stage config over the config it `extends`.
 
-Rules (also in the README, 'Stage configs'):
+Rules (also in docs/config.md, 'Stage configs: a base plus overrides'):
 - Maps merge key by key, recursively: a stage file names only what differs.
 - A scalar, a null or a list in the stage file replaces the base value (lists REPLACE as a
   whole, e.g. `training.gates` is a map and merges, but a list of tags would be replaced).

@@ -270,7 +270,7 @@ class Quotas(_Strict):
     campaigns: Annotated[int, Field(strict=True, ge=1)] = 5
     """Campaigns per dataset group (AWS default 5)."""
     filters: Annotated[int, Field(strict=True, ge=1)] = 30
-    """Filters per dataset group (AWS default 30, per DESIGN.md)."""
+    """Filters per dataset group (AWS default 30: https://docs.aws.amazon.com/personalize/latest/dg/limits.html)."""
 
 
 class AppConfig(_Strict):

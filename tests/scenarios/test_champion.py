@@ -1,4 +1,4 @@
-"""Champion/challenger gates (issue 12 item 3): the real template, handlers and fake, virtual time.
+"""Champion/challenger gates: the real template, handlers and fake, virtual time.
 
 The config gates NDCG@10 with `{min: 0.05, max_drop: 0.01}`; the fake Personalize gives each new
 version the metrics set just before its training starts.

@@ -27,7 +27,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, Final
 
-from lambda_handlers import constants, names
+from lambda_handlers import constants, version_names
 from simulation.cloudformation.provider import ProviderOutcome
 from simulation.cloudformation.scheduler import Task
 from simulation.personalize_state import ACTIVE, CREATING, STOPPED, STOPPING
@@ -149,7 +149,7 @@ def test_fails_when_the_version_a_deploy_waits_for_is_stopped_by_hand(deployed: 
     assert (refused.logical_id, refused.time) == (UP_VERSION, again_at)
     assert retried.failure is not None
     assert retried.failure.message == (
-        f"solution version {names.version_name('v2', 'FULL')} of {UP_SOLUTION_ARN} already exists but "
+        f"solution version {version_names.version_name('v2', 'FULL')} of {UP_SOLUTION_ARN} already exists but "
         "failed or was stopped; change the trigger to train a new version"
     )
     assert [c.outcome for c in deployed.calls(again, "CreateSolutionVersion", only_ok=False)] == [

@@ -176,6 +176,48 @@ def test_stack_delete_leaves_nothing_billable(deployed: World) -> None:
     assert admin.list_dataset_groups()["datasetGroups"] == []
 
 
+def test_a_stack_delete_succeeds_when_a_version_finishes_training_between_the_listing_and_the_stop(
+    deployed: World,
+) -> None:
+    # GIVEN a deployed stack whose solution Personalize starts retraining on its own (a short
+    # training) just as the stack delete reaches the solution
+    deployed.fake.durations.training = 90
+    training: list[str] = []
+    listed: list[str] = []
+
+    def retrain_on_its_own(kind: str, event: dict[str, Any]) -> None:
+        reached = (kind, event["LogicalResourceId"], event["RequestType"]) == (
+            "onEvent",
+            UP_SOLUTION,
+            "Delete",
+        )
+        if reached and not training:
+            training.append(deployed.fake.auto_train(UP_SOLUTION_ARN))
+
+    # AND that training finishes right after the solution's Delete has listed it as training
+    def finish_after_listing(parsed: dict[str, Any], **_: Any) -> None:
+        if training and not listed:
+            listed.extend(
+                s["status"] for s in parsed["solutionVersions"] if s["solutionVersionArn"] in training
+            )
+            while deployed.fake.status_of(training[0]) != ACTIVE:
+                deployed.clock.advance(10)
+
+    deployed.hooks.append(retrain_on_its_own)
+    deployed.client.meta.events.register("after-call.personalize.ListSolutionVersions", finish_after_listing)
+    mark = deployed.mark()
+    # WHEN the stack is deleted
+    result = deployed.sim.delete()
+    # THEN the listing saw it training, the stop met a finished version (InvalidInputException),
+    # and the delete went on: no solution and no version is left
+    assert listed == ["CREATE PENDING"]
+    (stop,) = deployed.calls(mark, "StopSolutionVersionCreation", only_ok=False)
+    assert (stop.params["solutionVersionArn"], stop.outcome) == (training[0], "InvalidInputException")
+    assert result.status == "DELETE_COMPLETE", result.failure
+    assert deployed.admin.list_solutions()["solutions"] == []
+    assert deployed.admin.list_solution_versions()["solutionVersions"] == []
+
+
 def test_a_filter_expression_change_replaces_the_filter(deployed: World) -> None:
     # GIVEN a deployed stack with its filter
     old = deployed.sim.outputs["FilterExcludeClicked"]

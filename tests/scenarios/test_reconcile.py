@@ -1,5 +1,5 @@
 """Reconcile against what Personalize has: things deleted by hand, foreign owners, bounded deletes,
-adopted campaigns moved back, retained stack deletes (issue 10 items 4, 6-8; issue 11 item 1)."""
+adopted campaigns moved back, retained stack deletes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Rollbacks and orphans (issue 10): what a cancelled or killed operation started is undone.
+"""Rollbacks and orphans: what a cancelled or killed operation started is undone.
 
 Each scenario runs the synthesized template on the concurrent simulator and the fake
 Personalize, and ends asserting the fake's final state and call log: nothing training or serving
@@ -94,7 +94,7 @@ def settle(world: World) -> None:
     world.clock.advance(3 * 3600)
 
 
-# ---- issue 10, sequence 1: a retrain cancelled by another resource's failure --------------------
+# ---- a retrain cancelled by another resource's failure --------------------
 def test_fails_when_a_campaign_on_another_solution_fails_and_the_cancelled_retrain_is_stopped(
     deployed: World, default_template: dict[str, Any]
 ) -> None:
@@ -126,7 +126,7 @@ def test_fails_when_a_campaign_on_another_solution_fails_and_the_cancelled_retra
     assert deployed.mutations(again) == []
 
 
-# ---- issue 10, sequence 2: cancelled renames ------------------------------------------------------
+# ---- cancelled renames ------------------------------------------------------
 def test_fails_when_a_campaign_rename_is_cancelled_and_the_new_campaign_is_deleted(deployed: World) -> None:
     # GIVEN a deployed stack; the renamed campaign's onEvent will start 60 s late (Lambda's queue)
     # and the filter replaced in the same deploy fails 30 s in, before that onEvent ran

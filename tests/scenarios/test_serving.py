@@ -1,4 +1,4 @@
-"""Serving scenarios (issue 4): campaign create/adopt/update/replace/delete over the real template."""
+"""Serving scenarios: campaign create/adopt/update/replace/delete over the real template."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`make status` shows the champion/challenger comparison (issue 12 item 3) from real data."""
+"""`make status` shows the champion/challenger comparison from real data."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Training scenarios (issue 3): the real template, the real handlers, the fake over HTTP, virtual time."""
+"""Training scenarios: the real template, the real handlers, the fake over HTTP, virtual time."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from lambda_handlers import constants, names
+from lambda_handlers import constants, version_names
 from simulation.personalize_state import ACTIVE, DEFAULT_METRICS, STOPPED, STOPPING
 from tests.scenarios.world import (
     CAMPAIGN,
@@ -76,7 +76,7 @@ def test_trigger_change_trains_exactly_one_version(deployed: World) -> None:
     assert result.status == "UPDATE_COMPLETE", result.failure
     (created,) = deployed.created_versions(mark)
     assert created.params["solutionArn"] == UP_SOLUTION_ARN
-    assert created.params["name"] == names.version_name("v2", "FULL")
+    assert created.params["name"] == version_names.version_name("v2", "FULL")
     # AND the campaign moved to it once; the old version stays ACTIVE, nothing was stopped
     new = summary(deployed)["solutionVersionArn"]
     assert new != old and summary(deployed)["trigger"] == "v2"
@@ -264,6 +264,6 @@ def test_never_adopts_an_auto_trained_version(world: World) -> None:
     # THEN a version of our own is trained and served, not the automatic one
     assert result.status == "CREATE_COMPLETE", result.failure
     (created,) = world.created_versions(0, solution)
-    assert created.params["name"] == names.version_name("v1", "FULL")
+    assert created.params["name"] == version_names.version_name("v1", "FULL")
     assert summary(world)["solutionVersionArn"] != automatic
     assert served_version(world, NOTEBOOK_CAMPAIGN_ARN) == summary(world)["solutionVersionArn"]

@@ -19,7 +19,7 @@ PROPS = {
     "Tags": "[]",
 }
 V2_PROPS = {**PROPS, "Trigger": "import 2026-02"}
-# names.version_name("import 2026-01" / "import 2026-02", mode): cdk-{mode}-{slug}-{sha256(trigger)[:8]}
+# version_names.version_name("import 2026-01" / "import 2026-02", mode): cdk-{mode}-{slug}-{sha256(trigger)[:8]}
 NAME = "cdk-full-import-2026-01-f0fb0168"
 V2_NAME = "cdk-full-import-2026-02-e306ff35"
 UPDATE_NAME = "cdk-update-import-2026-01-f0fb0168"

@@ -1,7 +1,8 @@
 import json
 import re
+from dataclasses import replace
 
-from lambda_handlers import constants, metrics, names
+from lambda_handlers import constants, contract, metrics, version_names
 from lambda_handlers.contract import Gate
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-_]*$")
@@ -10,30 +11,32 @@ NAME_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-_]*$")
 def test_version_name_carries_mode_slug_and_hash():
     # GIVEN a trigger and a mode WHEN the version name is built THEN it reads cdk-mode-slug-hash
     # (sha256("Data 2026-01 import!")[:8] = 49d2d32a): a deployed stack finds its versions by it
-    assert names.version_name("Data 2026-01 import!", "FULL") == "cdk-full-data-2026-01-import-49d2d32a"
+    assert (
+        version_names.version_name("Data 2026-01 import!", "FULL") == "cdk-full-data-2026-01-import-49d2d32a"
+    )
 
 
 def test_version_name_is_valid_and_short_for_long_triggers():
     # GIVEN a very long trigger WHEN named THEN ≤ 63 chars, slug ≤ 40, valid Personalize name
-    name = names.version_name("x" * 500 + " y", "UPDATE")
+    name = version_names.version_name("x" * 500 + " y", "UPDATE")
     assert name == "cdk-update-" + "x" * 40 + "-79af2c0c"
     assert len(name) == 60 and NAME_PATTERN.match(name)
 
 
 def test_version_names_differ_by_trigger_and_mode_even_with_equal_slugs():
     # GIVEN triggers with the same slug WHEN named THEN the hash still tells them apart
-    assert names.version_name("a b", "FULL") != names.version_name("a-b", "FULL")
-    assert names.version_name("a", "FULL") != names.version_name("a", "UPDATE")
+    assert version_names.version_name("a b", "FULL") != version_names.version_name("a-b", "FULL")
+    assert version_names.version_name("a", "FULL") != version_names.version_name("a", "UPDATE")
 
 
 def test_version_name_leaves_out_an_empty_slug():
     # GIVEN a trigger without letters or digits WHEN named THEN no empty segment
-    assert names.version_name("!!!", "FULL") == "cdk-full-e84c538e"
+    assert version_names.version_name("!!!", "FULL") == "cdk-full-e84c538e"
 
 
 def test_is_ours_recognises_cdk_names_only():
-    assert names.is_ours("cdk-full-x-12345678")
-    assert not names.is_ours("notebook-version") and not names.is_ours(None)
+    assert version_names.is_ours("cdk-full-x-12345678")
+    assert not version_names.is_ours("notebook-version") and not version_names.is_ours(None)
 
 
 def test_gates_pass_when_every_metric_meets_its_minimum():
@@ -79,3 +82,17 @@ def test_summary_has_exactly_the_summary_keys():
     doc = json.loads(text)
     assert tuple(doc) == constants.SUMMARY_KEYS
     assert doc["metrics"] == {"a": 0.5, "b": 1.0}
+
+
+def test_a_solution_version_is_named_by_its_trigger_and_mode_and_nothing_else():
+    # GIVEN a declared training
+    spec = contract.SolutionVersion(
+        solution_arn="arn:aws:personalize:us-east-1:111111111111:solution/s", trigger="v1"
+    )
+    # THEN it is named by the rule; gates, link length and tags leave the name (no retrain)
+    assert spec.version_name == version_names.version_name("v1", "FULL")
+    same = replace(spec, gates={"coverage": Gate(0.1, None)}, link_seconds=60, tags={"a": "b"})
+    assert same.version_name == spec.version_name
+    # AND another trigger or another mode is another version (a retrain)
+    assert replace(spec, trigger="v2").version_name != spec.version_name
+    assert replace(spec, training_mode="UPDATE").version_name != spec.version_name

@@ -11,17 +11,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from lambda_handlers import arns, champion, constants, contract, metrics
 from lambda_handlers.constants import Attr
-from lambda_handlers.errors import DeployError, describe
+from lambda_handlers.errors import DeployError
 from lambda_handlers.events import Event, IsCompleteResponse, complete
 from lambda_handlers.kernel.client_errors import not_found
 from lambda_handlers.kernel.gone import solution_required
-from lambda_handlers.kernel.ownership import tags_of
 from lambda_handlers.kernel.status import KNOWN, canonical
 from lambda_handlers.kernel.wait import Budget, hand_over
+from lambda_handlers.solution_versions import epoch, keep_training
 
 if TYPE_CHECKING:
     from lambda_handlers.deps import Deps
@@ -62,10 +60,6 @@ class Link:
         )
 
 
-def is_training(status: str | None) -> bool:
-    return canonical(status) in constants.Status.CREATING
-
-
 def iso(value: Any) -> str:
     """ISO-8601 of a botocore timestamp (datetime) or epoch number; "" when absent."""
     if isinstance(value, dt.datetime):
@@ -73,14 +67,6 @@ def iso(value: Any) -> str:
     if isinstance(value, int | float):
         return dt.datetime.fromtimestamp(value, tz=dt.UTC).isoformat()
     return ""
-
-
-def epoch(value: Any, default: float) -> float:
-    if isinstance(value, dt.datetime):
-        return value.timestamp()
-    if isinstance(value, int | float):
-        return float(value)
-    return default
 
 
 def evaluate(link: Link, deps: Deps) -> IsCompleteResponse:
@@ -159,18 +145,3 @@ def _challenge(link: Link, values: dict[str, float], deps: Deps) -> None:
     failed = [comparison for comparison in comparisons if not comparison.holds]
     if failed:
         raise DeployError(metrics.drop_message(link.solution_name, link.version_arn, champion_arn, failed))
-
-
-def keep_training(version_arn: str, deps: Deps) -> None:
-    """Tag a version the deploy gives up on so the rollback leaves it training (best effort)."""
-    try:
-        deps.personalize.tag_resource(
-            resourceArn=version_arn, tags=[{"tagKey": constants.KEEP_TRAINING_TAG, "tagValue": "true"}]
-        )
-    except (ClientError, BotoCoreError) as exc:
-        deps.log(f"could not tag {version_arn} {constants.KEEP_TRAINING_TAG}: {describe(exc)}")
-
-
-def kept_training(version_arn: str, deps: Deps) -> bool:
-    """Whether a wait link tagged the version to keep training (see `keep_training`)."""
-    return constants.KEEP_TRAINING_TAG in tags_of(deps, version_arn)
