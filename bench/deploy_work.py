@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import atexit
 import copy
-import json
 import shutil
 import tempfile
 from collections import Counter
@@ -32,7 +31,8 @@ from moto import mock_aws
 
 from bench.report import Row, spread
 from bench.scale import base_config, synth
-from lambda_handlers.constants import DATASET_IMPORT_TYPE, TAGS_TYPE, DatasetImportProps
+from lambda_handlers import contract
+from lambda_handlers.constants import DATASET_IMPORT_TYPE, TAGS_TYPE
 from ops.chain import training_chains
 
 SECTION = "3. Deploy work"
@@ -88,7 +88,8 @@ def creation_floor(template: dict[str, Any]) -> int:
     imports = [
         r
         for r in resources
-        if r["Type"] == DATASET_IMPORT_TYPE and r["Properties"].get(DatasetImportProps.LINK_INDEX) == "0"
+        if r["Type"] == DATASET_IMPORT_TYPE
+        and contract.DatasetImport.from_properties(r["Properties"]).link_index == 0
     ]
     creates = sum(NATIVE_CREATES.get(r["Type"], 0) for r in resources) + len(imports)
     return creates + sum(_tag_targets(r) for r in resources if r["Type"] == TAGS_TYPE)
@@ -96,7 +97,9 @@ def creation_floor(template: dict[str, Any]) -> int:
 
 def _tag_targets(resource: dict[str, Any]) -> int:
     """The ARNs a Custom::PersonalizeTags tags (`Fn::GetAtt`s joined into ResourceArns)."""
-    return json.dumps(resource["Properties"]["ResourceArns"]).count("Fn::GetAtt")
+    return str(contract.ResourceTags.from_properties(resource["Properties"]).resource_arns).count(
+        "Fn::GetAtt"
+    )
 
 
 @contextmanager

@@ -17,8 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from lambda_handlers.campaign_state import API_DEFAULTS, UPDATE_KEY, normalise, same_version
+from lambda_handlers.campaign_state import UPDATE_KEY, normalise, same_version
 from lambda_handlers.constants import SERVED_WHEN_ADOPTED_TAG
+from lambda_handlers.contract import CAMPAIGN_CONFIG_API_DEFAULTS as API_DEFAULTS
 from lambda_handlers.errors import NOT_FOUND, DeployError
 from lambda_handlers.kernel import adoption, status
 from lambda_handlers.kernel.client_errors import ignoring

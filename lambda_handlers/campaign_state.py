@@ -14,11 +14,6 @@ from lambda_handlers import contract
 
 UPDATE_KEY: Final = "latestCampaignUpdate"
 LATEST: Final = "/$LATEST"  # SolutionVersionArn suffix with syncWithLatestSolutionVersion
-# What the API means when it leaves a key out of campaignConfig (API reference, CampaignConfig).
-API_DEFAULTS: Final[Mapping[str, Any]] = {
-    "enableMetadataWithRecommendations": False,
-    "syncWithLatestSolutionVersion": False,
-}
 
 
 @dataclass(frozen=True)
@@ -66,7 +61,7 @@ def differences(desired: Desired, state: Mapping[str, Any]) -> list[str]:
         found.append("minProvisionedTPS")
     actual = state.get("campaignConfig") or {}
     for key, wanted in desired.config.items():
-        have = actual.get(key, API_DEFAULTS.get(key))
+        have = actual.get(key, contract.CAMPAIGN_CONFIG_API_DEFAULTS.get(key))
         if isinstance(wanted, dict):
             have_map = normalise(have) if isinstance(have, dict) else {}
             if any(have_map.get(k) != v for k, v in normalise(wanted).items()):

@@ -1,9 +1,9 @@
-"""Names shared by the CDK constructs and the Lambda handlers.
+"""Names shared by the CDK constructs and the Lambda handlers: resource types, GetAtt keys, tags.
 
-The constructs write these names into the template and the handlers read them back from the
-CloudFormation event, so both sides import them from here and nothing is spelled twice.
-Custom resource property values always arrive as strings: what each property holds, its type,
-default and encoding, is the resource's contract (`lambda_handlers/contract/`).
+The constructs write these names into the template and the handlers read them back, so both
+sides import them from here and nothing is spelled twice. Custom resource *property* names are
+not here: each is stated once, with its codec and default, on its resource's contract
+(`lambda_handlers/contract/`).
 """
 
 from typing import Final
@@ -34,146 +34,6 @@ RESOURCE_TYPES: Final = (
 # Environment variable of the handler functions: their own stack's id (`AWS::StackId`). They refuse
 # events of any other stack (`entry.py`) and read only that stack (`kernel.stack`).
 STACK_ID_ENV: Final = "STACK_ID"
-
-# Property of Custom::PersonalizeSolution and Custom::PersonalizeCampaign: "true" (removal_policy
-# retain) = the stack's own delete leaves the resource (`kernel.deletion.on_delete`).
-RETAIN_ON_STACK_DELETE: Final = "RetainOnStackDelete"
-
-
-class SolutionProps:
-    """ResourceProperties of Custom::PersonalizeSolution."""
-
-    NAME: Final = "Name"
-    DATASET_GROUP_ARN: Final = "DatasetGroupArn"
-    RECIPE_ARN: Final = "RecipeArn"
-    EVENT_TYPE: Final = "EventType"  # "" = none
-    SOLUTION_CONFIG: Final = "SolutionConfig"  # JSON object, "{}" = none
-    PERFORM_HPO: Final = "PerformHPO"  # "true" | "false"
-    AUTO_TRAINING_SCHEDULE: Final = "AutoTrainingSchedule"  # "" = auto-training off
-    TAGS: Final = "Tags"  # JSON list of {"tagKey", "tagValue"}
-    RETAIN_ON_STACK_DELETE: Final = RETAIN_ON_STACK_DELETE
-    IMMUTABLE: Final = (DATASET_GROUP_ARN, RECIPE_ARN, EVENT_TYPE, SOLUTION_CONFIG, PERFORM_HPO)
-
-
-class SolutionVersionProps:
-    """ResourceProperties of Custom::PersonalizeSolutionVersion (starts or adopts training)."""
-
-    SOLUTION_ARN: Final = "SolutionArn"
-    TRIGGER: Final = "Trigger"
-    TRAINING_MODE: Final = "TrainingMode"  # FULL | UPDATE
-    GATES: Final = "Gates"  # JSON object metric name -> minimum, or {"min", "max_drop"}
-    LINK_SECONDS: Final = "LinkSeconds"  # how long this link may wait before handing over
-    TAGS: Final = "Tags"
-    # Optional (added by the handlers' author): config name for the metric dimension and
-    # messages, as on the wait links; without it the name is read from SolutionArn.
-    SOLUTION_NAME: Final = "SolutionName"
-
-
-class TrainingWaitProps:
-    """ResourceProperties of Custom::PersonalizeTrainingWait (one link of the wait chain)."""
-
-    SOLUTION_VERSION_ARN: Final = "SolutionVersionArn"
-    TRIGGER: Final = "Trigger"
-    TRAINING_MODE: Final = "TrainingMode"
-    GATES: Final = "Gates"
-    LINK_SECONDS: Final = "LinkSeconds"
-    LINK_INDEX: Final = "LinkIndex"  # 1-based; the version resource itself is link 0
-    IS_LAST: Final = "IsLast"  # "true" on the last link: its deadline fails the deploy
-    MAX_WAIT_MINUTES: Final = "MaxWaitMinutes"
-    SOLUTION_NAME: Final = "SolutionName"  # config name, for metric dimensions and messages
-
-
-class CampaignProps:
-    """ResourceProperties of Custom::PersonalizeCampaign."""
-
-    NAME: Final = "Name"
-    SOLUTION_VERSION_ARN: Final = "SolutionVersionArn"
-    MIN_PROVISIONED_TPS: Final = "MinProvisionedTPS"
-    CAMPAIGN_CONFIG: Final = "CampaignConfig"  # JSON object in the API's own shape
-    TAGS: Final = "Tags"
-    RETAIN_ON_STACK_DELETE: Final = RETAIN_ON_STACK_DELETE
-
-
-class AutoPromotionProps:
-    """The checker's input, as its schedule passes it (same codecs as the resources' properties)."""
-
-    SOLUTION_ARN: Final = "SolutionArn"
-    SOLUTION_NAME: Final = "SolutionName"  # the config's name: metric dimension and messages
-    CAMPAIGN_ARN: Final = "CampaignArn"
-    CAMPAIGN_NAME: Final = "CampaignName"  # the config's name: metric dimension
-    GATES: Final = "Gates"
-
-
-class DataCopyProps:
-    """ResourceProperties of Custom::PersonalizeDataCopy (one dataset's data file, copied in S3)."""
-
-    SOURCE_BUCKET: Final = "SourceBucket"  # the CDK asset bucket
-    SOURCE_KEY: Final = "SourceKey"  # the file asset's object key (`{asset hash}.csv`)
-    BUCKET: Final = "Bucket"  # the stack's data bucket
-    PREFIX: Final = "Prefix"  # this resource's own prefix, `datasets/{type}/`: it owns what is under it
-    KEY: Final = "Key"  # `{Prefix}{asset hash}/{file name}`, under Prefix
-    KEEP: Final = "Keep"  # how many copies stay under Prefix: the current one and the newest others
-    RETAIN_ON_DELETE: Final = "RetainOnDelete"  # "true": Delete leaves the copies (removal_policy retain)
-
-
-class BatchJobProps:
-    """ResourceProperties of Custom::PersonalizeBatchJob (link 0 runs the job, links 1.. wait for it)."""
-
-    KIND: Final = "Kind"  # recommendations (CreateBatchInferenceJob) | segments (CreateBatchSegmentJob)
-    JOB_PREFIX: Final = "JobPrefix"  # `{project}-{name}`: job names start with it
-    SOLUTION_VERSION_ARN: Final = "SolutionVersionArn"  # the last training link's: gated
-    INPUT: Final = "Input"  # s3://bucket/key of the input file
-    INPUT_VERSION: Final = "InputVersion"  # content hash of a staged file, or of the s3:// URI
-    BUCKET: Final = "Bucket"  # the stack's data bucket: output under OUTPUT_ROOT
-    OUTPUT_ROOT: Final = "OutputRoot"  # `batch/{name}/`: output goes to `{root}{trigger}/{version id}/`
-    TRIGGER: Final = "Trigger"
-    NUM_RESULTS: Final = "NumResults"  # "" = the API's default
-    FILTER_ARN: Final = "FilterArn"  # "" = none
-    ROLE_ARN: Final = "RoleArn"  # the role Personalize assumes to read the input and write the output
-    TAGS: Final = "Tags"
-    LINK_SECONDS: Final = "LinkSeconds"
-    LINK_INDEX: Final = "LinkIndex"  # 0 runs the job; 1.. wait for the job named by JOB_ARN
-    IS_LAST: Final = "IsLast"
-    MAX_WAIT_MINUTES: Final = "MaxWaitMinutes"
-    JOB_ARN: Final = "JobArn"  # links 1..: the previous link's JobArn
-
-
-class DatasetImportProps:
-    """ResourceProperties of Custom::PersonalizeDatasetImport (link 0 imports, later links wait)."""
-
-    DATASET_ARN: Final = "DatasetArn"
-    DATA_LOCATION: Final = "DataLocation"  # s3://bucket/key Personalize reads
-    DATA_VERSION: Final = "DataVersion"  # short content hash of the file: part of every job name
-    JOB_PREFIX: Final = "JobPrefix"  # `{project}-{type}`: job names are `{JobPrefix}-{DataVersion}-{attempt}`
-    ROLE_ARN: Final = "RoleArn"  # the role Personalize assumes to read DataLocation (passed)
-    IMPORT_MODE: Final = "ImportMode"  # FULL | INCREMENTAL (the first import is FULL whatever)
-    TAGS: Final = "Tags"
-    DATASET_IMPORT_JOB_ARN: Final = "DatasetImportJobArn"  # links 1..n: the previous link's job
-    LINK_SECONDS: Final = "LinkSeconds"
-    LINK_INDEX: Final = "LinkIndex"  # 0 starts (or finds) the import; later links only wait
-    IS_LAST: Final = "IsLast"
-    MAX_WAIT_MINUTES: Final = "MaxWaitMinutes"
-    # "true": publishAttributionMetricsToS3 (absent = false; only metric_attribution.s3_reports sets it)
-    PUBLISH_ATTRIBUTION_METRICS: Final = "PublishAttributionMetricsToS3"
-
-
-class MetricAttributionProps:
-    """ResourceProperties of Custom::PersonalizeMetricAttribution (the dataset group's one)."""
-
-    NAME: Final = "Name"
-    DATASET_GROUP_ARN: Final = "DatasetGroupArn"
-    METRICS: Final = "Metrics"  # JSON list of {"eventType", "metricName", "expression"}, sorted by name
-    ROLE_ARN: Final = "RoleArn"  # metricsOutputConfig.roleArn
-    S3_PATH: Final = "S3Path"  # "" = CloudWatch only; else s3://bucket/prefix/ for bulk-import reports
-
-
-class TagsProps:
-    """ResourceProperties of Custom::PersonalizeTags (the config's tags on native resources whose
-    CloudFormation `Tags` is create-only)."""
-
-    RESOURCE_ARNS: Final = "ResourceArns"  # space-separated ARNs
-    TAGS: Final = "Tags"
-    RETAIN_ON_STACK_DELETE: Final = RETAIN_ON_STACK_DELETE
 
 
 class Attr:

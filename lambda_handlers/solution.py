@@ -12,10 +12,10 @@ record.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lambda_handlers import arns, contract, solution_versions
+from lambda_handlers.auto_training import UPDATE_KEY, AutoTraining, in_force, requested
 from lambda_handlers.constants import (
     ADOPTED_VERSION_TAG,
     DELETE_IN_USE_SECONDS,
@@ -43,43 +43,6 @@ if TYPE_CHECKING:
     from mypy_boto3_personalize.type_defs import SolutionUpdateConfigTypeDef
 
     from lambda_handlers.deps import Deps
-
-UPDATE_KEY = "latestSolutionUpdate"
-
-
-@dataclass(frozen=True)
-class AutoTraining:
-    enabled: bool
-    schedule: str  # "" when disabled
-
-    @classmethod
-    def declared(cls, spec: contract.Solution) -> AutoTraining:
-        schedule = (spec.auto_training_schedule or "").strip()
-        return cls(bool(schedule), schedule)
-
-    @classmethod
-    def of(cls, enabled: Any, config: Any) -> AutoTraining:
-        if not enabled:
-            return cls(False, "")
-        schedule = ((config or {}).get("autoTrainingConfig") or {}).get("schedulingExpression")
-        return cls(True, str(schedule or contract.API_DEFAULT_SCHEDULE).strip())
-
-    def record(self) -> dict[str, Any]:
-        """As recorded on an adopted solution (`kernel.adoption`)."""
-        return {"performAutoTraining": self.enabled, "schedulingExpression": self.schedule}
-
-    @classmethod
-    def recorded(cls, state: dict[str, Any]) -> AutoTraining:
-        enabled = bool(state.get("performAutoTraining"))
-        return cls(enabled, str(state.get("schedulingExpression") or "") if enabled else "")
-
-
-def current_auto_training(solution: dict[str, Any]) -> AutoTraining:
-    """The auto-training in force: the latest ACTIVE update's, else the solution's own."""
-    update = status.latest_update(solution, UPDATE_KEY)
-    if status.canonical(update.get("status")) == Status.ACTIVE:
-        return AutoTraining.of(update.get("performAutoTraining"), update.get("solutionUpdateConfig"))
-    return AutoTraining.of(solution.get("performAutoTraining", True), solution.get("solutionConfig"))
 
 
 def on_event(event: Event, deps: Deps) -> OnEventResponse:
@@ -162,7 +125,7 @@ def _until_active_as_declared(event: Create | Update, deps: Deps) -> IsCompleteR
     ):
         return not_complete()
     desired = AutoTraining.declared(spec)
-    if current_auto_training(solution) != desired:
+    if in_force(solution) != desired:
         update = status.latest_update(solution, UPDATE_KEY)
         if status.update_failed(update) and _update_target(update) == desired:
             raise DeployError(f"{what}: auto-training update failed: {update.get('failureReason')}")
@@ -207,7 +170,7 @@ def create_or_adopt(event: Event, deps: Deps, spec: contract.Solution) -> OnEven
     if not taken.created:
         existing = _check_existing(deps, taken.arn, spec, group=group)
         if arns.is_adopted(taken.physical_id):
-            adoption.record(deps, taken.arn, event, current_auto_training(existing).record())
+            adoption.record(deps, taken.arn, event, in_force(existing).record())
     data = {
         **_data(taken.physical_id),
         **wait.started(deps.now()),
@@ -271,7 +234,7 @@ def give_back(deps: Deps, event: Event) -> bool:
     if not status.is_idle(solution, UPDATE_KEY):
         return False
     stack.confirm_deleting(deps, event)  # a release writes: only for a Delete CloudFormation sent
-    if current_auto_training(solution) == original:
+    if in_force(solution) == original:
         _untag_adopted_versions(deps, arn)
         adoption.forget(deps, arn, tags)
         return True
@@ -389,7 +352,7 @@ def _delete_owned_campaigns(deps: Deps, solution_arn: str, event: Event) -> None
 
 
 def _update_target(update: dict[str, Any]) -> AutoTraining:
-    return AutoTraining.of(update.get("performAutoTraining"), update.get("solutionUpdateConfig"))
+    return requested(update)
 
 
 def _data(physical_id: str) -> dict[str, str]:

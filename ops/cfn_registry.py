@@ -42,6 +42,11 @@ def _providers() -> dict[str, str]:
     return dict(json.loads((_schemas_dir() / "providers" / f"{REGION}.json").read_text()))
 
 
+def schema_types() -> frozenset[str]:
+    """Every resource type the registry has a schema for (in `REGION`)."""
+    return frozenset(_providers())
+
+
 @cache
 def schema(resource_type: str) -> dict[str, Any]:
     """The registry schema of one resource type (KeyError: not in the registry)."""

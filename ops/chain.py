@@ -8,8 +8,7 @@ Used by impact, status, drift, the benchmark and the tests.
 from dataclasses import dataclass
 from typing import Any
 
-from lambda_handlers import constants
-from lambda_handlers.constants import SolutionVersionProps, TrainingWaitProps
+from lambda_handlers import constants, contract
 from ops.template import of_type, props, refs
 
 
@@ -31,23 +30,20 @@ class TrainingChain:
 
 def chain_of(resources: dict[str, Any], version: str) -> TrainingChain:
     """The chain that starts at the version resource `version`."""
-    links = of_type(resources, constants.TRAINING_WAIT_TYPE)
+    reads = {
+        lid: set(refs(contract.TrainingWait.from_properties(props(link)).solution_version_arn))
+        for lid, link in of_type(resources, constants.TRAINING_WAIT_TYPE).items()
+    }
     chain: list[str] = []
     previous = version
     while True:
-        nxt = next(
-            (
-                lid
-                for lid, link in links.items()
-                if previous in refs(props(link).get(TrainingWaitProps.SOLUTION_VERSION_ARN))
-            ),
-            None,
-        )
+        nxt = next((lid for lid, read in reads.items() if previous in read), None)
         if nxt is None or nxt in chain:
             break
         chain.append(nxt)
         previous = nxt
-    solution = next(iter(refs(props(resources.get(version)).get(SolutionVersionProps.SOLUTION_ARN))), None)
+    solution_arn = contract.SolutionVersion.from_properties(props(resources.get(version))).solution_arn
+    solution = next(iter(refs(solution_arn)), None)
     return TrainingChain(solution=solution, version=version, links=tuple(chain))
 
 

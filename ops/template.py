@@ -5,10 +5,15 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from lambda_handlers.contract import Intrinsic
+
 
 def refs(value: Any) -> Iterator[str]:
-    """Logical ids a value points at (Ref / Fn::GetAtt / Fn::Sub ${X}), pseudo parameters excluded."""
-    if isinstance(value, dict):
+    """Logical ids a value points at (Ref / Fn::GetAtt / Fn::Sub ${X}), pseudo parameters excluded;
+    a decoded property (`Intrinsic`) points where its template value does."""
+    if isinstance(value, Intrinsic):
+        yield from refs(value.value)
+    elif isinstance(value, dict):
         for key, inner in value.items():
             if key == "Ref" and isinstance(inner, str) and not inner.startswith("AWS::"):
                 yield inner

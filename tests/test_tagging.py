@@ -9,6 +9,7 @@ import pytest
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from lambda_handlers import constants, contract
+from lambda_handlers.contract import Intrinsic
 from ops.impact.model import REPLACE, RETRAIN, UPDATE, Change
 from ops.impact.report import personalize_changes
 from simulation.personalize.validation import service_model
@@ -97,7 +98,8 @@ def test_no_create_only_tags_in_the_template_and_the_tags_resource_covers_each_o
     assert tagger["Type"] == constants.TAGS_TYPE
     spec = contract.ResourceTags.from_properties(tagger["Properties"])
     assert spec.tags == {"team": "recommendations"}
-    joined = tagger["Properties"][constants.TagsProps.RESOURCE_ARNS]["Fn::Join"][1]
+    assert isinstance(spec.resource_arns, Intrinsic)
+    joined = spec.resource_arns.value["Fn::Join"][1]
     targets = {part["Fn::GetAtt"][0] for part in joined if isinstance(part, dict)}
     assert targets == tagged
     (statement,) = [

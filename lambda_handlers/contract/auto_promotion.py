@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
-from lambda_handlers.constants import AUTO_PROMOTION_PAYLOAD, AutoPromotionProps
+from lambda_handlers.constants import AUTO_PROMOTION_PAYLOAD
 from lambda_handlers.contract.base import Contract, prop
 from lambda_handlers.contract.codec import ARN, GATES, TEXT, Gate, Intrinsic
 
@@ -19,10 +19,10 @@ from lambda_handlers.contract.codec import ARN, GATES, TEXT, Gate, Intrinsic
 class AutoPromotion(Contract):
     RESOURCE_TYPE: ClassVar[str] = AUTO_PROMOTION_PAYLOAD
 
-    solution_arn: str | Intrinsic = prop(AutoPromotionProps.SOLUTION_ARN, ARN, "The auto-training solution.")
-    solution_name: str = prop(AutoPromotionProps.SOLUTION_NAME, TEXT, "The config's solution name.")
-    campaign_arn: str | Intrinsic = prop(AutoPromotionProps.CAMPAIGN_ARN, ARN, "The campaign it may move.")
-    campaign_name: str = prop(AutoPromotionProps.CAMPAIGN_NAME, TEXT, "The config's campaign name.")
+    solution_arn: str | Intrinsic = prop("SolutionArn", ARN, "The auto-training solution.")
+    solution_name: str = prop("SolutionName", TEXT, "The config's solution name.")
+    campaign_arn: str | Intrinsic = prop("CampaignArn", ARN, "The campaign it may move.")
+    campaign_name: str = prop("CampaignName", TEXT, "The config's campaign name.")
     gates: Mapping[str, Gate] = prop(
-        AutoPromotionProps.GATES, GATES, "The solution's gates; `max_drop` against the served version.", {}
+        "Gates", GATES, "The solution's gates; `max_drop` against the served version.", {}
     )

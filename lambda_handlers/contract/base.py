@@ -38,7 +38,7 @@ def _is_intrinsic(value: object) -> bool:
 
 
 class Contract:
-    """Base of the four resource contracts (a dataclass subclass declares the fields)."""
+    """Base of every resource contract (a dataclass subclass declares the fields)."""
 
     RESOURCE_TYPE: ClassVar[str]
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar, Final, Literal
 
-from lambda_handlers.constants import BATCH_JOB_TYPE, LINK_SECONDS, BatchJobProps
+from lambda_handlers.constants import BATCH_JOB_TYPE, LINK_SECONDS
 from lambda_handlers.contract.base import Contract, prop
 from lambda_handlers.contract.codec import (
     ARN,
@@ -46,63 +46,61 @@ class BatchJob(Contract):
     RESOURCE_TYPE: ClassVar[str] = BATCH_JOB_TYPE
 
     kind: BatchKind = prop(
-        BatchJobProps.KIND,
+        "Kind",
         KIND,
         "recommendations: a batch inference job (items per user, or related items per item); "
         "segments: a batch segment job (users per item or item attribute; affinity recipes only).",
         "recommendations",
     )
-    job_prefix: str = prop(BatchJobProps.JOB_PREFIX, TEXT, "Job names start with it: `{project}-{name}`.")
+    job_prefix: str = prop("JobPrefix", TEXT, "Job names start with it: `{project}-{name}`.")
     solution_version_arn: str | Intrinsic = prop(
-        BatchJobProps.SOLUTION_VERSION_ARN, ARN, "The version the training chain ends on (gated).", ""
+        "SolutionVersionArn", ARN, "The version the training chain ends on (gated).", ""
     )
     input: str | Intrinsic = prop(
-        BatchJobProps.INPUT,
+        "Input",
         ARN,
         "s3://bucket/key of the input file (JSON lines, one userId or itemId per line).",
         "",
     )
     input_version: str = prop(
-        BatchJobProps.INPUT_VERSION, TEXT, "Content hash of a staged input file, or of its s3:// URI.", ""
+        "InputVersion", TEXT, "Content hash of a staged input file, or of its s3:// URI.", ""
     )
-    bucket: str | Intrinsic = prop(BatchJobProps.BUCKET, ARN, "The stack's data bucket (output).", "")
+    bucket: str | Intrinsic = prop("Bucket", ARN, "The stack's data bucket (output).", "")
     output_root: str = prop(
-        BatchJobProps.OUTPUT_ROOT,
+        "OutputRoot",
         TEXT,
         "`batch/{name}/`: output goes under `{root}{trigger}/{solution version id}/`.",
         "",
     )
     trigger: str = prop(
-        BatchJobProps.TRIGGER,
+        "Trigger",
         TEXT,
         "Any text of letters, digits, `.`, `_`, `-`; changing it runs the job again, to a new prefix.",
         "initial",
     )
     num_results: int | None = prop(
-        BatchJobProps.NUM_RESULTS,
+        "NumResults",
         OPTIONAL_INT,
         "Items per user (recommendations) or users per item (segments); default: the API's (25).",
         None,
     )
-    filter_arn: str | Intrinsic = prop(BatchJobProps.FILTER_ARN, ARN, 'A filter\'s ARN, or "" for none.', "")
+    filter_arn: str | Intrinsic = prop("FilterArn", ARN, 'A filter\'s ARN, or "" for none.', "")
     role_arn: str | Intrinsic = prop(
-        BatchJobProps.ROLE_ARN, ARN, "The role Personalize assumes to read the input, write the output.", ""
+        "RoleArn", ARN, "The role Personalize assumes to read the input, write the output.", ""
     )
-    tags: Mapping[str, str] = prop(BatchJobProps.TAGS, TAGS, "Tags of the job.", {})
+    tags: Mapping[str, str] = prop("Tags", TAGS, "Tags of the job.", {})
     link_seconds: int = prop(
-        BatchJobProps.LINK_SECONDS, INT, "How long this link waits before handing over.", LINK_SECONDS
+        "LinkSeconds", INT, "How long this link waits before handing over.", LINK_SECONDS
     )
-    link_index: int = prop(BatchJobProps.LINK_INDEX, INT, "0 runs the job; 1.. wait for it.", 0)
-    is_last: bool = prop(
-        BatchJobProps.IS_LAST, BOOL, "The last link fails the deploy at its deadline.", False
-    )
+    link_index: int = prop("LinkIndex", INT, "0 runs the job; 1.. wait for it.", 0)
+    is_last: bool = prop("IsLast", BOOL, "The last link fails the deploy at its deadline.", False)
     max_wait_minutes: int = prop(
-        BatchJobProps.MAX_WAIT_MINUTES,
+        "MaxWaitMinutes",
         INT,
         "How long a deploy waits for the job (default 120, at most 720).",
         120,
     )
-    job_arn: str | Intrinsic = prop(BatchJobProps.JOB_ARN, ARN, "Links 1..: the previous link's JobArn.", "")
+    job_arn: str | Intrinsic = prop("JobArn", ARN, "Links 1..: the previous link's JobArn.", "")
 
     def __post_init__(self) -> None:
         if self.link_index == 0 and not self.output_root.endswith("/"):

@@ -9,11 +9,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from types import MappingProxyType
+from typing import Any, ClassVar, Final
 
-from lambda_handlers.constants import CAMPAIGN_TYPE, CampaignProps
+from lambda_handlers.constants import CAMPAIGN_TYPE
 from lambda_handlers.contract.base import Contract, prop, setting
-from lambda_handlers.contract.codec import ARN, BOOL, INT, TAGS, TEXT, Codec, Intrinsic, json_object
+from lambda_handlers.contract.codec import ARN, INT, TAGS, TEXT, Codec, Intrinsic, json_object
+from lambda_handlers.contract.retention import retain_on_stack_delete
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,13 @@ class CampaignConfig:
         )
 
 
+# What the API means when DescribeCampaign leaves a `campaignConfig` key out: the two flags are
+# off. syncWithLatestSolutionVersion: "The default is False" (botocore's model, CampaignConfig;
+# tests/unit/test_api_defaults.py reads it there); enableMetadataWithRecommendations: opt-in and billed
+# (https://docs.aws.amazon.com/personalize/latest/dg/campaigns.html#create-campaign-return-metadata).
+# `CampaignConfig`'s own defaults are the API's, so its empty value states them.
+API_DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(CampaignConfig().to_api())
+
 CAMPAIGN_CONFIG: Codec[CampaignConfig] = json_object(CampaignConfig.to_api, CampaignConfig.from_api)
 
 
@@ -97,26 +106,20 @@ CAMPAIGN_CONFIG: Codec[CampaignConfig] = json_object(CampaignConfig.to_api, Camp
 class Campaign(Contract):
     RESOURCE_TYPE: ClassVar[str] = CAMPAIGN_TYPE
 
-    name: str = prop(CampaignProps.NAME, TEXT, "The campaign's physical name.")
+    name: str = prop("Name", TEXT, "The campaign's physical name.")
     solution_version_arn: str | Intrinsic = prop(
-        CampaignProps.SOLUTION_VERSION_ARN,
+        "SolutionVersionArn",
         ARN,
         "The last wait link's SolutionVersionArn, or `{solution ARN}/$LATEST` to sync with the latest.",
     )
     min_provisioned_tps: int = prop(
-        CampaignProps.MIN_PROVISIONED_TPS,
+        "MinProvisionedTPS",
         INT,
         "Billing floor: requests per second you pay for even when idle (integer ≥ 1).",
         1,
     )
     campaign_config: CampaignConfig = prop(
-        CampaignProps.CAMPAIGN_CONFIG, CAMPAIGN_CONFIG, "`campaignConfig`.", CampaignConfig()
+        "CampaignConfig", CAMPAIGN_CONFIG, "`campaignConfig`.", CampaignConfig()
     )
-    tags: Mapping[str, str] = prop(CampaignProps.TAGS, TAGS, "Tags of the campaign.", {})
-    retain_on_stack_delete: bool = prop(
-        CampaignProps.RETAIN_ON_STACK_DELETE,
-        BOOL,
-        "Left in place by the stack's own delete (removal_policy retain); a removal from the config, a "
-        "rename and the rollback of a failed first deploy still delete it.",
-        False,
-    )
+    tags: Mapping[str, str] = prop("Tags", TAGS, "Tags of the campaign.", {})
+    retain_on_stack_delete: bool = retain_on_stack_delete()

@@ -57,13 +57,6 @@ def _int(text: str) -> int:
         raise ContractError(f"must be an integer, not {text!r}") from exc
 
 
-def _float(text: str) -> float:
-    try:
-        return float(text.strip())
-    except ValueError as exc:
-        raise ContractError(f"must be a number, not {text!r}") from exc
-
-
 def _json(text: str) -> Any:
     try:
         return json.loads(text)
@@ -143,7 +136,6 @@ ARN: Codec[str | Intrinsic] = Codec(resolved, str, may_be_intrinsic=True)
 OPTIONAL_TEXT: Codec[str | None] = Codec(lambda v: v or "", lambda s: s.strip() or None)
 BOOL: Codec[bool] = Codec(lambda v: "true" if v else "false", _bool)
 INT: Codec[int] = Codec(str, _int)
-FLOAT: Codec[float] = Codec(str, _float)
 OBJECT: Codec[Mapping[str, Any]] = Codec(lambda v: json.dumps(dict(v), sort_keys=True), _object)
 # Metric name → a number (the minimum) or {"min": ..., "max_drop": ...}; see `_encode_gate`.
 GATES: Codec[Mapping[str, Gate]] = Codec(

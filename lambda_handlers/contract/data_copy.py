@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from lambda_handlers.constants import DATA_COPY_TYPE, DataCopyProps
+from lambda_handlers.constants import DATA_COPY_TYPE
 from lambda_handlers.contract.base import Contract, prop
 from lambda_handlers.contract.codec import ARN, BOOL, INT, TEXT, ContractError, Intrinsic
 
@@ -14,17 +14,17 @@ from lambda_handlers.contract.codec import ARN, BOOL, INT, TEXT, ContractError, 
 class DataCopy(Contract):
     RESOURCE_TYPE: ClassVar[str] = DATA_COPY_TYPE
 
-    source_bucket: str | Intrinsic = prop(DataCopyProps.SOURCE_BUCKET, ARN, "The CDK file asset bucket.")
-    source_key: str | Intrinsic = prop(DataCopyProps.SOURCE_KEY, ARN, "The file asset's object key.")
-    bucket: str | Intrinsic = prop(DataCopyProps.BUCKET, ARN, "The stack's data bucket.")
+    source_bucket: str | Intrinsic = prop("SourceBucket", ARN, "The CDK file asset bucket.")
+    source_key: str | Intrinsic = prop("SourceKey", ARN, "The file asset's object key.")
+    bucket: str | Intrinsic = prop("Bucket", ARN, "The stack's data bucket.")
     prefix: str = prop(
-        DataCopyProps.PREFIX,
+        "Prefix",
         TEXT,
         "This resource's own prefix, `datasets/{type}/`: it owns what is under it.",
     )
-    key: str = prop(DataCopyProps.KEY, TEXT, "Where the copy goes: `{prefix}{asset hash}/{file name}`.")
+    key: str = prop("Key", TEXT, "Where the copy goes: `{prefix}{asset hash}/{file name}`.")
     keep: int = prop(
-        DataCopyProps.KEEP,
+        "Keep",
         INT,
         "Data files kept in the data bucket per dataset, the current one included (default 2: the "
         "current and the previous import, which a rollback of the current deploy needs); older ones "
@@ -32,7 +32,7 @@ class DataCopy(Contract):
         2,
     )
     retain_on_delete: bool = prop(
-        DataCopyProps.RETAIN_ON_DELETE,
+        "RetainOnDelete",
         BOOL,
         "Leave the copies on Delete (the stack's removal_policy is retain).",
         False,

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar, Final, Literal
 
-from lambda_handlers.constants import DATASET_IMPORT_TYPE, LINK_SECONDS, DatasetImportProps
+from lambda_handlers.constants import DATASET_IMPORT_TYPE, LINK_SECONDS
 from lambda_handlers.contract.base import Contract, prop
 from lambda_handlers.contract.codec import ARN, BOOL, INT, TAGS, TEXT, Codec, ContractError, Intrinsic
 
@@ -36,21 +36,15 @@ IMPORT_MODE: Codec[ImportMode] = Codec(str, _import_mode)
 class DatasetImport(Contract):
     RESOURCE_TYPE: ClassVar[str] = DATASET_IMPORT_TYPE
 
-    dataset_arn: str | Intrinsic = prop(DatasetImportProps.DATASET_ARN, ARN, "The dataset to import into.")
+    dataset_arn: str | Intrinsic = prop("DatasetArn", ARN, "The dataset to import into.")
     data_location: str | Intrinsic = prop(
-        DatasetImportProps.DATA_LOCATION, ARN, "`s3://bucket/key` of the CSV Personalize reads."
+        "DataLocation", ARN, "`s3://bucket/key` of the CSV Personalize reads."
     )
-    data_version: str = prop(
-        DatasetImportProps.DATA_VERSION, TEXT, "Short content hash of the data: a new one imports again."
-    )
-    job_prefix: str = prop(
-        DatasetImportProps.JOB_PREFIX, TEXT, "Start of every job name: `{prefix}-{data version}-{attempt}`."
-    )
-    role_arn: str | Intrinsic = prop(
-        DatasetImportProps.ROLE_ARN, ARN, "The role Personalize assumes to read the data."
-    )
+    data_version: str = prop("DataVersion", TEXT, "Short content hash of the data: a new one imports again.")
+    job_prefix: str = prop("JobPrefix", TEXT, "Start of every job name: `{prefix}-{data version}-{attempt}`.")
+    role_arn: str | Intrinsic = prop("RoleArn", ARN, "The role Personalize assumes to read the data.")
     import_mode: ImportMode = prop(
-        DatasetImportProps.IMPORT_MODE,
+        "ImportMode",
         IMPORT_MODE,
         "FULL replaces the dataset's bulk data with this file; INCREMENTAL adds its records (a record "
         "with the same id replaces the old one). The first import of a dataset is FULL whatever this "
@@ -58,19 +52,17 @@ class DatasetImport(Contract):
         "import of a file imported before (a rollback, a revert). An INCREMENTAL import cannot be undone.",
         "FULL",
     )
-    tags: Mapping[str, str] = prop(DatasetImportProps.TAGS, TAGS, "Tags of the import job.", {})
+    tags: Mapping[str, str] = prop("Tags", TAGS, "Tags of the import job.", {})
     dataset_import_job_arn: str | Intrinsic = prop(
-        DatasetImportProps.DATASET_IMPORT_JOB_ARN, ARN, "Links 1..n: the previous link's job.", ""
+        "DatasetImportJobArn", ARN, "Links 1..n: the previous link's job.", ""
     )
     link_seconds: int = prop(
-        DatasetImportProps.LINK_SECONDS, INT, "How long this link waits before handing over.", LINK_SECONDS
+        "LinkSeconds", INT, "How long this link waits before handing over.", LINK_SECONDS
     )
-    link_index: int = prop(DatasetImportProps.LINK_INDEX, INT, "0 imports; later links wait.", 0)
-    is_last: bool = prop(
-        DatasetImportProps.IS_LAST, BOOL, "The last link fails the deploy at its deadline.", False
-    )
+    link_index: int = prop("LinkIndex", INT, "0 imports; later links wait.", 0)
+    is_last: bool = prop("IsLast", BOOL, "The last link fails the deploy at its deadline.", False)
     publish_attribution_metrics: bool = prop(
-        DatasetImportProps.PUBLISH_ATTRIBUTION_METRICS,
+        "PublishAttributionMetricsToS3",
         BOOL,
         "CreateDatasetImportJob's publishAttributionMetricsToS3: the metric attribution's S3 report of "
         "this import (metric_attribution.s3_reports).",
@@ -78,7 +70,7 @@ class DatasetImport(Contract):
         omit_default=True,
     )
     max_wait_minutes: int = prop(
-        DatasetImportProps.MAX_WAIT_MINUTES,
+        "MaxWaitMinutes",
         INT,
         f"How long a deploy waits for one dataset's import (default {DEFAULT_IMPORT_WAIT_MINUTES}, "
         "at most 720).",

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
-from lambda_handlers.constants import METRIC_ATTRIBUTION_TYPE, MetricAttributionProps
+from lambda_handlers.constants import METRIC_ATTRIBUTION_TYPE
 from lambda_handlers.contract.base import Contract, prop
 from lambda_handlers.contract.codec import ARN, OPTIONAL_TEXT, TEXT, Codec, ContractError, Intrinsic, resolved
 
@@ -80,18 +80,18 @@ class MetricAttribution(Contract):
     RESOURCE_TYPE: ClassVar[str] = METRIC_ATTRIBUTION_TYPE
     IMMUTABLE: ClassVar[tuple[str, ...]] = ("name", "dataset_group_arn")
 
-    name: str = prop(MetricAttributionProps.NAME, TEXT, "The metric attribution's physical name.")
+    name: str = prop("Name", TEXT, "The metric attribution's physical name.")
     dataset_group_arn: str | Intrinsic = prop(
-        MetricAttributionProps.DATASET_GROUP_ARN, ARN, "The dataset group it reports on (it holds one)."
+        "DatasetGroupArn", ARN, "The dataset group it reports on (it holds one)."
     )
     metrics: tuple[Metric, ...] = prop(
-        MetricAttributionProps.METRICS, METRICS, "The metrics: name, event type, expression (at most 10)."
+        "Metrics", METRICS, "The metrics: name, event type, expression (at most 10)."
     )
     role_arn: str | Intrinsic = prop(
-        MetricAttributionProps.ROLE_ARN, ARN, "metricsOutputConfig.roleArn: the role that writes S3 reports."
+        "RoleArn", ARN, "metricsOutputConfig.roleArn: the role that writes S3 reports."
     )
     s3_path: str | None = prop(
-        MetricAttributionProps.S3_PATH,
+        "S3Path",
         OPTIONAL_TEXT,
         "`s3://bucket/attribution/` for bulk imports' reports; null = CloudWatch only.",
         None,

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
-from lambda_handlers.constants import TAGS_TYPE, TagsProps
+from lambda_handlers.constants import TAGS_TYPE
 from lambda_handlers.contract.base import Contract, prop
-from lambda_handlers.contract.codec import BOOL, TAGS, Codec, ContractError, Intrinsic
+from lambda_handlers.contract.codec import TAGS, Codec, ContractError, Intrinsic
+from lambda_handlers.contract.retention import retain_on_stack_delete
 
 # ARNs joined by spaces (no ARN holds one): a construct joins `Fn::GetAtt` tokens into one string.
 ARN_LIST: Codec[tuple[str, ...] | Intrinsic] = Codec(
@@ -26,14 +27,11 @@ class ResourceTags(Contract):
     RESOURCE_TYPE: ClassVar[str] = TAGS_TYPE
 
     resource_arns: tuple[str, ...] | Intrinsic = prop(
-        TagsProps.RESOURCE_ARNS, ARN_LIST, "The resources to tag (the dataset group, datasets)."
+        "ResourceArns", ARN_LIST, "The resources to tag (the dataset group, datasets)."
     )
-    tags: Mapping[str, str] = prop(TagsProps.TAGS, TAGS, "The config's tags.", {})
-    retain_on_stack_delete: bool = prop(
-        TagsProps.RETAIN_ON_STACK_DELETE,
-        BOOL,
+    tags: Mapping[str, str] = prop("Tags", TAGS, "The config's tags.", {})
+    retain_on_stack_delete: bool = retain_on_stack_delete(
         "The stack's own delete leaves the tags (removal_policy retain: the resources stay too).",
-        False,
     )
 
     def arns(self) -> tuple[str, ...]:

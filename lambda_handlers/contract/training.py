@@ -15,8 +15,6 @@ from lambda_handlers.constants import (
     LINK_SECONDS,
     SOLUTION_VERSION_TYPE,
     TRAINING_WAIT_TYPE,
-    SolutionVersionProps,
-    TrainingWaitProps,
 )
 from lambda_handlers.contract.base import Contract, prop
 from lambda_handlers.contract.codec import (
@@ -51,12 +49,12 @@ TRAINING_MODE: Codec[TrainingMode] = Codec(str, _training_mode)
 
 def _trigger() -> Any:
     doc = "Any text; changing it trains a new version. Same trigger = no training."
-    return prop(SolutionVersionProps.TRIGGER, TEXT, doc, "initial")
+    return prop("Trigger", TEXT, doc, "initial")
 
 
 def _mode() -> Any:
     doc = "FULL retrains from all data; UPDATE (user-personalization recipes only) adds new items."
-    return prop(SolutionVersionProps.TRAINING_MODE, TRAINING_MODE, doc, "FULL")
+    return prop("TrainingMode", TRAINING_MODE, doc, "FULL")
 
 
 def _gates() -> Any:
@@ -64,30 +62,30 @@ def _gates() -> Any:
         "Per metric: `min` (a plain number means min) and/or `max_drop`, the largest drop below the "
         "version the campaigns serve when training starts; a version failing any never reaches a campaign."
     )
-    return prop(SolutionVersionProps.GATES, GATES, doc, {})
+    return prop("Gates", GATES, doc, {})
 
 
 def _link_seconds() -> Any:
     doc = "How long this link waits before handing over to the next one."
-    return prop(SolutionVersionProps.LINK_SECONDS, INT, doc, LINK_SECONDS)
+    return prop("LinkSeconds", INT, doc, LINK_SECONDS)
 
 
 def _solution_name() -> Any:
     doc = "The config's solution name: metric dimension and messages (default: read from the ARN)."
-    return prop(SolutionVersionProps.SOLUTION_NAME, OPTIONAL_TEXT, doc, None)
+    return prop("SolutionName", OPTIONAL_TEXT, doc, None)
 
 
 @dataclass(frozen=True, kw_only=True)
 class SolutionVersion(Contract):
     RESOURCE_TYPE: ClassVar[str] = SOLUTION_VERSION_TYPE
 
-    solution_arn: str | Intrinsic = prop(SolutionVersionProps.SOLUTION_ARN, ARN, "The solution to train.")
+    solution_arn: str | Intrinsic = prop("SolutionArn", ARN, "The solution to train.")
     trigger: str = _trigger()
     training_mode: TrainingMode = _mode()
     gates: Mapping[str, Gate] = _gates()
     link_seconds: int = _link_seconds()
     solution_name: str | None = _solution_name()
-    tags: Mapping[str, str] = prop(SolutionVersionProps.TAGS, TAGS, "Tags of the version.", {})
+    tags: Mapping[str, str] = prop("Tags", TAGS, "Tags of the version.", {})
 
     @property
     def version_name(self) -> str:
@@ -101,18 +99,16 @@ class TrainingWait(Contract):
     RESOURCE_TYPE: ClassVar[str] = TRAINING_WAIT_TYPE
 
     solution_version_arn: str | Intrinsic = prop(
-        TrainingWaitProps.SOLUTION_VERSION_ARN, ARN, "The previous link's SolutionVersionArn."
+        "SolutionVersionArn", ARN, "The previous link's SolutionVersionArn."
     )
     trigger: str = _trigger()
     training_mode: TrainingMode = _mode()
     gates: Mapping[str, Gate] = _gates()
     link_seconds: int = _link_seconds()
-    link_index: int = prop(TrainingWaitProps.LINK_INDEX, INT, "1-based; the version resource is link 0.")
-    is_last: bool = prop(
-        TrainingWaitProps.IS_LAST, BOOL, "The last link fails the deploy at its deadline.", False
-    )
+    link_index: int = prop("LinkIndex", INT, "1-based; the version resource is link 0.")
+    is_last: bool = prop("IsLast", BOOL, "The last link fails the deploy at its deadline.", False)
     max_wait_minutes: int = prop(
-        TrainingWaitProps.MAX_WAIT_MINUTES,
+        "MaxWaitMinutes",
         INT,
         "How long a deploy waits for training (default 240, at most 720).",
         240,

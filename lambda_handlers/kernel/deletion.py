@@ -35,8 +35,8 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
-from lambda_handlers import arns, constants
-from lambda_handlers.constants import DELETE_IN_USE_SECONDS, RETAIN_ON_STACK_DELETE, Attr, Status
+from lambda_handlers import arns, constants, contract
+from lambda_handlers.constants import DELETE_IN_USE_SECONDS, Attr, Status
 from lambda_handlers.errors import IN_USE, NOT_FOUND, DeployError
 from lambda_handlers.events import (
     Event,
@@ -79,7 +79,7 @@ def on_delete(event: Event, deps: Deps, *, kind: str, start: StartDelete) -> OnE
     """Release an adopted resource (no call); keep ours on a retained stack delete (the
     `RetainOnStackDelete` property is "true"); else start deleting it. An id never returned (a
     cancelled Create) is swept by isComplete (`delete_progress`)."""
-    retain = event.props.get(RETAIN_ON_STACK_DELETE) == "true"
+    retain = contract.StackDeleteRetention.from_properties(event.props).retain_on_stack_delete
     if arns.is_adopted(event.physical_id):
         deps.log(f"releasing adopted {kind} {arns.strip_adopted(event.physical_id)} (not deleted)")
     elif arns.is_arn(event.physical_id) and retain and stack.being_deleted(deps, event):

@@ -3,18 +3,17 @@ name is taken.
 
 Everything the handlers create carries `OWNER_TAG` = `{stack name}/{LogicalResourceId}`: the stack
 *name*, not its id, because a stack deleted and created again gets a new StackId and must still
-own what it made (a retained delete, a re-created stack sweeping its orphans). Values written
-before carry `{StackId}/{LogicalResourceId}` (`arn:...:stack/{name}/{uuid}/{logical id}`):
-`owner_of` reads both. A value over the 256-character limit is sent as `sha256:{hex digest}`
-of the plain value; its owner can only be recognised by computing the same digest.
+own what it made (a retained delete, a re-created stack sweeping its orphans). A value over the
+256-character limit is sent as `sha256:{hex digest}` of the plain value; its owner can only be
+recognised by computing the same digest.
 
 When a Create meets ResourceAlreadyExists (its event delivered twice, or a deploy retried after
 the resource was created but before CloudFormation recorded its physical id), a resource with
 this resource's value is ours: the plain ARN, deleted with the stack. A resource whose owner tag
 names anything else (another stack, or this stack under another logical id: a config key renamed
-with the same physical_name) is refused: never adopted, updated, stopped or deleted (issue 11).
-Only a resource with no owner tag (the notebook's) is adopted (`adopted:` + ARN) and released,
-never deleted.
+with the same physical_name) is refused: never adopted, updated, stopped or deleted, since the
+stack cannot tell whether its owner still needs it. Only a resource with no owner tag (the
+notebook's) is adopted (`adopted:` + ARN) and released, never deleted.
 
 The separator is `/`, not `|`: Personalize tag values allow only letters, digits, spaces and
 `_ . : / = + - @`. Neither a stack name nor a logical id contains `/`, so the value names one
@@ -79,32 +78,23 @@ def owner_value(event: Event) -> str | None:
     return None if found is None else found.value
 
 
-def _legacy_value(event: Event) -> str | None:
-    """The value written before the stack-name format: `{StackId}/{LogicalResourceId}`."""
-    if not event.stack_id or not event.logical_id:
-        return None
-    return _bounded(f"{event.stack_id}/{event.logical_id}")
-
-
 def owner_of(value: str | None) -> Owner | None:
-    """The owner a tag value names, in either format; None for no tag or a hashed value."""
+    """The owner a tag value names; None for no tag, a hashed value or any other text."""
     if not value or value.startswith(HASH_PREFIX):
         return None
     parts = value.split("/")
     if len(parts) == 2 and all(parts):
         return Owner(parts[0], parts[1])
-    if value.startswith("arn:") and len(parts) == 4 and parts[0].endswith(":stack"):
-        return Owner(parts[1], parts[3])  # arn:...:stack/{name}/{uuid}/{logical id}
     return None
 
 
 def is_own_value(value: str | None, event: Event) -> bool:
-    """Whether a tag value names this event's stack and resource (either format)."""
-    return value is not None and value in {owner_value(event), _legacy_value(event)} - {None}
+    """Whether a tag value names this event's stack and resource."""
+    return value is not None and value == owner_value(event)
 
 
 def is_this_stacks(value: str | None, event: Event) -> bool:
-    """Whether a tag value names this event's stack (any logical id of it; either format)."""
+    """Whether a tag value names this event's stack (any logical id of it)."""
     found = owner_of(value)
     return found is not None and bool(event.stack_name) and found.stack_name == event.stack_name
 

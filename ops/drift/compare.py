@@ -1,19 +1,21 @@
 """Differences between a deployed template's custom resources and Personalize, as lines.
 
-Checked: each solution's auto-training (`AutoTrainingSchedule`, "" = off, against
-`performAutoTraining` and its schedule); each campaign's version (one the auto-training checker promoted,
-its `PROMOTED_TAG`, is reported as promoted, not as drift), min TPS and the `campaignConfig` keys
-the template declares; the version each wait link holds (its physical
-id, `{SolutionVersionArn}/wait-{N}`, lambda_handlers/training_wait.py) against the version
-resource's, and that version still being ACTIVE.
+Checked: each solution's auto-training, declared against the one reading of it
+(`lambda_handlers.auto_training`: an update still pending is shown, not counted as in force);
+each campaign's version (one the auto-training checker promoted, its `PROMOTED_TAG`, is reported
+as promoted, not as drift), min TPS and the `campaignConfig` keys the template declares; the
+version each wait link holds (its physical id, `{SolutionVersionArn}/wait-{N}`,
+lambda_handlers/training_wait.py) against the version resource's, and that version still being
+ACTIVE.
 """
 
 import json
 from dataclasses import dataclass
 from typing import Any
 
-from lambda_handlers import constants
-from lambda_handlers.constants import CampaignProps, SolutionProps, Status
+from lambda_handlers import auto_training, constants, contract
+from lambda_handlers.auto_training import AutoTraining
+from lambda_handlers.constants import Status
 from ops.chain import TrainingChain, chains_by_solution
 from ops.impact.template import project_of, short_name
 from ops.reader import DeployedStack, StackResource
@@ -47,23 +49,22 @@ def _solutions(
         res = live.get(lid)
         if res is None or not res.physical_id:
             continue
-        subject = f"solution {short_name(props(body).get(SolutionProps.NAME, lid), project)}"
+        spec = contract.Solution.from_properties(props(body))
+        subject = f"solution {short_name(spec.name, project)}"
         found = stack.personalize.solution(res.arn)
         if found is None:
             out.append(Drift(subject, "existence", "present", "deleted"))
             continue
-        schedule = str(props(body).get(SolutionProps.AUTO_TRAINING_SCHEDULE) or "")
-        auto = bool(found.get("performAutoTraining"))
-        found_schedule = str(
-            ((found.get("solutionConfig") or {}).get("autoTrainingConfig") or {}).get("schedulingExpression")
-            or ""
-        )
-        if auto != bool(schedule):
-            declared = f"on ({schedule})" if schedule else "off"
-            now = f"on ({found_schedule or 'rate(7 days)'})" if auto else "off"
-            out.append(Drift(subject, "auto-training", declared, now))
-        elif auto and found_schedule and found_schedule != schedule:
-            out.append(Drift(subject, "auto-training schedule", schedule, found_schedule))
+        declared = AutoTraining.declared(spec)
+        reading = auto_training.read(found)
+        now = reading.in_force
+        pending = f" (update to {reading.pending.text()} pending)" if reading.pending else ""
+        if now.enabled != declared.enabled:
+            out.append(Drift(subject, "auto-training", declared.text(), now.text() + pending))
+        elif now != declared:
+            out.append(Drift(subject, "auto-training schedule", declared.schedule, now.schedule + pending))
+        elif reading.pending is not None and reading.pending != declared:
+            out.append(Drift(subject, "auto-training", declared.text(), now.text() + pending))
     return out
 
 
@@ -75,7 +76,7 @@ def _chains(
         version = live.get(chain.version)
         if version is None or not version.physical_id:
             continue
-        name = short_name(props(resources.get(solution_lid)).get(SolutionProps.NAME, solution_lid), project)
+        name = short_name(contract.Solution.from_properties(props(resources.get(solution_lid))).name, project)
         expected = version.held_version
         for link in chain.links:
             res = live.get(link)
@@ -112,39 +113,31 @@ def _campaigns(
         res = live.get(lid)
         if res is None or not res.physical_id:
             continue
-        p = props(body)
-        subject = f"campaign {short_name(p.get(CampaignProps.NAME, lid), project)}"
+        spec = contract.Campaign.from_properties(props(body))
+        subject = f"campaign {short_name(spec.name, project)}"
         found = stack.personalize.campaign(res.arn)
         if found is None:
             out.append(Drift(subject, "existence", "present", "deleted"))
             continue
-        tps = str(p.get(CampaignProps.MIN_PROVISIONED_TPS, ""))
-        if tps and str(found.get("minProvisionedTPS")) != tps:
+        tps = str(spec.min_provisioned_tps)
+        if str(found.get("minProvisionedTPS")) != tps:
             out.append(Drift(subject, "min TPS", tps, str(found.get("minProvisionedTPS"))))
-        declared = _declared_version(p.get(CampaignProps.SOLUTION_VERSION_ARN), resources, live)
+        declared = _declared_version(spec.solution_version_arn, resources, live)
         served = str(found.get("solutionVersionArn"))
         if declared and served != declared:
             promoted = stack.personalize.tags(res.arn).get(constants.PROMOTED_TAG) == served
             out.append(
                 Drift(subject, "version", declared.rsplit("/", 1)[-1], served.rsplit("/", 1)[-1], promoted)
             )
-        config = json.loads(str(p.get(CampaignProps.CAMPAIGN_CONFIG) or "{}"))
         found_config = found.get("campaignConfig") or {}
-        for key, value in sorted(config.items()):
-            if found_config.get(key, _DEFAULTS.get(key)) != value:
+        for key, value in sorted(spec.campaign_config.to_api().items()):
+            if found_config.get(key, contract.CAMPAIGN_CONFIG_API_DEFAULTS.get(key)) != value:
                 out.append(
                     Drift(
                         subject, f"campaignConfig.{key}", json.dumps(value), json.dumps(found_config.get(key))
                     )
                 )
     return out
-
-
-# What DescribeCampaign leaves out when a flag is off (botocore model: optional booleans).
-_DEFAULTS: dict[str, Any] = {
-    "enableMetadataWithRecommendations": False,
-    "syncWithLatestSolutionVersion": False,
-}
 
 
 def find_drift(stack: DeployedStack) -> list[Drift]:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from lambda_handlers import constants
+from lambda_handlers import constants, contract
 from ops.chain import training_chains
 from ops.rehearse.play import Rehearsal
 from ops.template import props
@@ -107,9 +107,8 @@ def _solution_chains(rehearsal: Rehearsal) -> dict[str, tuple[str, ...]]:
     resources: dict[str, Any] = dict(rehearsal.template.get("Resources") or {})
     out: dict[str, tuple[str, ...]] = {}
     for chain in training_chains(resources):
-        name = props(resources.get(chain.solution or "")).get("Name")
-        if isinstance(name, str):
-            out[name] = chain.members
+        if chain.solution in resources:
+            out[contract.Solution.from_properties(props(resources[chain.solution])).name] = chain.members
     return out
 
 

@@ -11,8 +11,8 @@ import statistics
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from lambda_handlers import constants, contract, metrics
-from lambda_handlers.constants import CampaignProps, Status
+from lambda_handlers import auto_training, constants, contract, metrics
+from lambda_handlers.constants import Status
 from lambda_handlers.kernel.status import canonical, update_running
 from ops.chain import TrainingChain, chains_by_solution
 from ops.reader import DeployedStack, StackResource, epoch
@@ -261,7 +261,7 @@ def collect(stack: DeployedStack) -> Report:
             SolutionStatus(
                 logical_id=solution_lid,
                 arn=res.arn,
-                auto_training=described.get("performAutoTraining"),
+                auto_training=auto_training.in_force(described).enabled if described else None,
                 training=training,
                 served_version=served,
                 metrics=values,
@@ -302,8 +302,8 @@ def _served(resources: dict[str, Any], chain: TrainingChain, campaigns: list[Cam
     """The version the solution's campaigns serve (the first campaign reading this chain or solution)."""
     mine = {*chain.members, chain.solution}
     for campaign in campaigns:
-        value = props(resources.get(campaign.logical_id)).get(CampaignProps.SOLUTION_VERSION_ARN)
-        if mine & set(refs(value)):
+        spec = contract.Campaign.from_properties(props(resources.get(campaign.logical_id)))
+        if mine & set(refs(spec.solution_version_arn)):
             return campaign.version
     return None
 

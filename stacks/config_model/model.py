@@ -86,7 +86,7 @@ class Datasets(_Strict):
 
 
 class AutoTraining(_Strict):
-    schedule: str = "rate(7 days)"
+    schedule: str = contract.API_DEFAULT_SCHEDULE
     """How often Personalize retrains by itself: `rate(N days)`, N from 1 to 30."""
     promote: Literal["gated", "off"] = "off"
     """gated: a daily checker moves the solution's campaigns to the newest automatic version that
@@ -101,7 +101,9 @@ class AutoTraining(_Strict):
     def _schedule(cls, value: str) -> str:
         match = SCHEDULE_PATTERN.match(value)
         if not match or not 1 <= int(match.group(1)) <= 30:
-            raise ValueError("must be 'rate(N days)' with N from 1 to 30, e.g. 'rate(7 days)'")
+            raise ValueError(
+                f"must be 'rate(N days)' with N from 1 to 30, e.g. '{contract.API_DEFAULT_SCHEDULE}'"
+            )
         return value
 
 

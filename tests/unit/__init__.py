@@ -32,7 +32,6 @@ OTHER_RECIPE_ARN: Final = "arn:aws:personalize:::recipe/aws-personalized-ranking
 STACK_ID: Final = f"arn:aws:cloudformation:us-east-1:111111111111:stack/app/{'0' * 8}"
 LOGICAL_ID: Final = "Resource"
 OWNER: Final = "app/Resource"  # the owner tag value of `event(...)`'s resource: stack name/logical id
-LEGACY_OWNER: Final = f"{STACK_ID}/{LOGICAL_ID}"  # the value written before (stack id/logical id)
 OWNER_TAG: Final = {"tagKey": "personalize-cdk:owner", "tagValue": OWNER}
 POLL_SECONDS: Final = 30  # the Provider's query interval
 MAX_POLLS: Final = 500

@@ -9,8 +9,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from lambda_handlers import constants, data_copy, entry
-from lambda_handlers.constants import Attr, DataCopyProps
+from lambda_handlers import constants, contract, data_copy, entry
+from lambda_handlers.constants import Attr
 from lambda_handlers.deps import Deps
 from lambda_handlers.errors import DeployError
 from lambda_handlers.events import Event, parse
@@ -56,17 +56,17 @@ def publish(s3: S3Client, name: str, body: bytes) -> str:
     return key
 
 
-def props(source_key: str, digest: str, **extra: str) -> dict[str, str]:
-    return {
-        DataCopyProps.SOURCE_BUCKET: ASSETS,
-        DataCopyProps.SOURCE_KEY: source_key,
-        DataCopyProps.BUCKET: DATA,
-        DataCopyProps.PREFIX: PREFIX,
-        DataCopyProps.KEY: f"{PREFIX}{digest}/interactions.csv",
-        DataCopyProps.KEEP: "2",
-        DataCopyProps.RETAIN_ON_DELETE: "false",
-        **extra,
-    }
+def props(source_key: str, digest: str, *, retain_on_delete: bool = False) -> dict[str, str]:
+    spec = contract.DataCopy(
+        source_bucket=ASSETS,
+        source_key=source_key,
+        bucket=DATA,
+        prefix=PREFIX,
+        key=f"{PREFIX}{digest}/interactions.csv",
+        keep=2,
+        retain_on_delete=retain_on_delete,
+    )
+    return spec.to_properties()
 
 
 def event(request_type: str, properties: dict[str, str], **more: Any) -> Event:
@@ -184,7 +184,7 @@ def test_delete_removes_every_version_under_its_prefix_and_nothing_else(s3: S3Cl
 
 def test_delete_with_retain_on_delete_leaves_the_files(s3: S3Client) -> None:
     # GIVEN a copied file of a stack whose removal_policy is retain
-    properties = props(publish(s3, "h" * 64, b"h"), "hhhh", RetainOnDelete="true")
+    properties = props(publish(s3, "h" * 64, b"h"), "hhhh", retain_on_delete=True)
     deploy(s3, properties)
     # WHEN the resource is deleted
     data_copy.on_event(
@@ -196,7 +196,7 @@ def test_delete_with_retain_on_delete_leaves_the_files(s3: S3Client) -> None:
 
 def test_fails_when_the_key_is_outside_the_prefix(s3: S3Client) -> None:
     # GIVEN properties whose key escapes the resource's prefix
-    properties = {**props("k.csv", "kkkk"), DataCopyProps.KEY: "elsewhere/interactions.csv"}
+    properties = {**props("k.csv", "kkkk"), contract.DataCopy.prop_name("key"): "elsewhere/interactions.csv"}
     # WHEN onEvent runs THEN it refuses, naming both
     with pytest.raises(DeployError, match="must lie under Prefix"):
         data_copy.on_event(event("Create", properties), deps_of(s3, []))

@@ -4,7 +4,7 @@ import re
 from lambda_handlers import constants
 from lambda_handlers.events import Event, parse
 from lambda_handlers.kernel import ownership
-from tests.unit import LEGACY_OWNER, OWNER, PREFIX, SOLUTION_ARN, STACK_ID
+from tests.unit import OWNER, PREFIX, SOLUTION_ARN, STACK_ID
 from tests.unit import event as make_event
 
 # Personalize's TagValue pattern `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$` for ASCII (Python's re has no
@@ -29,11 +29,11 @@ def test_the_owner_is_the_stack_name_and_logical_id_in_a_valid_tag_value():
     assert TAG_VALUE.fullmatch(OWNER)
 
 
-def test_both_owner_formats_are_read():
-    # GIVEN the current value, the value written before (stack id), a hashed one and junk
-    # THEN the first two name stack `app`, resource `Resource`; the others name no one
+def test_an_owner_value_names_a_stack_and_a_logical_id():
+    # GIVEN a `{stack name}/{logical id}` value, a stack id in its place, a hashed value and junk
+    # THEN the first names stack `app`, resource `Resource`; the others name no one
     assert ownership.owner_of("app/Resource") == ownership.Owner("app", "Resource")
-    assert ownership.owner_of(f"{STACK_ID}/Resource") == ownership.Owner("app", "Resource")
+    assert ownership.owner_of(f"{STACK_ID}/Resource") is None
     assert ownership.owner_of("sha256:" + "0" * 64) is None
     assert ownership.owner_of("no-slash") is None
     assert ownership.owner_of(None) is None
@@ -63,7 +63,7 @@ def test_without_a_stack_id_nothing_is_tagged_and_nothing_is_ours(w):
 def test_is_ours_compares_the_owner_tag_of_the_resource(w):
     # GIVEN solutions with our owner tag, without one, with another value, and none at all
     group = f"{PREFIX}:dataset-group/shop"
-    for name, tags in (("ours", {OWNER}), ("legacy", {LEGACY_OWNER}), ("plain", set()), ("other", {"x"})):
+    for name, tags in (("ours", {OWNER}), ("plain", set()), ("other", {"x"})):
         arn = w.fake.seed_solution(group, name)
         for value in tags:
             w.fake.call(
@@ -74,17 +74,17 @@ def test_is_ours_compares_the_owner_tag_of_the_resource(w):
     event = owner_event()
     found = {
         name: ownership.is_ours(w.deps, f"{PREFIX}:solution/{name}", event)
-        for name in ("ours", "legacy", "plain", "other", "gone")
+        for name in ("ours", "plain", "other", "gone")
     }
-    assert found == {"ours": True, "legacy": True, "plain": False, "other": False, "gone": False}
+    assert found == {"ours": True, "plain": False, "other": False, "gone": False}
 
 
-def test_is_this_stacks_reads_any_logical_id_of_this_stack_in_either_format():
+def test_is_this_stacks_reads_any_logical_id_of_this_stack():
     # GIVEN an event of stack `app`
     event = owner_event(logical_id="Other")
-    # THEN values naming stack `app` (any resource, either format) are this stack's; others are not
+    # THEN values naming stack `app` (any resource) are this stack's; others, a stack id among them, are not
     assert ownership.is_this_stacks("app/CampaignX", event)
-    assert ownership.is_this_stacks(f"{STACK_ID}/CampaignX", event)
+    assert not ownership.is_this_stacks(f"{STACK_ID}/CampaignX", event)
     assert not ownership.is_this_stacks("other-app/CampaignX", event)
     assert not ownership.is_this_stacks("sha256:" + "0" * 64, event)
     assert not ownership.is_this_stacks(None, event)
