@@ -6,9 +6,8 @@ adopted (`kernel.adoption`: written once; a repeated Create keeps the first reco
 (a stack delete, the rollback of the adopting deploy, a rename's cleanup, the Delete of a
 cancelled Create that had adopted it) moves the campaign back with one UpdateCampaign, waits until
 it serves that state, removes every tag the stack added, and releases the campaign (never deletes
-it). A campaign adopted before that record existed carries `SERVED_WHEN_ADOPTED_TAG` (the version
-only): it goes back to that version. A campaign this stack created again after it was deleted by
-hand carries neither: nothing to move back.
+it). A campaign this stack created again after it was deleted by hand carries no record: nothing
+to move back.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lambda_handlers.campaign_state import UPDATE_KEY, normalise, same_version
-from lambda_handlers.constants import SERVED_WHEN_ADOPTED_TAG
 from lambda_handlers.contract import CAMPAIGN_CONFIG_API_DEFAULTS as API_DEFAULTS
 from lambda_handlers.errors import NOT_FOUND, DeployError
 from lambda_handlers.kernel import adoption, status
@@ -36,11 +34,11 @@ Confirm = Callable[["Deps"], None]
 
 @dataclass(frozen=True)
 class Original:
-    """What the campaign served before the stack; `min_tps`/`config` None: not recorded (kept)."""
+    """What the campaign served before the stack: its version, capacity and configuration."""
 
     version_arn: str
-    min_tps: int | None = None
-    config: dict[str, Any] | None = None
+    min_tps: int
+    config: dict[str, Any]
 
     def record(self) -> dict[str, Any]:
         return {
@@ -61,10 +59,8 @@ class Original:
         """Whether a campaign (or one of its updates) is in this state."""
         if not same_version(state.get("solutionVersionArn"), self.version_arn):
             return False
-        if self.min_tps is not None and int(state.get("minProvisionedTPS") or 0) != self.min_tps:
+        if int(state.get("minProvisionedTPS") or 0) != self.min_tps:
             return False
-        if self.config is None:
-            return True
         have = {**API_DEFAULTS, **dict(state.get("campaignConfig") or {})}
         return bool(normalise(have) == normalise({**API_DEFAULTS, **self.config}))
 
@@ -81,8 +77,7 @@ def _original(tags: Mapping[str, str], event: Event) -> Original | None:
         return Original(
             str(state["solutionVersionArn"]), int(state["minProvisionedTPS"]), dict(state["campaignConfig"])
         )
-    served = tags.get(SERVED_WHEN_ADOPTED_TAG)
-    return Original(served) if served else None
+    return None
 
 
 def move_back(deps: Deps, arn: str, event: Event, *, confirm: Confirm) -> bool:
@@ -100,7 +95,7 @@ def move_back(deps: Deps, arn: str, event: Event, *, confirm: Confirm) -> bool:
         return True
     if original.served_by(campaign) and status.is_idle(campaign, UPDATE_KEY):
         confirm(deps)
-        adoption.forget(deps, arn, tags, SERVED_WHEN_ADOPTED_TAG)
+        adoption.forget(deps, arn, tags)
         deps.log(f"adopted campaign {arn} serves {original.version_arn} again, as before the stack")
         return True
     update = status.latest_update(campaign, UPDATE_KEY)
@@ -119,9 +114,6 @@ def move_back(deps: Deps, arn: str, event: Event, *, confirm: Confirm) -> bool:
 
 
 def _update(deps: Deps, arn: str, original: Original) -> None:
-    if original.min_tps is None or original.config is None:
-        deps.personalize.update_campaign(campaignArn=arn, solutionVersionArn=original.version_arn)
-        return
     deps.personalize.update_campaign(
         campaignArn=arn,
         solutionVersionArn=original.version_arn,

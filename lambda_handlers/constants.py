@@ -75,9 +75,6 @@ ADOPTED_VERSION_TAG: Final = "personalize-cdk:version-name"
 # carrying this stack's and this resource's value made it itself (a duplicated Create event, or a
 # retried deploy): it keeps the plain ARN and deletes it later instead of adopting and releasing.
 OWNER_TAG: Final = "personalize-cdk:owner"
-# A campaign adopted before `STATE_WHEN_ADOPTED_TAG` existed carries the version ARN it served
-# when adopted: its release moves it back there first (read, no longer written).
-SERVED_WHEN_ADOPTED_TAG: Final = "personalize-cdk:served-when-adopted"
 # Every tag key this app writes for itself starts with this: the config's tags never touch them.
 OWN_TAG_PREFIX: Final = "personalize-cdk:"
 # An adopted solution or campaign carries what the stack will change, recorded before the first

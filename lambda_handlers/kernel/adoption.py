@@ -73,9 +73,9 @@ def recorded(tags: Mapping[str, str], event: Event) -> dict[str, Any] | None:
     return decode(tags)
 
 
-def forget(deps: Deps, arn: str, tags: Mapping[str, str], *extra: str) -> None:
-    """Remove the record (and `extra` keys of ours) from the resource, as found before the stack."""
-    ours = {ADOPTED_BY_TAG, STATE_WHEN_ADOPTED_TAG, *extra}
+def forget(deps: Deps, arn: str, tags: Mapping[str, str]) -> None:
+    """Remove the record from the resource, as found before the stack."""
+    ours = {ADOPTED_BY_TAG, STATE_WHEN_ADOPTED_TAG}
     keys = sorted(key for key in tags if key in ours or key.startswith(f"{STATE_WHEN_ADOPTED_TAG}-"))
     if not keys:
         return
