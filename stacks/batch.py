@@ -26,6 +26,7 @@ from stacks.custom_resource import custom_resource
 from stacks.data_layer import DataLayer
 from stacks.dataset_import import allow_pass_data_role
 from stacks.naming import content_hash, pascal
+from stacks.permissions import Named
 from stacks.provider import personalize_provider
 from stacks.training import SolutionTraining
 from stacks.wait_chain import link_budgets, wait_links
@@ -65,6 +66,8 @@ class BatchJobs(Construct):
     - data: the data layer (its bucket takes the output, its role is the one Personalize assumes).
     - jobs: the jobs, each with the training whose gated version it uses.
     - tags: tags of every job.
+    - name_prefix: the prefix the stack's names share (`{project}-`): the handler policy grants
+      its pattern for the jobs and solutions that start with it (default None: exact names).
     """
 
     def __init__(
@@ -75,9 +78,11 @@ class BatchJobs(Construct):
         data: DataLayer,
         jobs: Sequence[tuple[BatchJobSpec, SolutionTraining]],
         tags: Mapping[str, str],
+        name_prefix: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.data = data
+        self.name_prefix = name_prefix
         self.output_locations: dict[str, str] = {}
         self.staged: list[str] = []  # names of jobs whose input file the deploy uploads
         self.links: dict[str, list[CustomResource]] = {}
@@ -145,14 +150,12 @@ class BatchJobs(Construct):
         policy = personalize_provider(self).policy
         actions = sorted({*BATCH_INFERENCE_ACTIONS, *BATCH_SEGMENT_ACTIONS, "personalize:TagResource"})
         for kind in ("batch-inference-job", "batch-segment-job"):
-            policy.allow_named(BATCH_SID, actions, resource=kind, names=[f"{spec.job_prefix}-*"])
-        policy.allow_named(
-            BATCH_SOLUTION_SID,
-            BATCH_SOLUTION_ACTIONS,
-            resource="solution",
-            names=[spec.solution_name],
-            versions=True,
+            jobs = Named(resource=kind, names=(f"{spec.job_prefix}-*",), within=self.name_prefix)
+            policy.allow_named(BATCH_SID, actions, jobs)
+        versions = Named(
+            resource="solution", names=(spec.solution_name,), within=self.name_prefix, versions=True
         )
+        policy.allow_named(BATCH_SOLUTION_SID, BATCH_SOLUTION_ACTIONS, versions)
         allow_pass_data_role(self, self.data.role.role_arn)
 
     def _grant_personalize(self, names: Sequence[str]) -> None:

@@ -13,10 +13,10 @@ union, so a hundred solutions add no statement. IAM limits a role's inline polic
 characters in all (bench/ measures it; `tests/test_scale.py` checks the largest stack).
 
 Names (`allow_named`): a physical name the stack derives starts with its name prefix,
-`{project}-` (the stack sets it, `NAME_PREFIX_CONTEXT`), and is written as the pattern
-`{project}-*`: one pattern covers every solution, campaign and version of the config in a
-constant number of characters (one ARN per solution would pass IAM's limit at about 33
-solutions). What else the pattern matches, and why that is accepted: a resource someone named
+`{project}-` (a construct's `name_prefix` prop), and is written as the pattern `{project}-*`:
+one pattern covers every solution, campaign and version of the config in a constant number of
+characters (one ARN per solution would pass IAM's 6,144-character managed-policy limit at about
+33 solutions). What else the pattern matches, and why that is accepted: a resource someone named
 `{project}-...` by hand in the same account and region, and the resources of another project
 whose name starts with `{project}-` (project `news` matches `news-v2-*`). The handlers only act
 on names from their own template, and the owner-tag refusal keeps them off resources another
@@ -26,14 +26,12 @@ account and region. Names outside the prefix (`physical_name`) are added one by 
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
-
-# The stack's name prefix (`{project}-`), set in its construct context before its constructs.
-NAME_PREFIX_CONTEXT: Final = "personalize-cdk:name-prefix"
 
 # The Provider's own grant: every handler reads its stack's status, to tell a rollback or a
 # stack delete from a deploy, and asks whether CloudFormation is deleting a resource before it
@@ -49,6 +47,24 @@ def personalize_arn(scope: Construct, resource: str, name: str) -> str:
     )
 
 
+@dataclass(frozen=True, kw_only=True)
+class Named:
+    """Personalize resources by name, for `HandlerPolicy.allow_named`.
+
+    - resource: the ARN's resource type (`solution`, `campaign`, `batch-inference-job`, ...).
+    - names: names or name patterns (`*`).
+    - within: the stack's name prefix (`{project}-`); a name that starts with it is granted as
+      its pattern (module docstring). None (the default): every name as given.
+    - versions: also what lies under a name outside the prefix (`solution/{name}/*`: a
+      solution's versions, whose ids Personalize generates); default False.
+    """
+
+    resource: str
+    names: tuple[str, ...]
+    within: str | None = None
+    versions: bool = False
+
+
 class HandlerPolicy:
     """The statements of the handler role's inline policy, one per action set, in the order
     their first registration came."""
@@ -58,11 +74,7 @@ class HandlerPolicy:
         self._scope = scope
         self._statements: dict[str, iam.PolicyStatement] = {}  # action set and conditions → statement
         self._resources: dict[str, set[str]] = {}  # same key → resolved resources it holds
-
-    @property
-    def name_prefix(self) -> str | None:
-        prefix = self._scope.node.try_get_context(NAME_PREFIX_CONTEXT)
-        return str(prefix) if prefix else None
+        self._named: dict[str, set[str]] = {}  # Personalize resource type → names and patterns
 
     def allow(
         self,
@@ -95,20 +107,21 @@ class HandlerPolicy:
                 self._resources[key].add(resolved)
                 statement.add_resources(resource)
 
-    def allow_named(
-        self, sid: str, actions: Sequence[str], *, resource: str, names: Sequence[str], versions: bool = False
-    ) -> None:
-        """`actions` on Personalize `resource`s (`solution`, `campaign`, ...) of these names or
-        name patterns; a name the stack derives becomes the prefix's pattern (module docstring).
-        `versions` (default False): also what lies under a name outside the prefix
-        (`solution/{name}/*`, a solution's versions, whose ids Personalize generates)."""
+    def allow_named(self, sid: str, actions: Sequence[str], named: Named) -> None:
+        """`actions` on the Personalize resources `named` names (the prefix's pattern for those
+        that start with it)."""
         arns: list[str] = []
-        for name in self.patterns(names):
-            arn = personalize_arn(self._scope, resource, name)
-            arns += [arn, f"{arn}/*"] if versions and not name.endswith("*") else [arn]
+        for name in patterns(named.names, named.within):
+            self._named.setdefault(named.resource, set()).add(name)
+            arn = personalize_arn(self._scope, named.resource, name)
+            arns += [arn, f"{arn}/*"] if named.versions and not name.endswith("*") else [arn]
         self.allow(sid, actions, arns)
 
-    def patterns(self, names: Sequence[str]) -> list[str]:
-        """The prefix's pattern for the names that start with it, the others as given."""
-        prefix = self.name_prefix
-        return sorted({f"{prefix}*" if prefix and n.startswith(prefix) else n for n in names})
+    def named(self, resource: str) -> list[str]:
+        """The names and patterns granted on a Personalize resource type (`allow_named`), sorted."""
+        return sorted(self._named.get(resource, ()))
+
+
+def patterns(names: Sequence[str], prefix: str | None) -> list[str]:
+    """The prefix's pattern for the names that start with it, the others as given (sorted)."""
+    return sorted({f"{prefix}*" if prefix and n.startswith(prefix) else n for n in names})

@@ -16,6 +16,7 @@ from lambda_handlers import contract
 from lambda_handlers.constants import Attr
 from stacks.custom_resource import custom_resource
 from stacks.naming import content_hash, pascal
+from stacks.permissions import Named
 from stacks.provider import personalize_provider
 from stacks.training import TAG_ACTIONS, TAG_SID
 
@@ -39,6 +40,8 @@ class PersonalizeCampaign(Construct):
       of that name that already exists is adopted.
     - depends_on: extra dependencies (default none).
     - logical_id: template logical id (default from the name).
+    - name_prefix: the prefix the stack's names share (`{project}-`): the handler policy grants
+      its pattern, the same for every campaign (default None: the exact name).
     """
 
     def __init__(
@@ -49,6 +52,7 @@ class PersonalizeCampaign(Construct):
         spec: contract.Campaign,
         depends_on: Sequence[IDependable] = (),
         logical_id: str | None = None,
+        name_prefix: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.physical_name = spec.name
@@ -62,8 +66,9 @@ class PersonalizeCampaign(Construct):
         )
         self.campaign_arn = self.resource.get_att_string(Attr.CAMPAIGN_ARN)
         policy = personalize_provider(self).policy
-        policy.allow_named(SERVE_SID, CAMPAIGN_ACTIONS, resource="campaign", names=[spec.name])
-        policy.allow_named(TAG_SID, TAG_ACTIONS, resource="campaign", names=[spec.name])
+        own = Named(resource="campaign", names=(spec.name,), within=name_prefix)
+        policy.allow_named(SERVE_SID, CAMPAIGN_ACTIONS, own)
+        policy.allow_named(TAG_SID, TAG_ACTIONS, own)
 
 
 def latest_version_arn(solution_arn: str) -> str:

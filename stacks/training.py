@@ -18,6 +18,7 @@ from lambda_handlers import contract
 from lambda_handlers.constants import Attr
 from stacks.custom_resource import custom_resource
 from stacks.naming import pascal
+from stacks.permissions import Named
 from stacks.provider import personalize_provider
 from stacks.wait_chain import link_budgets, wait_links
 
@@ -73,6 +74,8 @@ class PersonalizeSolution(Construct):
       an existing solution of that name with the same recipe is adopted.
     - depends_on: what must exist first (the datasets and their import jobs).
     - logical_id: template logical id (default from the name).
+    - name_prefix: the prefix the stack's names share (`{project}-`): the handler policy grants
+      its pattern, the same for every solution (default None: the exact name).
     """
 
     def __init__(
@@ -83,6 +86,7 @@ class PersonalizeSolution(Construct):
         spec: contract.Solution,
         depends_on: Sequence[IDependable] = (),
         logical_id: str | None = None,
+        name_prefix: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.physical_name = spec.name
@@ -97,12 +101,13 @@ class PersonalizeSolution(Construct):
         group = spec.dataset_group_arn
         assert isinstance(group, str)  # a token here; an Intrinsic only once read back from a template
         policy = personalize_provider(self).policy
-        policy.allow_named(TRAIN_SID, SOLUTION_ACTIONS, resource="solution", names=[spec.name], versions=True)
+        own = Named(resource="solution", names=(spec.name,), within=name_prefix, versions=True)
+        policy.allow_named(TRAIN_SID, SOLUTION_ACTIONS, own)
         policy.allow(DATASET_GROUP_SID, DATASET_GROUP_ACTIONS, [group])
-        policy.allow_named(TAG_SID, TAG_ACTIONS, resource="solution", names=[spec.name], versions=True)
+        policy.allow_named(TAG_SID, TAG_ACTIONS, own)
         policy.allow(TAG_SID, TAG_ACTIONS, [group])
         policy.allow(RESOURCELESS_SID, RESOURCELESS_ACTIONS, ["*"])
-        policy.allow_named(BLOCKER_SID, BLOCKER_ACTIONS, resource="campaign", names=["*"])
+        policy.allow_named(BLOCKER_SID, BLOCKER_ACTIONS, Named(resource="campaign", names=("*",)))
 
 
 class SolutionTraining(Construct):
