@@ -8,8 +8,11 @@ import pytest
 from aws_cdk import aws_iam as iam
 
 from stacks.permissions import HandlerPolicy, Named
+from tests.support.cfn import iam_statements
+from tests.support.synth import REPO, default_raw_config, template, variant, write_config
 
 PREFIX = "shop-"
+PROJECT = default_raw_config()["project"]
 ARN = "arn:${AWS::Partition}:personalize:${AWS::Region}:${AWS::AccountId}:"
 SOLUTION_ACTIONS = ("personalize:DescribeSolution", "personalize:DeleteSolution")
 CAMPAIGN_ACTIONS = ("personalize:DescribeCampaign",)
@@ -134,3 +137,33 @@ def test_the_written_policy_does_not_grow_with_names_within_the_prefix():
         sizes.append(len(json.dumps(_statements(stack))))
     # THEN the written statements are as long for fifty as for one
     assert sizes[0] == sizes[1]
+
+
+def test_a_batch_job_may_run_on_its_own_solutions_versions_only():
+    # GIVEN two hand-named solutions, a batch inference job on the first only
+    raw = variant(
+        solutions=[
+            {"name": "scored", "recipe": "aws-user-personalization", "physical_name": "hand_made_scored"},
+            {"name": "idle", "recipe": "aws-personalized-ranking", "physical_name": "hand_made_idle"},
+        ],
+        campaigns=[],
+        batch_jobs=[
+            {
+                "name": "nightly",
+                "solution": "scored",
+                "kind": "recommendations",
+                "input": str(REPO / "config" / "examples" / "batch" / "users.jsonl"),
+                "trigger": "v1",
+            }
+        ],
+    )
+    # WHEN the handler's batch statements are read
+    statements = {s.get("Sid"): s for _, s in iam_statements(template(write_config(raw)))}
+    # THEN CreateBatchInferenceJob names the job's solution and its versions, not the idle one
+    arn = f"{ARN}solution/hand_made_scored"
+    assert _resources(statements["BatchInferenceOnSolutions"]) == [arn, f"{arn}/*"]
+    # AND the jobs are the project's pattern, either kind
+    assert _resources(statements["RunBatchJobs"]) == [
+        f"{ARN}batch-inference-job/{PROJECT}-*",
+        f"{ARN}batch-segment-job/{PROJECT}-*",
+    ]
