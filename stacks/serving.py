@@ -38,10 +38,10 @@ class PersonalizeCampaign(Construct):
     - spec: the campaign's properties, in CreateCampaign's terms (defaults: `contract.Campaign`);
       its `solution_version_arn` is the last training link's `SolutionVersionArn`, and a campaign
       of that name that already exists is adopted.
-    - depends_on: extra dependencies (default none).
-    - logical_id: template logical id (default from the name).
     - name_prefix: the prefix the stack's names share (`{project}-`): the handler policy grants
       its pattern, the same for every campaign (default None: the exact name).
+    - depends_on: extra dependencies (default none).
+    - logical_id: template logical id (default from the name).
     """
 
     def __init__(
@@ -50,9 +50,9 @@ class PersonalizeCampaign(Construct):
         construct_id: str,
         *,
         spec: contract.Campaign,
+        name_prefix: str | None = None,
         depends_on: Sequence[IDependable] = (),
         logical_id: str | None = None,
-        name_prefix: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.physical_name = spec.name
