@@ -21,7 +21,8 @@ characters (one ARN per solution would pass IAM's 6,144-character managed-policy
 whose name starts with `{project}-` (project `news` matches `news-v2-*`). The handlers only act
 on names from their own template, and the owner-tag refusal keeps them off resources another
 stack owns; still, keep project names from being prefixes of each other (with a `-`) in one
-account and region. Names outside the prefix (`physical_name`) are added one by one.
+account and region. Names outside the prefix (`physical_name`) are added one by one, beside the
+pattern (`patterns`).
 """
 
 import json
@@ -53,8 +54,8 @@ class Named:
 
     - resource: the ARN's resource type (`solution`, `campaign`, `batch-inference-job`, ...).
     - names: names or name patterns (`*`).
-    - within: the stack's name prefix (`{project}-`); a name that starts with it is granted as
-      its pattern (module docstring). None (the default): every name as given.
+    - within: the stack's name prefix (`{project}-`): its pattern is granted, and the names
+      outside it (module docstring). None (the default): every name as given.
     - versions: also what lies under a name outside the prefix (`solution/{name}/*`: a
       solution's versions, whose ids Personalize generates); default False.
     """
@@ -109,7 +110,7 @@ class HandlerPolicy:
 
     def allow_named(self, sid: str, actions: Sequence[str], named: Named) -> None:
         """`actions` on the Personalize resources `named` names (the prefix's pattern for those
-        that start with it)."""
+        within it, see `patterns`)."""
         arns: list[str] = []
         for name in patterns(named.names, named.within):
             self._named.setdefault(named.resource, set()).add(name)
@@ -123,5 +124,9 @@ class HandlerPolicy:
 
 
 def patterns(names: Sequence[str], prefix: str | None) -> list[str]:
-    """The prefix's pattern for the names that start with it, the others as given (sorted)."""
-    return sorted({f"{prefix}*" if prefix and n.startswith(prefix) else n for n in names})
+    """The prefix's pattern, always, and the names outside it (sorted). Always: a resource
+    renamed out of the prefix (`physical_name`) is replaced, and CloudFormation deletes the old
+    one, named by the stack, in the cleanup under the new template's policy."""
+    if not prefix:
+        return sorted(set(names))
+    return sorted({f"{prefix}*", *(n for n in names if not n.startswith(prefix))})

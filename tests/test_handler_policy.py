@@ -160,10 +160,27 @@ def test_a_batch_job_may_run_on_its_own_solutions_versions_only():
     # WHEN the handler's batch statements are read
     statements = {s.get("Sid"): s for _, s in iam_statements(template(write_config(raw)))}
     # THEN CreateBatchInferenceJob names the job's solution and its versions, not the idle one
+    # (beside the project's pattern)
     arn = f"{ARN}solution/hand_made_scored"
-    assert _resources(statements["BatchInferenceOnSolutions"]) == [arn, f"{arn}/*"]
+    assert _resources(statements["BatchInferenceOnSolutions"]) == [
+        arn,
+        f"{arn}/*",
+        f"{ARN}solution/{PROJECT}-*",
+    ]
     # AND the jobs are the project's pattern, either kind
     assert _resources(statements["RunBatchJobs"]) == [
         f"{ARN}batch-inference-job/{PROJECT}-*",
         f"{ARN}batch-segment-job/{PROJECT}-*",
     ]
+
+
+def test_the_prefix_stays_granted_when_every_name_lies_outside_it():
+    # GIVEN a campaign renamed out of the prefix (physical_name): the one the stack named before
+    # is deleted in the cleanup, under the new template's policy
+    stack, policy = _policy()
+    named = Named(resource="campaign", names=("by_hand",), within=PREFIX)
+    policy.allow_named("Serve", CAMPAIGN_ACTIONS, named)
+    # WHEN the policy is written
+    (statement,) = _statements(stack)
+    # THEN it still covers the prefix's names, beside the new name
+    assert _resources(statement) == [f"{ARN}campaign/by_hand", f"{ARN}campaign/{PREFIX}*"]
