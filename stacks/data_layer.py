@@ -104,7 +104,6 @@ class DataLayer(Construct):
         self.kms_key_arn = kms_key_arn
         self.removal_policy = removal_policy
         self.keep_imports = keep_imports
-        self._copy_statement: iam.PolicyStatement | None = None
         self.bucket = self._bucket(removal_policy, kms_key_arn)
         self.role = self._personalize_role(kms_key_arn)
         for spec in datasets:
@@ -227,13 +226,10 @@ class DataLayer(Construct):
     def grant_copy(self, prefix: str) -> None:
         """The copy handler writes, lists and prunes under `prefix` of this bucket only (every
         prefix given: `datasets/`, and `batch/{name}/input/` of a batch job's staged input)."""
-        objects = self.bucket.arn_for_objects(f"{prefix}*")
-        if self._copy_statement is not None:
-            self._copy_statement.add_resources(objects)
-            return
-        self._copy_statement = iam.PolicyStatement(
-            sid="CopyDataFiles",
-            actions=[
+        policy = personalize_provider(self).policy
+        policy.allow(
+            "CopyDataFiles",
+            [
                 "s3:GetObject",
                 "s3:PutObject",
                 "s3:DeleteObject",
@@ -241,26 +237,16 @@ class DataLayer(Construct):
                 "s3:AbortMultipartUpload",
                 "s3:ListMultipartUploadParts",
             ],
-            resources=[objects],
+            [self.bucket.arn_for_objects(f"{prefix}*")],
         )
-        role = personalize_provider(self).role
-        role.add_to_principal_policy(self._copy_statement)
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ListDataFiles",
-                actions=["s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads"],
-                resources=[self.bucket.bucket_arn],
-            )
+        policy.allow(
+            "ListDataFiles",
+            ["s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads"],
+            [self.bucket.bucket_arn],
         )
         if self.kms_key_arn:
             # SSE-KMS writes (CopyObject, UploadPartCopy) need GenerateDataKey; multipart also Decrypt.
-            role.add_to_principal_policy(
-                iam.PolicyStatement(
-                    sid="EncryptDataFiles",
-                    actions=["kms:GenerateDataKey", "kms:Decrypt"],
-                    resources=[self.kms_key_arn],
-                )
-            )
+            policy.allow("EncryptDataFiles", ["kms:GenerateDataKey", "kms:Decrypt"], [self.kms_key_arn])
 
     def _stage(self, spec: DatasetSpec) -> Staged:
         kind = spec.dataset_type
@@ -273,13 +259,8 @@ class DataLayer(Construct):
         asset = s3_assets.Asset(self, f"{label}DataFile", path=path)
         digest = asset.asset_hash
         key = f"{prefix}{digest[:16]}/{Path(path).name}"
-        role = personalize_provider(self).role
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid=f"Read{label}DataFile",
-                actions=["s3:GetObject"],
-                resources=[asset.bucket.arn_for_objects(asset.s3_object_key)],
-            )
+        personalize_provider(self).policy.allow(
+            "ReadStagedDataFiles", ["s3:GetObject"], [asset.bucket.arn_for_objects(asset.s3_object_key)]
         )
         copy = custom_resource(
             self,

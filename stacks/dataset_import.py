@@ -17,12 +17,13 @@ from lambda_handlers import contract
 from lambda_handlers.constants import Attr
 from lambda_handlers.dataset_import import stem
 from stacks.custom_resource import custom_resource
-from stacks.permissions import grant_pass_data_role, personalize_arn
+from stacks.permissions import personalize_arn
 from stacks.provider import personalize_provider
 from stacks.wait_chain import link_budgets, wait_links
 
 IMPORT_WAIT_MINUTES = contract.default_of(contract.DatasetImport, "max_wait_minutes")
 IMPORT_LISTING = ("personalize:ListDatasetImportJobs",)  # no resource type: `*` only
+PASS_ROLE_SID = "PassDataRoleToPersonalize"
 
 
 class DatasetImport(Construct):
@@ -76,26 +77,24 @@ def grant_imports(
     tests/scenarios/iam_check.py): CreateDatasetImportJob requires `dataset` and
     `datasetImportJob`; DescribeDatasetImportJob `datasetImportJob`; ListDatasetImportJobs has
     none (`*`); TagResource (the owner tag, sent with the create) takes `datasetImportJob`.
+    A create deferred behind another running import checks the stack is still where it was:
+    DescribeStacks on the own stack, the Provider's own grant.
     """
-    role = personalize_provider(scope).role
+    policy = personalize_provider(scope).policy
     jobs = [personalize_arn(scope, "dataset-import-job", f"{stem(prefix)}-*") for prefix in job_prefixes]
-    role.add_to_principal_policy(
-        iam.PolicyStatement(
-            sid="ImportDatasets",
-            actions=["personalize:CreateDatasetImportJob"],
-            resources=[*dataset_arns, *jobs],
-        )
+    policy.allow("ImportDatasets", ["personalize:CreateDatasetImportJob"], [*dataset_arns, *jobs])
+    watch = ["personalize:DescribeDatasetImportJob", "personalize:TagResource"]
+    policy.allow("WatchDatasetImports", watch, jobs)
+    policy.allow("ListDatasetImports", IMPORT_LISTING, ["*"])
+    allow_pass_data_role(scope, personalize_role.role_arn)
+
+
+def allow_pass_data_role(scope: Construct, data_role_arn: str) -> None:
+    """iam:PassRole on the role Personalize assumes, to Personalize only (dataset imports and
+    batch jobs pass it)."""
+    personalize_provider(scope).policy.allow(
+        PASS_ROLE_SID,
+        ["iam:PassRole"],
+        [data_role_arn],
+        conditions={"StringEquals": {"iam:PassedToService": "personalize.amazonaws.com"}},
     )
-    role.add_to_principal_policy(
-        iam.PolicyStatement(
-            sid="WatchDatasetImports",
-            actions=["personalize:DescribeDatasetImportJob", "personalize:TagResource"],
-            resources=jobs,
-        )
-    )
-    role.add_to_principal_policy(
-        iam.PolicyStatement(sid="ListDatasetImports", actions=list(IMPORT_LISTING), resources=["*"])
-    )
-    grant_pass_data_role(role, personalize_role.role_arn)
-    # A create deferred behind another running import checks the stack is still where it was:
-    # DescribeStacks on the own stack, granted with the Provider (`permissions.grant_own_stack`).

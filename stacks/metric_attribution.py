@@ -120,24 +120,16 @@ def grant_attribution_handler(scope: Construct, *, project: str, dataset_group_a
     rollback, under the old template's policy, which must already allow it. Passing the data role
     to Personalize comes with the imports (`grant_imports`; an own group has an interactions
     dataset)."""
-    role = personalize_provider(scope).role
-    role.add_to_principal_policy(
-        iam.PolicyStatement(
-            sid="ManageMetricAttribution",
-            actions=list(ATTRIBUTION_ACTIONS),
-            resources=[personalize_arn(scope, "metric-attribution", attribution_name(project))],
-        )
+    provider = personalize_provider(scope)
+    provider.policy.allow(
+        "ManageMetricAttribution",
+        ATTRIBUTION_ACTIONS,
+        [personalize_arn(scope, "metric-attribution", attribution_name(project))],
     )
-    role.add_to_principal_policy(
-        iam.PolicyStatement(
-            sid="CreateMetricAttributionInGroup", actions=list(GROUP_ACTIONS), resources=[dataset_group_arn]
-        )
-    )
-    role.add_to_principal_policy(
-        iam.PolicyStatement(sid="ListMetricAttributions", actions=list(LISTING_ACTIONS), resources=["*"])
-    )
+    provider.policy.allow("CreateMetricAttributionInGroup", GROUP_ACTIONS, [dataset_group_arn])
+    provider.policy.allow("ListMetricAttributions", LISTING_ACTIONS, ["*"])
     acknowledge(
-        role,
+        provider.role,
         "AwsSolutions-IAM5[Resource::*]",
         "ListMetricAttributions and ListMetricAttributionMetrics take no resource type (Service "
         "Authorization Reference)",

@@ -33,13 +33,8 @@ def _arn_ref(fn: lambda_.IFunction) -> str:
     return f"<{Stack.of(fn).get_logical_id(child)}.Arn>"
 
 
-def acknowledge_provider(
-    provider: PersonalizeProvider,
-    *,
-    project: str,
-    solution_names: list[str],
-    campaign_names: list[str],
-) -> None:
+def acknowledge_provider(provider: PersonalizeProvider, *, project: str) -> None:
+    """The Provider's framework, and the wildcards of the names its handler policy was given."""
     framework = provider.provider.node
     for fid in ("framework-onEvent", "framework-isComplete", "framework-onTimeout"):
         fn = framework.find_child(fid)
@@ -99,13 +94,15 @@ def acknowledge_provider(
         "DescribeCampaign and ListTagsForResource only (reads): when Personalize refuses to delete a "
         "solution, the handler names the campaign serving its version and its owner (any stack, or none)",
     )
-    if campaign_names:
+    if f"{project}-*" in provider.policy.named("campaign"):
         _ack(
             provider.role,
             f"AwsSolutions-IAM5[Resource::{arn}:campaign/{project}-*]",
             f"the campaigns this config names ({project}-<name>); a constant-size grant at every scale",
         )
-    for name in sorted({n for n in solution_names if not n.startswith(f"{project}-")}):
+    for name in provider.policy.named("solution"):
+        if name.endswith("*"):
+            continue
         _ack(
             provider.role,
             f"AwsSolutions-IAM5[Resource::{arn}:solution/{name}/*]",

@@ -25,7 +25,6 @@ from stacks.nag import (
     acknowledge_provider,
 )
 from stacks.naming import pascal
-from stacks.permissions import grant_batch_jobs, grant_handlers, grant_own_stack
 from stacks.provider import PROVIDER_ID, personalize_provider
 from stacks.serving import Filters, PersonalizeCampaign, latest_version_arn
 from stacks.tagging import tag_stack
@@ -61,6 +60,8 @@ class PersonalizeStack(Stack):
             **kwargs,
         )
         self.config = config
+        # Every name `config.physical_name` derives starts with it (one pattern in the handler policy).
+        self.name_prefix = f"{config.project}-"
         removal = RemovalPolicy.RETAIN if config.removal_policy == "retain" else RemovalPolicy.DESTROY
         group = config.dataset_group
         self.data = DataLayer(
@@ -107,17 +108,6 @@ class PersonalizeStack(Stack):
         if self.filters.tracking_id is not None:
             self.exports.event_tracker(self.filters.tracking_id)
         self.batch = self._batch_jobs() if config.batch_jobs else None
-        if self.node.try_find_child(PROVIDER_ID) is not None:  # solutions or a data copy made it
-            grant_own_stack(personalize_provider(self).role, self)
-        if self.solutions:
-            grant_handlers(
-                personalize_provider(self).role,
-                self,
-                project=config.project,
-                dataset_group_arn=self.data.dataset_group_arn,
-                solution_names=[s.physical_name for s in self.solutions.values()],
-                campaign_names=[c.physical_name for c in self.campaigns.values()],
-            )
         self._auto_promotion()
         TrainingDashboard(
             self,
@@ -150,12 +140,7 @@ class PersonalizeStack(Stack):
             TemplateMarker(project=config.project, drift_role_name=reader_name)
         )
         if self.node.try_find_child(PROVIDER_ID) is not None:  # solutions or a data copy made it
-            acknowledge_provider(
-                personalize_provider(self),
-                project=config.project,
-                solution_names=[s.physical_name for s in self.solutions.values()],
-                campaign_names=[c.physical_name for c in self.campaigns.values()],
-            )
+            acknowledge_provider(personalize_provider(self), project=config.project)
 
     def _solution(self, sol: Solution) -> None:
         recipe = recipe_named(sol.recipe)
@@ -179,6 +164,7 @@ class PersonalizeStack(Stack):
             ),
             depends_on=self.data.ready,
             logical_id=f"Solution{pascal(sol.name)}",
+            name_prefix=self.name_prefix,
         )
         training = SolutionTraining(
             self,
@@ -228,6 +214,7 @@ class PersonalizeStack(Stack):
             ),
             depends_on=[training.last_link],
             logical_id=f"Campaign{pascal(camp.name)}",
+            name_prefix=self.name_prefix,
         )
         self.campaigns[camp.name] = campaign
         self.exports.campaign(camp.name, campaign.campaign_arn)
@@ -262,6 +249,7 @@ class PersonalizeStack(Stack):
                 BatchJobSpec(
                     name=job.name,
                     job_prefix=config.physical_name(job.name),
+                    solution_name=self.solutions[job.solution].physical_name,
                     kind=job.kind,
                     input=job.input,
                     trigger=job.trigger,
@@ -273,13 +261,8 @@ class PersonalizeStack(Stack):
             )
             for job in config.batch_jobs
         ]
-        batch = BatchJobs(self, "Batch", data=self.data, jobs=jobs, tags=config.tags)
-        grant_batch_jobs(
-            personalize_provider(self).role,
-            self,
-            project=config.project,
-            solution_names=[s.physical_name for s in self.solutions.values()],
-            data_role_arn=self.data.role.role_arn,
+        batch = BatchJobs(
+            self, "Batch", data=self.data, jobs=jobs, tags=config.tags, name_prefix=self.name_prefix
         )
         for name, location in batch.output_locations.items():
             self.exports.batch_job(name, location)

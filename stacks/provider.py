@@ -16,6 +16,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from lambda_handlers import constants
+from stacks.permissions import STACK_ACTIONS, STACK_SID, HandlerPolicy
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PROVIDER_ID = "PersonalizeProvider"
@@ -35,6 +36,8 @@ class PersonalizeProvider(Construct):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="Personalize custom resource handlers (onEvent, isComplete)",
         )
+        # What the handlers may do: each construct with a custom resource registers its part.
+        self.policy = HandlerPolicy(self.role, self)
         code = lambda_.Code.from_asset(str(REPO_ROOT), exclude=ASSET_EXCLUDE)
         self.on_event = self._function(
             "OnEvent",
@@ -67,6 +70,7 @@ class PersonalizeProvider(Construct):
                 destination=framework_logs, level=sfn.LogLevel.ALL, include_execution_data=False
             ),
         )
+        self.policy.allow(STACK_SID, STACK_ACTIONS, [Stack.of(self).stack_id])
 
     def _function(self, fid: str, handler: str, code: lambda_.Code, timeout: Duration) -> lambda_.Function:
         log_group = logs.LogGroup(

