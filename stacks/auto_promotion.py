@@ -20,7 +20,7 @@ from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
 from lambda_handlers import constants, contract
-from stacks.naming import pascal
+from stacks.derived_names import pascal
 from stacks.permissions import personalize_arn
 from stacks.provider import ASSET_EXCLUDE, REPO_ROOT
 

@@ -25,7 +25,7 @@ from lambda_handlers.constants import Attr
 from stacks.custom_resource import custom_resource
 from stacks.data_layer import DataLayer
 from stacks.dataset_import import allow_pass_data_role
-from stacks.naming import content_hash, pascal
+from stacks.derived_names import content_hash, pascal
 from stacks.permissions import Named
 from stacks.provider import personalize_provider
 from stacks.training import SolutionTraining

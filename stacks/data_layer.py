@@ -29,7 +29,7 @@ from lambda_handlers import contract
 from lambda_handlers.constants import Attr
 from stacks.custom_resource import custom_resource
 from stacks.dataset_import import IMPORT_WAIT_MINUTES, DatasetImport, grant_imports
-from stacks.naming import content_hash
+from stacks.derived_names import content_hash
 from stacks.provider import personalize_provider
 
 DATA_PREFIX: Final = "datasets/"

@@ -8,7 +8,7 @@ from aws_cdk import CfnOutput
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from stacks.naming import pascal
+from stacks.derived_names import pascal
 
 
 class Exports(Construct):

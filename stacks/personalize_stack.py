@@ -13,6 +13,7 @@ from stacks.config_model.model import Campaign, Solution
 from stacks.config_model.recipes import recipe_named
 from stacks.dashboard import TrainingDashboard
 from stacks.data_layer import DataLayer, DatasetSpec
+from stacks.derived_names import pascal
 from stacks.drift_role import DriftReaderRole, DriftReaderTrust
 from stacks.exports import Exports
 from stacks.limits import quota_warnings, tree_problems
@@ -24,7 +25,6 @@ from stacks.nag import (
     acknowledge_drift_reader,
     acknowledge_provider,
 )
-from stacks.naming import pascal
 from stacks.provider import PROVIDER_ID, personalize_provider
 from stacks.serving import Filters, PersonalizeCampaign, latest_version_arn
 from stacks.tagging import tag_stack

@@ -15,7 +15,7 @@ from constructs import Construct, IDependable
 from lambda_handlers import contract
 from lambda_handlers.constants import Attr
 from stacks.custom_resource import custom_resource
-from stacks.naming import content_hash, pascal
+from stacks.derived_names import content_hash, pascal
 from stacks.permissions import Named
 from stacks.provider import personalize_provider
 from stacks.training import TAG_ACTIONS, TAG_SID

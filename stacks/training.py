@@ -17,7 +17,7 @@ from constructs import Construct, IDependable
 from lambda_handlers import contract
 from lambda_handlers.constants import Attr
 from stacks.custom_resource import custom_resource
-from stacks.naming import pascal
+from stacks.derived_names import pascal
 from stacks.permissions import Named
 from stacks.provider import personalize_provider
 from stacks.wait_chain import link_budgets, wait_links

@@ -12,8 +12,8 @@ from aws_cdk.assertions import Match, Template
 
 from lambda_handlers import constants, contract
 from stacks.dataset_import import IMPORT_LISTING
+from stacks.derived_names import content_hash
 from stacks.metric_attribution import LISTING_ACTIONS as ATTRIBUTION_LISTING
-from stacks.naming import content_hash
 from stacks.training import RESOURCELESS_ACTIONS
 from tests.support.cfn import as_list, as_text, iam_statements, resources_of_type
 from tests.support.synth import manifest, template, variant, write_config

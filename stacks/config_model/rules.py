@@ -3,10 +3,10 @@
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from stacks.config_model.collisions import collisions
 from stacks.config_model.errors import Problem
 from stacks.config_model.metric_attribution import own_group_only
 from stacks.config_model.model import NAME_MAX, NAME_PATTERN, AppConfig
-from stacks.config_model.names import collisions
 from stacks.config_model.recipes import METRICS_PAGE, RECIPES, recipe_named
 
 Rule = Callable[[AppConfig], Iterator[Problem]]

@@ -16,7 +16,7 @@ from ops.status.collect import collect
 from ops.status.screen import render
 from simulation.stack_reader import SimulatedStack
 from stacks.config_model.loader import read_merged
-from stacks.naming import content_hash
+from stacks.derived_names import content_hash
 from tests.scenarios.world import Snapshot, World, open_world
 from tests.support import synth
 

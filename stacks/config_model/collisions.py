@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from lambda_handlers.constants import LINK_SECONDS
 from stacks.config_model.model import AppConfig
-from stacks.naming import pascal
+from stacks.derived_names import pascal
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Readable, stable logical ids and content-derived names."""
+"""Names derived from others: a config name's logical-id form (`pascal`) and a short hash that
+changes exactly when the content does (`content_hash`)."""
 
 import hashlib
 
