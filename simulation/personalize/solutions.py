@@ -23,6 +23,9 @@ from simulation.personalize.store import (
     phase,
 )
 
+# What CreateSolution schedules when performAutoTraining is left out (API reference, CreateSolution).
+# Stated here apart from the app's `contract.API_DEFAULT_SCHEDULE` on purpose: the fake plays AWS,
+# and tests/unit/test_api_defaults.py checks the app's belief against botocore's documentation.
 DEFAULT_AUTO_TRAINING: Final = "rate(7 days)"
 
 

@@ -191,7 +191,7 @@ class Solution(_Strict):
     solution_config: dict[str, Any] = Field(default_factory=dict)
     """Any other `solutionConfig` field, in the API's own shape (e.g. eventValueThreshold)."""
     auto_training: AutoTrainingValue = False
-    """false (default: the deploy alone trains) or {schedule: "rate(7 days)", promote: gated | off}."""
+    """false (default: the deploy alone trains) or {schedule: "rate(N days)", promote: gated | off}."""
     training: Training = Field(default_factory=Training)
 
     @field_validator("recipe")

@@ -10,6 +10,7 @@ import botocore.session
 from botocore.model import StructureShape
 
 from lambda_handlers import contract
+from simulation.personalize.solutions import DEFAULT_AUTO_TRAINING
 
 
 def members(shape: str) -> dict[str, Any]:
@@ -34,6 +35,8 @@ def test_the_default_schedule_is_the_one_auto_training_config_documents():
     )
     assert found is not None
     assert f"rate({found.group(1)} days)" == contract.API_DEFAULT_SCHEDULE
+    # AND the fake Personalize, which states it apart on purpose, plays the same default
+    assert f"rate({found.group(1)} days)" == DEFAULT_AUTO_TRAINING
 
 
 def test_campaign_config_flags_default_to_off_as_documented():
