@@ -116,7 +116,7 @@ def test_fails_when_an_arn_is_malformed():
         arns.sibling("nonsense", "solution", "s")
 
 
-def test_fails_type_checking_when_old_properties_are_read_off_an_update():
+def test_fails_type_checking_when_old_properties_are_read_off_anything_but_an_update():
     # GIVEN code reading the previous declaration of any event, and of a matched Delete
     snippet = (
         "from lambda_handlers import contract\n"
