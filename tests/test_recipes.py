@@ -76,8 +76,9 @@ def test_the_app_and_the_fake_personalize_agree_on_what_a_recipe_supports(name):
     # GIVEN a recipe as the app states it and as the fake's service refuses or allows it
     recipe = RECIPES[name]
     kind = fake_recipes.recipe_type(name)
-    # THEN trainingMode UPDATE, batch segments and batch inference agree
+    # THEN trainingMode UPDATE, item exploration, batch segments and batch inference agree
     assert recipe.supports_update_training == (name in fake_recipes.UPDATE_MODE_RECIPES)
+    assert recipe.supports_item_exploration == (name in fake_recipes.EXPLORATION_RECIPES)
     assert recipe.supports_batch_segments == (kind == fake_batch.SEGMENTATION)
     refuses_inference = name in fake_batch.NO_BATCH_RECOMMENDATIONS or kind == fake_batch.SEGMENTATION
     assert recipe.supports_batch_inference == (not refuses_inference)

@@ -37,7 +37,11 @@ RECIPE_ARN_PREFIX: Final = "arn:aws:personalize:::recipe/"
 # solution was trained with the User-Personalization recipe or the legacy HRNN-Coldstart recipe"
 # (https://docs.aws.amazon.com/personalize/latest/dg/API_CreateSolutionVersion.html).
 UPDATE_MODE_RECIPES: Final = ("aws-user-personalization", "aws-hrnn-coldstart")
-EXPLORATION_RECIPES: Final = ("aws-user-personalization", "aws-user-personalization-v2")
+# CampaignConfig.itemExplorationConfig: "Provide itemExplorationConfig data only if your solution
+# uses the User-Personalization recipe" (botocore's model; API_CampaignConfig). User-Personalization-v2
+# lists no exploration among its features and points to promotions for new items instead
+# (https://docs.aws.amazon.com/personalize/latest/dg/native-recipe-user-personalization-v2.html).
+EXPLORATION_RECIPES: Final = ("aws-user-personalization",)
 DEFAULT_EXPLORATION: Final = {"explorationWeight": "0.3", "explorationItemAgeCutOff": "30"}
 
 
