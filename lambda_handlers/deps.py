@@ -117,10 +117,17 @@ class Deps:
     # Embedded-metric lines: printed bare in Lambda, never a log record (`logs` says why).
     # None: `log` (tests read them there).
     print_metric: Callable[[str], None] | None = field(default=None, repr=False)
+    # Why a request failed: an ERROR record in Lambda, so a query can find failures by level.
+    # None: `log` (tests read failures with the other lines).
+    log_failure: Callable[[str], None] | None = field(default=None, repr=False)
 
     def metric(self, line: str) -> None:
         """One embedded-metric-format line."""
         (self.print_metric or self.log)(line)
+
+    def failed(self, message: str) -> None:
+        """The line that says why a request failed."""
+        (self.log_failure or self.log)(message)
 
     @functools.cached_property
     def s3(self) -> S3Client:
@@ -153,6 +160,7 @@ def default_deps() -> Deps:
         now=time.time,
         log=logs.info,
         print_metric=print,
+        log_failure=logs.error,
         personalize_once=once,
         make_s3_copy=s3_copy_client,
         stack_id=os.environ.get(constants.STACK_ID_ENV, ""),

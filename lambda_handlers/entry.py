@@ -93,11 +93,11 @@ def _on_event(event: Event, deps: Deps) -> OnEventResponse:
     try:
         response = _module(event).on_event(event, deps)
     except errors.DeployError as exc:
-        deps.log(f"failed: {exc.message}")
+        deps.failed(f"failed: {exc.message}")
         raise
     except Exception as exc:
         message = errors.describe(exc)
-        deps.log(f"failed: {message}")
+        deps.failed(f"failed: {message}")
         raise errors.DeployError(message) from exc
     return response
 
@@ -113,14 +113,14 @@ def _is_complete(event: Event, deps: Deps) -> IsCompleteResponse:
     try:
         response = _module(event).is_complete(event, deps)
     except errors.DeployError as exc:
-        deps.log(f"isComplete {_describe(event)} failed: {exc.message}")
+        deps.failed(f"isComplete {_describe(event)} failed: {exc.message}")
         raise
     except Exception as exc:
         message = errors.describe(exc)
         if errors.is_transient(exc):
             deps.log(f"isComplete {_describe(event)}: transient ({message}), polling again")
             return not_complete()
-        deps.log(f"isComplete {_describe(event)} failed: {message}")
+        deps.failed(f"isComplete {_describe(event)} failed: {message}")
         raise errors.DeployError(message) from exc
     if response["IsComplete"]:
         deps.log(f"isComplete {_describe(event)}: complete")

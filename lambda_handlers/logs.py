@@ -68,3 +68,8 @@ def serving(event: Event, *, physical_id: str | None = None) -> Iterator[None]:
 def info(message: str) -> None:
     """One record at INFO (the functions' `ApplicationLogLevel`): what `default_deps` logs with."""
     LOGGER.info(message)
+
+
+def error(message: str) -> None:
+    """One record at ERROR: why a request failed (`Deps.failed`)."""
+    LOGGER.error(message)

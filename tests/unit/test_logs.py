@@ -58,8 +58,8 @@ def test_every_record_of_a_create_carries_logical_id_request_type_and_physical_i
 def test_records_of_a_failed_update_carry_its_fields_and_none_leak_past_the_request(
     w: World, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # GIVEN an Update whose properties cannot be decoded
-    w.deps = dataclasses.replace(w.deps, log=logs.info)
+    # GIVEN an Update whose properties cannot be decoded, logged as in Lambda
+    w.deps = dataclasses.replace(w.deps, log=logs.info, log_failure=logs.error)
     caplog.set_level(logging.INFO, logger=logs.LOGGER.name)
     bad = event(
         "Update", constants.CAMPAIGN_TYPE, {"Name": "c"}, physical_id="arn:c", old_props={"Name": "c"}
@@ -68,9 +68,11 @@ def test_records_of_a_failed_update_carry_its_fields_and_none_leak_past_the_requ
     with pytest.raises(Exception, match="SolutionVersionArn is missing"):
         w.on_event(bad)
     logs.info("after the request")
-    # THEN its failure record carries the Update's fields, and a record after it none of them
+    # THEN its failure record carries the Update's fields at ERROR (a query finds failures by level),
+    # and a record after it none of them
     *served, after = ours(caplog)
     assert [fields(r) for r in served] == [("Resource", "Update", "arn:c")] * 2
+    assert [r.levelname for r in served] == ["INFO", "ERROR"]
     assert served[-1].getMessage().startswith("failed: Resource (Custom::PersonalizeCampaign)")
     assert not any(hasattr(after, key) for key in logs.FIELDS)
 
@@ -84,18 +86,25 @@ def test_lambda_logs_records_and_prints_embedded_metric_lines_bare(
     caplog.set_level(logging.INFO, logger=logs.LOGGER.name)
     try:
         built = deps.default_deps()
-        # WHEN a line is logged and an embedded-metric line emitted
+        # WHEN a line is logged, a failure told and an embedded-metric line emitted
         built.log("a line")
+        built.failed("failed: why")
         built.metric('{"_aws": {}}')
     finally:
         deps.default_deps.cache_clear()
-    # THEN the line is a log record, the metric line a bare stdout line (CloudWatch extracts it there)
-    assert [r.getMessage() for r in ours(caplog)] == ["a line"]
+    # THEN the lines are log records, the failure at ERROR; the metric line a bare stdout line
+    # (CloudWatch extracts it there)
+    assert [(r.getMessage(), r.levelname) for r in ours(caplog)] == [
+        ("a line", "INFO"),
+        ("failed: why", "ERROR"),
+    ]
     assert capsys.readouterr().out == '{"_aws": {}}\n'
 
 
-def test_tests_read_embedded_metric_lines_in_their_log(w: World) -> None:
-    # GIVEN deps without a metric printer (tests, the simulator) WHEN a metric line is emitted
+def test_tests_read_embedded_metric_lines_and_failures_in_their_log(w: World) -> None:
+    # GIVEN deps without a metric printer or failure log (tests, the simulator)
+    # WHEN a metric line is emitted and a failure told
     w.deps.metric('{"_aws": {}}')
-    # THEN it is in their log, where they read it
-    assert w.logs == ['{"_aws": {}}']
+    w.deps.failed("failed: why")
+    # THEN both are in their log, where they read them
+    assert w.logs == ['{"_aws": {}}', "failed: why"]
