@@ -19,7 +19,7 @@ from .graph import forward_plan
 from .intrinsics import Resolver
 from .model import Resource, Run
 from .rollback import rollback_create
-from .scheduler import Op, OpFailedError, Process, run_graph
+from .scheduler import Op, Process, run_graph
 from .stack import Stack
 from .stack_api import ResourceRecords
 
@@ -47,20 +47,13 @@ def create(stack: Stack, op: Op, body: Mapping[str, Any], resolver: Resolver, ru
     """One resource's Create, from CREATE_IN_PROGRESS to its last event."""
     lid, rtype = op.logical_id, str(body["Type"])
     stack.event(run, lid, "CREATE", "CREATE_IN_PROGRESS", "", rtype=rtype)
-    started = stack.clock.now()
-    try:
+
+    def work() -> Generator[float, None, Resource]:
         props = stack.resolve_props(body, resolver)
         op.shell = Resource(lid, rtype, props, "", {}, body)
-        res = yield from stack.injected(op, _create_body(stack, op, op.shell, run))
-        if op.shell.kind != "provider":
-            stack.record(run, lid, "CREATE", started)
-    except OpFailedError as exc:
-        stack.end_event(op, run, "CREATE", "CREATE_FAILED", exc.reason)
-        raise
-    if op.status == "running":
-        stack.live[lid] = res
-    stack.end_event(op, run, "CREATE", "CREATE_COMPLETE", "", physical_id=res.physical_id)
-    return res
+        return (yield from stack.injected(op, _create_body(stack, op, op.shell, run)))
+
+    return (yield from stack.finish(op, run, "CREATE", work()))
 
 
 def _create_body(stack: Stack, op: Op, shell: Resource, run: Run) -> Generator[float, None, Resource]:

@@ -213,6 +213,23 @@ class Stack:
         """`body`, or the failure a test injected for this operation."""
         return self.faults.injected(op, body, self.clock)
 
+    def finish(self, op: Op, run: Run, action: str, work: Generator[float, None, Resource]) -> Process:
+        """Run a resource's Create or Update (`work`) to its last event: `{action}_FAILED` with the
+        failure's reason, or `{action}_COMPLETE` with the physical id (visible to Ref and GetAtt
+        unless CloudFormation cancelled the operation meanwhile)."""
+        started = self.clock.now()
+        try:
+            res = yield from work
+            if op.shell is not None and op.shell.kind != "provider":
+                self.record(run, op.logical_id, action, started)
+        except OpFailedError as exc:
+            self.end_event(op, run, action, f"{action}_FAILED", exc.reason)
+            raise
+        if op.status == "running":
+            self.live[op.logical_id] = res
+        self.end_event(op, run, action, f"{action}_COMPLETE", "", physical_id=res.physical_id)
+        return res
+
     def request(
         self,
         request_type: str,

@@ -75,19 +75,8 @@ def update(stack: Stack, op: Op, body: Mapping[str, Any], resolver: Resolver, ru
         op.kind = "none"
         return old
     stack.event(run, lid, "UPDATE", "UPDATE_IN_PROGRESS", "")
-    started = stack.clock.now()
     op.shell = replace(old, type=rtype, properties=props, body=body)
-    try:
-        res = yield from _update_body(stack, op, op.shell, run)
-        if op.shell.kind != "provider":
-            stack.record(run, lid, "UPDATE", started)
-    except OpFailedError as exc:
-        stack.end_event(op, run, "UPDATE", "UPDATE_FAILED", exc.reason)
-        raise
-    if op.status == "running":
-        stack.live[lid] = res
-    stack.end_event(op, run, "UPDATE", "UPDATE_COMPLETE", "", physical_id=res.physical_id)
-    return res
+    return (yield from stack.finish(op, run, "UPDATE", _update_body(stack, op, op.shell, run)))
 
 
 def _update_body(stack: Stack, op: Op, shell: Resource, run: Run) -> Generator[float, None, Resource]:
