@@ -82,3 +82,17 @@ def test_the_app_and_the_fake_personalize_agree_on_what_a_recipe_supports(name):
     assert recipe.supports_batch_segments == (kind == fake_batch.SEGMENTATION)
     refuses_inference = name in fake_batch.NO_BATCH_RECOMMENDATIONS or kind == fake_batch.SEGMENTATION
     assert recipe.supports_batch_inference == (not refuses_inference)
+
+
+def test_item_exploration_is_the_user_personalization_recipes_alone_as_botocore_documents():
+    # GIVEN botocore's documentation of CampaignConfig.itemExplorationConfig
+    model = botocore.session.get_session().get_service_model("personalize")
+    config = model.shape_for("CampaignConfig")
+    assert isinstance(config, StructureShape)
+    doc = re.sub(r"<[^>]+>", "", config.members["itemExplorationConfig"].documentation)
+    # THEN it names one recipe, and the app and the fake allow exploration on that recipe only
+    assert "only if your solution uses the User-Personalization recipe" in doc
+    assert sorted(name for name, recipe in RECIPES.items() if recipe.supports_item_exploration) == [
+        "aws-user-personalization"
+    ]
+    assert fake_recipes.EXPLORATION_RECIPES == ("aws-user-personalization",)
